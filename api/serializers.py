@@ -1,0 +1,57 @@
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from ooh.accounts.models import Agency, Device, Role
+
+User = get_user_model()
+
+
+class AgencyBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Agency
+        fields = ["id", "code", "name", "kind"]
+
+
+class AgencySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Agency
+        fields = ["id", "code", "name", "kind", "out_of_hours_phone"]
+
+
+class UserSerializer(serializers.ModelSerializer):
+    role = serializers.ChoiceField(source="membership.role", choices=Role.choices, read_only=True)
+    agency = AgencyBriefSerializer(source="membership.agency", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "display_name", "role", "agency"]
+
+
+class LoginSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=256, trim_whitespace=False, style={"input_type": "password"})
+    device_name = serializers.CharField(
+        max_length=100, help_text="e.g. 'Sgt Hale iPhone'; shown in the user's sessions"
+    )
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    expiry = serializers.DateTimeField()
+    user = UserSerializer()
+
+
+class WsTicketSerializer(serializers.Serializer):
+    ticket = serializers.CharField()
+    expires_in = serializers.IntegerField(help_text="Seconds the ticket stays valid; it works once.")
+
+
+class DeviceSerializer(serializers.ModelSerializer):
+    push_token = serializers.CharField(max_length=4096, write_only=True)
+
+    class Meta:
+        model = Device
+        fields = ["id", "platform", "push_token", "name", "created_at"]
+        read_only_fields = ["id", "created_at"]
+        # Uniqueness is handled by register_device (re-registering a token is not an error).
+        validators = []

@@ -1,0 +1,19 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from .views import auth, devices
+
+router = SimpleRouter(use_regex_path=False)
+router.register("devices", devices.DeviceViewSet, basename="device")
+
+app_name = "api"
+
+urlpatterns = [
+    path("auth/token/", auth.LoginView.as_view(), name="token"),
+    path("auth/logout/", auth.LogoutView.as_view(), name="logout"),
+    path("auth/logout-all/", auth.LogoutAllView.as_view(), name="logout-all"),
+    path("me/", auth.MeView.as_view(), name="me"),
+    path("agencies/", auth.AgencyListView.as_view(), name="agency-list"),
+    path("ws-ticket/", auth.WsTicketView.as_view(), name="ws-ticket"),
+    *router.urls,
+]

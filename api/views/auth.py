@@ -1,0 +1,103 @@
+"""Login, logout, the caller's identity, the agency list and websocket tickets."""
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ooh.accounts.actions import issue_token, issue_ws_ticket, revoke_all_tokens
+from ooh.accounts.models import Agency
+from ooh.audit.models import AccessAction
+from ooh.audit.records import record_access
+
+from ..pagination import CodeCursorPagination
+from ..serializers import (
+    AgencySerializer,
+    LoginSerializer,
+    TokenResponseSerializer,
+    UserSerializer,
+    WsTicketSerializer,
+)
+from ..throttles import LoginIPThrottle, LoginUsernameThrottle
+
+
+class LoginView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [LoginIPThrottle, LoginUsernameThrottle]
+
+    def get_authenticate_header(self, request):
+        return "Token"
+
+    @extend_schema(
+        request=LoginSerializer,
+        responses={201: TokenResponseSerializer},
+        auth=[],
+        summary="Exchange a username and password for a device token (expires after 12 h by default)",
+    )
+    def post(self, request):
+        serializer = LoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        user = authenticate(request, username=data["username"], password=data["password"])
+        if user is None or not user.is_active or not hasattr(user, "membership"):
+            record_access(
+                request=request,
+                action=AccessAction.LOGIN_FAILED,
+                object_type="session",
+                username=data["username"],
+                detail={"device_name": data["device_name"]},
+            )
+            raise AuthenticationFailed("Wrong username or password.")
+        instance, token = issue_token(user=user, device_name=data["device_name"])
+        record_access(
+            request=request,
+            actor=user,
+            action=AccessAction.LOGIN,
+            object_type="session",
+            detail={"device_name": data["device_name"]},
+        )
+        body = {"token": token, "expiry": instance.expiry, "user": UserSerializer(user).data}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class LogoutView(APIView):
+    @extend_schema(request=None, responses={204: OpenApiResponse(description="This token is revoked")})
+    def post(self, request):
+        request.auth.delete()
+        record_access(request=request, action=AccessAction.LOGOUT, object_type="session")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllView(APIView):
+    @extend_schema(
+        request=None, responses={204: OpenApiResponse(description="Every token of the user is revoked")}
+    )
+    def post(self, request):
+        count = revoke_all_tokens(user=request.user)
+        record_access(
+            request=request, action=AccessAction.LOGOUT, object_type="session", detail={"revoked": count}
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    @extend_schema(responses=UserSerializer)
+    def get(self, request):
+        return Response(UserSerializer(request.user).data)
+
+
+class AgencyListView(generics.ListAPIView):
+    serializer_class = AgencySerializer
+    queryset = Agency.objects.all()
+    pagination_class = CodeCursorPagination
+
+
+class WsTicketView(APIView):
+    @extend_schema(request=None, responses={201: WsTicketSerializer})
+    def post(self, request):
+        ticket, ttl = issue_ws_ticket(user=request.user)
+        return Response({"ticket": ticket, "expires_in": ttl}, status=status.HTTP_201_CREATED)

@@ -1,0 +1,27 @@
+"""Push registration: a phone registers its FCM/APNs/Web Push token to be told of escalations."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.response import Response
+
+from ooh.accounts.actions import register_device
+from ooh.accounts.models import Device
+
+from ..serializers import DeviceSerializer
+
+
+class DeviceViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    serializer_class = DeviceSerializer
+    lookup_value_converter = "uuid"
+
+    def get_queryset(self):
+        return Device.objects.filter(user=self.request.user, active=True)
+
+    @extend_schema(responses={201: DeviceSerializer})
+    def create(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        device, created = register_device(user=request.user, **serializer.validated_data)
+        return Response(
+            DeviceSerializer(device).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
