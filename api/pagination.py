@@ -1,17 +1,42 @@
+from rest_framework import serializers
 from rest_framework.pagination import CursorPagination
 
 
-class CreatedCursorPagination(CursorPagination):
-    """Cursor pagination, newest first unless a view names another unique-enough ordering."""
+class _PageSizeQuery(serializers.Serializer):
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=200)
 
-    ordering = "-created_at"
+
+class StrictCursorPagination(CursorPagination):
+    """Cursor pagination that refuses a malformed page_size with a 400 instead of ignoring it."""
+
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def get_page_size(self, request):
+        raw = request.query_params.getlist(self.page_size_query_param)
+        if not raw:
+            return self.page_size
+        if len(raw) > 1:
+            raise serializers.ValidationError({self.page_size_query_param: ["Give page_size once."]})
+        query = _PageSizeQuery(data={"page_size": raw[0]})
+        query.is_valid(raise_exception=True)
+        return query.validated_data["page_size"]
 
-class CodeCursorPagination(CursorPagination):
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
+        return parameters
+
+
+class CreatedCursorPagination(StrictCursorPagination):
+    """Newest first unless a view names another unique-enough ordering."""
+
+    ordering = "-created_at"
+
+
+class CodeCursorPagination(StrictCursorPagination):
     """For reference lists keyed by a unique code (agencies)."""
 
     ordering = "code"
-    page_size_query_param = "page_size"
-    max_page_size = 200

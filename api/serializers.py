@@ -1,24 +1,25 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from api.fields import StrictCharField, StrictModelSerializer
 from ooh.accounts.models import Agency, Device, Role
 
 User = get_user_model()
 
 
-class AgencyBriefSerializer(serializers.ModelSerializer):
+class AgencyBriefSerializer(StrictModelSerializer):
     class Meta:
         model = Agency
         fields = ["id", "code", "name", "kind"]
 
 
-class AgencySerializer(serializers.ModelSerializer):
+class AgencySerializer(StrictModelSerializer):
     class Meta:
         model = Agency
         fields = ["id", "code", "name", "kind", "out_of_hours_phone"]
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(StrictModelSerializer):
     role = serializers.ChoiceField(source="membership.role", choices=Role.choices, read_only=True)
     agency = AgencyBriefSerializer(source="membership.agency", read_only=True)
 
@@ -28,9 +29,9 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class LoginSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=256, trim_whitespace=False, style={"input_type": "password"})
-    device_name = serializers.CharField(
+    username = StrictCharField(max_length=150)
+    password = StrictCharField(max_length=256, trim_whitespace=False, style={"input_type": "password"})
+    device_name = StrictCharField(
         max_length=100, help_text="e.g. 'Sgt Hale iPhone'; shown in the user's sessions"
     )
 
@@ -46,8 +47,8 @@ class WsTicketSerializer(serializers.Serializer):
     expires_in = serializers.IntegerField(help_text="Seconds the ticket stays valid; it works once.")
 
 
-class DeviceSerializer(serializers.ModelSerializer):
-    push_token = serializers.CharField(max_length=4096, write_only=True)
+class DeviceSerializer(StrictModelSerializer):
+    push_token = StrictCharField(max_length=4096, write_only=True)
 
     class Meta:
         model = Device

@@ -1,5 +1,7 @@
 """Login throttles: per client IP and per username tried, whatever the outcome."""
 
+import hashlib
+
 from rest_framework.throttling import SimpleRateThrottle
 
 
@@ -17,4 +19,6 @@ class LoginUsernameThrottle(SimpleRateThrottle):
         username = request.data.get("username") if hasattr(request.data, "get") else None
         if not isinstance(username, str) or not username:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": username.strip().lower()[:150]}
+        # Hashed: any text may be typed as a username, and cache keys must stay short and plain.
+        ident = hashlib.sha256(username.strip().lower()[:150].encode()).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": ident}

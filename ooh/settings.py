@@ -228,7 +228,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "api.pagination.CreatedCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "login_ip": env.str("OOH_LOGIN_RATE_PER_IP", default="30/min"),
@@ -248,11 +248,10 @@ DRF_STANDARDIZED_ERRORS = {
         "405",
         "406",
         "409",
-        "412",
         "415",
-        "428",
         "429",
     ],
+    "ERROR_SCHEMAS": {"409": "api.openapi.ConflictErrorResponseSerializer"},
 }
 
 SPECTACULAR_SETTINGS = {
@@ -270,7 +269,6 @@ SPECTACULAR_SETTINGS = {
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",
     },
     "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
     ],
 }

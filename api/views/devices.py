@@ -17,7 +17,10 @@ class DeviceViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.Ge
     def get_queryset(self):
         return Device.objects.filter(user=self.request.user, active=True)
 
-    @extend_schema(responses={201: DeviceSerializer})
+    @extend_schema(
+        responses={201: DeviceSerializer, 200: DeviceSerializer},
+        description="201 when the push token is new; 200 when it was already registered (re-registering is safe).",
+    )
     def create(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
