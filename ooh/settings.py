@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "channels",
     "ooh.accounts",
     "ooh.audit",
+    "ooh.demo",
     "alerts",
     "api",
 ]
@@ -139,7 +140,8 @@ if EMBEDDED:
 else:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
     DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    # 0 under ASGI, as Django advises: request threads come and go. Celery workers may raise it.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -193,6 +195,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "socket_connect_timeout": 2,
     }
 )
+if CELERY_BROKER_URL.startswith("filesystem"):
+    # kombu's filesystem transport does not create its folders; the worker would die on start.
+    for _folder in ("queue", "control", "processed"):
+        (VAR_DIR / "celery" / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -1,0 +1,36 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from ooh.demo import scenario
+
+
+class Command(BaseCommand):
+    help = "Load the fictional demo night (agencies, one user per role) and print how to log in."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--allow-non-embedded",
+            action="store_true",
+            help="Load even though DATABASE_URL is set (never on a live service: the password is printed).",
+        )
+
+    def handle(self, *args, allow_non_embedded, **options):
+        if not settings.EMBEDDED and not allow_non_embedded:
+            raise CommandError(
+                "DATABASE_URL is set: refusing to load demo users with a printed password. "
+                "Use --allow-non-embedded on a throwaway database."
+            )
+        password = scenario.demo_password()
+        users = scenario.load(password)
+        width = max(len(u.username) for u in users)
+        self.stdout.write(self.style.SUCCESS("Demo loaded. Every demo user's password: ") + password)
+        for user in users:
+            self.stdout.write(f"  {user.username:<{width}}  {user.role:<24} {user.agency:<22} {user.does}")
+        self.stdout.write(
+            "Try:\n"
+            "  curl 127.0.0.1:8000/healthz\n"
+            "  curl -X POST 127.0.0.1:8000/api/v1/auth/token/ -H 'Content-Type: application/json' \\\n"
+            f'       -d \'{{"username": "asha", "password": "{password}", "device_name": "curl"}}\'\n'
+            "  curl 127.0.0.1:8000/api/v1/me/ -H 'Authorization: Token <token>'\n"
+            "API docs: http://127.0.0.1:8000/api/docs/   Admin: http://127.0.0.1:8000/admin/ (user admin)"
+        )
