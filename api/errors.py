@@ -1,7 +1,12 @@
 """Django-level errors under /api/ in the same JSON shape as DRF's (never an HTML page)."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.views import defaults
+from drf_standardized_errors.handler import ExceptionHandler as StandardizedExceptionHandler
+from rest_framework import exceptions
+
+from ooh.domain import Conflict
 
 
 def _error(request, status, code, detail, fallback, **kwargs):
@@ -41,3 +46,27 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     return _error(request, 500, "error", "A server error occurred.", defaults.server_error)
+
+
+class ExceptionHandler(StandardizedExceptionHandler):
+    """drf-standardized-errors, plus the domain's errors: Django ValidationError -> 400, Conflict -> 409."""
+
+    def convert_known_exceptions(self, exc):
+        if isinstance(exc, DjangoValidationError):
+            if hasattr(exc, "error_dict"):
+                return exceptions.ValidationError(
+                    {
+                        field: [m for e in errors for m in e.messages]
+                        for field, errors in exc.error_dict.items()
+                    }
+                )
+            return exceptions.ValidationError({"non_field_errors": exc.messages})
+        if isinstance(exc, Conflict):
+            return ConflictError(detail=exc.detail, code=exc.code)
+        return super().convert_known_exceptions(exc)
+
+
+class ConflictError(exceptions.APIException):
+    status_code = 409
+    default_code = "conflict"
+    default_detail = "The request conflicts with the current state."

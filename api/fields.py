@@ -2,16 +2,25 @@
 boolean is expected) is a client bug, so it is refused with a 400 naming the field rather than
 coerced. DRF's defaults coerce (0 -> "0", "5" -> 5, "yes" -> True)."""
 
+import uuid
+
 from django.db import models
 from rest_framework import serializers
 
+_CONTROL = {chr(c) for c in range(32)} - {"\n", "\r", "\t"} | {chr(127)}
+
 
 class StrictCharField(serializers.CharField):
-    default_error_messages = {"invalid": "Not a valid string."}
+    default_error_messages = {
+        "invalid": "Not a valid string.",
+        "control_characters": "Contains control characters.",
+    }
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
+        if not _CONTROL.isdisjoint(data):
+            self.fail("control_characters")
         return super().to_internal_value(data)
 
 
@@ -60,3 +69,22 @@ class StrictModelSerializer(serializers.ModelSerializer):
         models.BooleanField: StrictBooleanField,
     }
     serializer_choice_field = StrictChoiceField
+
+
+class UUIDRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related object named by its UUID: anything but a UUID string is refused as the wrong type."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        try:
+            uuid.UUID(data)
+        except ValueError:
+            self.fail("incorrect_type", data_type="non-UUID string")
+        return super().to_internal_value(data)
+
+    def run_validation(self, data=serializers.empty):
+        # DRF turns "" into null for related fields; a client sending "" has a bug worth hearing about.
+        if data == "":
+            self.fail("incorrect_type", data_type="empty string")
+        return super().run_validation(data)

@@ -29,3 +29,40 @@ class AutoSchema(StandardizedErrorsAutoSchema):
                 paginator.page_size_query_param, {"invalid", "min_value", "max_value", "max_string_length"}
             )
         return extra
+
+
+def open_error_codes(result, generator, request, public):
+    """drf-spectacular postprocessing hook: a validation error item is one open shape, not a closed set.
+
+    drf-standardized-errors enumerates, per operation, the fields and codes serializers can raise, but
+    domain rules (an unborn child needs an expected date; a flag needs exactly one subject) add their
+    own. The known fields and codes stay in the description; the schema accepts any `attr` and `code`
+    so a client does not reject an error it could have shown to its user.
+    """
+    schemas = result.get("components", {}).get("schemas", {})
+    merged = set()
+    for name, schema in list(schemas.items()):
+        refs = [option.get("$ref", "") for option in schema.get("oneOf", [])]
+        if not refs or not all(ref.endswith("ErrorComponent") for ref in refs):
+            continue
+        known = []
+        for ref in refs:
+            component_name = ref.rsplit("/", 1)[-1]
+            merged.add(component_name)
+            props = schemas.get(component_name, {}).get("properties", {})
+            attrs = props.get("attr", {}).get("enum", [])
+            codes = props.get("code", {}).get("enum", [])
+            known.append(f"`{'/'.join(map(str, attrs))}`: {', '.join(f'`{c}`' for c in codes)}")
+        schemas[name] = {
+            "type": "object",
+            "description": "One problem with the request. Known fields and codes - " + "; ".join(known),
+            "properties": {
+                "attr": {"type": "string", "description": "The field at fault, dotted for nested fields."},
+                "code": {"type": "string"},
+                "detail": {"type": "string"},
+            },
+            "required": ["attr", "code", "detail"],
+        }
+    for component_name in merged:
+        schemas.pop(component_name, None)
+    return result

@@ -1,10 +1,14 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .views import auth, devices
+from .views import auth, devices, flags, people
 
 router = SimpleRouter(use_regex_path=False)
 router.register("devices", devices.DeviceViewSet, basename="device")
+router.register("people", people.PersonViewSet, basename="person")
+router.register("addresses", people.AddressViewSet, basename="address")
+router.register("relationships", people.RelationshipViewSet, basename="relationship")
+router.register("flags", flags.FlagViewSet, basename="flag")
 
 app_name = "api"
 

@@ -6,6 +6,8 @@ import uuid
 from contextvars import ContextVar
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
+# The caller's address, so domain actions can audit a write without being handed the request.
+client_ip_var: ContextVar[str | None] = ContextVar("client_ip", default=None)
 
 # A client may bring its own id (a phone correlating retries); anything else is replaced.
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
@@ -13,6 +15,10 @@ _CLIENT_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 
 def current_request_id() -> str:
     return request_id_var.get()
+
+
+def current_client_ip() -> str | None:
+    return client_ip_var.get()
 
 
 class RequestIdMiddleware:
@@ -26,9 +32,11 @@ class RequestIdMiddleware:
         request_id = supplied if _CLIENT_ID.match(supplied) else uuid.uuid4().hex
         request.request_id = request_id
         token = request_id_var.set(request_id)
+        ip_token = client_ip_var.set(request.META.get("REMOTE_ADDR") or None)
         try:
             response = self.get_response(request)
         finally:
+            client_ip_var.reset(ip_token)
             request_id_var.reset(token)
         response["X-Request-ID"] = request_id
         return response

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "ooh.accounts",
     "ooh.audit",
     "ooh.demo",
+    "ooh.people",
     "alerts",
     "api",
 ]
@@ -245,6 +246,8 @@ REST_FRAMEWORK = {
 }
 
 DRF_STANDARDIZED_ERRORS = {
+    # Adds the domain's errors: Django ValidationError -> 400 naming the field, Conflict -> 409.
+    "EXCEPTION_HANDLER_CLASS": "api.errors.ExceptionHandler",
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
     "ALLOWED_ERROR_STATUS_CODES": [
         "400",
@@ -273,9 +276,16 @@ SPECTACULAR_SETTINGS = {
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",
+        "AgencyKindEnum": "ooh.accounts.models.AgencyKind",
+        "RoleEnum": "ooh.accounts.models.Role",
+        "RelationshipKindEnum": "ooh.people.models.RelationshipKind",
+        "PersonStatusEnum": "ooh.people.models.PersonStatus",
+        "FlagStatusEnum": "alerts.models.FlagStatus",
+        "SeverityEnum": "alerts.models.Severity",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+        "api.openapi.open_error_codes",
     ],
 }
 

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
-from ooh.observability import current_request_id
+from ooh.observability import current_client_ip, current_request_id
 
 from .models import AccessedPerson, AccessLog
 
@@ -61,7 +61,7 @@ def record_access(
         incident_id=incident_id,
         reason=reason,
         request_id=getattr(request, "request_id", None) or current_request_id(),
-        ip=client_ip(request),
+        ip=client_ip(request) or current_client_ip(),
         detail=detail or {},
     )
     people = sorted({str(p) for p in person_ids})

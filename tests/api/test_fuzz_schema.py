@@ -5,10 +5,12 @@ suite stays fast; raise OOH_FUZZ_EXAMPLES locally for a deeper run.
 """
 
 import os
+from pathlib import Path
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.config import SchemathesisConfig
 
 from ooh.accounts.actions import issue_token
 from ooh.accounts.models import Role
@@ -19,7 +21,8 @@ MAX_EXAMPLES = int(os.environ.get("OOH_FUZZ_EXAMPLES", "15"))
 
 @pytest.fixture
 def api_schema(live_server):
-    return schemathesis.openapi.from_url(f"{live_server.url}/api/schema/?format=json")
+    config = SchemathesisConfig.from_path(Path(__file__).with_name("schemathesis.toml"))
+    return schemathesis.openapi.from_url(f"{live_server.url}/api/schema/?format=json", config=config)
 
 
 @pytest.fixture

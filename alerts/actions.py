@@ -1,0 +1,156 @@
+"""The one write path for flags: raise, edit (keeping every version), revoke with a reason."""
+
+import json
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.forms.models import model_to_dict
+
+from ooh.accounts.models import Role
+from ooh.audit.models import AccessAction
+from ooh.audit.records import record_access
+from ooh.domain import Conflict
+
+from .models import GROUP_OF_CATEGORY, NEEDS_REVIEW_BY, Flag, FlagStatus, FlagVersion
+
+EDITABLE_FIELDS = (
+    "category",
+    "severity",
+    "summary",
+    "handling_instructions",
+    "valid_from",
+    "valid_until",
+    "review_by",
+    "owner",
+)
+
+
+def _check(flag: Flag):
+    if (flag.subject_person_id is None) == (flag.subject_address_id is None):
+        raise ValidationError({"subject_person": "Give exactly one of subject_person and subject_address."})
+    if flag.valid_until is not None and flag.valid_until <= flag.valid_from:
+        raise ValidationError({"valid_until": "valid_until must be after valid_from."})
+    if flag.severity in NEEDS_REVIEW_BY and flag.review_by is None:
+        raise ValidationError({"review_by": f"A {flag.severity} flag needs a review_by date."})
+    if len(flag.summary) > 200:
+        raise ValidationError(
+            {"summary": "At most 200 characters: what a call handler must know at a glance."}
+        )
+
+
+def _snapshot(flag: Flag, *, actor, change: str):
+    data = json.loads(json.dumps(model_to_dict(flag), cls=DjangoJSONEncoder))
+    data["status"] = flag.status
+    FlagVersion.objects.create(
+        flag=flag, version=flag.version, snapshot=data, changed_by=actor, change=change
+    )
+
+
+def _person_ids(flag):
+    return [flag.subject_person_id] if flag.subject_person_id else []
+
+
+def may_change(flag: Flag, user) -> bool:
+    """The owner, a manager of the owner's agency, or an admin."""
+    membership = getattr(user, "membership", None)
+    if user.pk == flag.owner_id or user.is_superuser:
+        return True
+    if membership is None:
+        return False
+    if membership.role == Role.ADMIN:
+        return True
+    owner_membership = getattr(flag.owner, "membership", None)
+    return (
+        membership.role in (Role.MANAGER, Role.CONTROL_ROOM_SUPERVISOR)
+        and owner_membership is not None
+        and owner_membership.agency_id == membership.agency_id
+    )
+
+
+@transaction.atomic
+def raise_flag(
+    *, actor, subject_person=None, subject_address=None, owner=None, external_id=None, **fields
+) -> Flag:
+    """Put a warning marker on one person or one address; the raiser owns it unless an owner is named."""
+    membership = actor.membership
+    flag = Flag(
+        subject_person=subject_person,
+        subject_address=subject_address,
+        source_agency=membership.agency,
+        owner=owner or actor,
+        created_by=actor,
+        external_id=external_id,
+        **fields,
+    )
+    flag.group = GROUP_OF_CATEGORY[flag.category]
+    _check(flag)
+    flag.save()
+    _snapshot(flag, actor=actor, change="raised")
+    record_access(
+        action=AccessAction.CREATE,
+        object_type="flag",
+        object_ids=[flag.pk],
+        person_ids=_person_ids(flag),
+        actor=actor,
+    )
+    return flag
+
+
+@transaction.atomic
+def edit_flag(*, actor, flag: Flag, **changes) -> Flag:
+    """Change a flag; the previous version stays readable in its history."""
+    flag = Flag.objects.select_for_update().select_related("owner__membership").get(pk=flag.pk)
+    if not may_change(flag, actor):
+        raise PermissionDenied(
+            "Only the flag's owner, a manager of the owner's agency or an admin may change it."
+        )
+    if flag.status == FlagStatus.REVOKED:
+        raise Conflict("A revoked flag cannot be changed.", code="flag_revoked")
+    for name, value in changes.items():
+        if name in EDITABLE_FIELDS:
+            setattr(flag, name, value)
+    flag.group = GROUP_OF_CATEGORY[flag.category]
+    _check(flag)
+    flag.version += 1
+    flag.save()
+    _snapshot(flag, actor=actor, change="edited")
+    record_access(
+        action=AccessAction.UPDATE,
+        object_type="flag",
+        object_ids=[flag.pk],
+        person_ids=_person_ids(flag),
+        actor=actor,
+        detail={"fields": sorted(changes)},
+    )
+    return flag
+
+
+@transaction.atomic
+def revoke_flag(*, actor, flag: Flag, reason: str) -> Flag:
+    """Withdraw a flag with a reason; it is never deleted."""
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": "Say why the flag is revoked."})
+    flag = Flag.objects.select_for_update().select_related("owner__membership").get(pk=flag.pk)
+    if not may_change(flag, actor):
+        raise PermissionDenied(
+            "Only the flag's owner, a manager of the owner's agency or an admin may revoke it."
+        )
+    if flag.status == FlagStatus.REVOKED:
+        raise Conflict("This flag is already revoked.", code="flag_revoked")
+    from django.utils import timezone
+
+    flag.status = FlagStatus.REVOKED
+    flag.revoked_at, flag.revoked_by, flag.revoked_reason = timezone.now(), actor, reason.strip()
+    flag.version += 1
+    flag.save()
+    _snapshot(flag, actor=actor, change="revoked")
+    record_access(
+        action=AccessAction.REVOKE,
+        object_type="flag",
+        object_ids=[flag.pk],
+        person_ids=_person_ids(flag),
+        actor=actor,
+        reason=reason.strip()[:500],
+    )
+    return flag

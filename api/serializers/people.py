@@ -1,0 +1,239 @@
+"""People, addresses, relationships, flags and the linked picture."""
+
+from django.contrib.auth import get_user_model
+from django.core.validators import RegexValidator
+from rest_framework import serializers
+
+from alerts.models import Flag, FlagCategory, FlagGroup, FlagStatus, Severity
+from api.fields import (
+    StrictCharField,
+    StrictChoiceField,
+    StrictIntegerField,
+    StrictModelSerializer,
+    UUIDRelatedField,
+)
+from ooh.people.models import (
+    UK_POSTCODE,
+    Address,
+    IdentifierScheme,
+    Person,
+    PersonStatus,
+    Relationship,
+    RelationshipKind,
+    Sex,
+)
+
+from .accounts import AgencyBriefSerializer
+
+User = get_user_model()
+
+
+class IdentifierSerializer(serializers.Serializer):
+    scheme = StrictChoiceField(choices=IdentifierScheme.choices)
+    value = StrictCharField(max_length=64)
+
+
+class AddressSerializer(StrictModelSerializer):
+    uprn = StrictIntegerField(required=False, allow_null=True, min_value=1, max_value=999_999_999_999)
+    postcode = StrictCharField(
+        max_length=10,
+        trim_whitespace=False,  # so max_length means what the schema says; the action normalises
+        validators=[RegexValidator(UK_POSTCODE, "Enter a UK postcode, e.g. 'NE1 4ST'.")],
+        help_text="A UK postcode in any case and spacing; stored upper case with one space, e.g. 'NE1 4ST'.",
+    )
+
+    class Meta:
+        model = Address
+        fields = ["id", "line1", "line2", "town", "postcode", "uprn", "created_at"]
+        read_only_fields = ["id", "created_at"]
+        # The action checks UPRN uniqueness and names the field.
+        extra_kwargs = {"uprn": {"validators": []}}
+
+
+class PersonSerializer(StrictModelSerializer):
+    identifiers = IdentifierSerializer(many=True, required=False)
+    aliases = serializers.ListField(child=StrictCharField(max_length=100), required=False, max_length=20)
+    status = StrictChoiceField(choices=PersonStatus.choices, required=False, default=PersonStatus.LIVING)
+    sex = StrictChoiceField(choices=Sex.choices, required=False, allow_null=True)
+    current_address = UUIDRelatedField(queryset=Address.objects.all(), required=False, allow_null=True)
+
+    class Meta:
+        model = Person
+        fields = [
+            "id",
+            "given_name",
+            "family_name",
+            "aliases",
+            "date_of_birth",
+            "expected_date",
+            "status",
+            "sex",
+            "identifiers",
+            "current_address",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["current_address"] = str(instance.current_address_id) if instance.current_address_id else None
+        return data
+
+
+class PersonBriefSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    given_name = serializers.CharField()
+    family_name = serializers.CharField()
+    status = serializers.ChoiceField(choices=PersonStatus.choices)
+
+
+class RelationshipSerializer(StrictModelSerializer):
+    from_person = UUIDRelatedField(queryset=Person.objects.all())
+    to_person = UUIDRelatedField(queryset=Person.objects.all())
+    kind = StrictChoiceField(choices=RelationshipKind.choices)
+
+    class Meta:
+        model = Relationship
+        fields = ["id", "from_person", "to_person", "kind", "created_at"]
+        read_only_fields = ["id", "created_at"]
+        validators = []  # the action refuses duplicates and self-links, naming the field
+
+
+class UserBriefSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+
+
+class FlagSerializer(StrictModelSerializer):
+    subject_person = UUIDRelatedField(queryset=Person.objects.all(), required=False, allow_null=True)
+    subject_address = UUIDRelatedField(queryset=Address.objects.all(), required=False, allow_null=True)
+    category = StrictChoiceField(choices=FlagCategory.choices)
+    group = serializers.ChoiceField(choices=FlagGroup.choices, read_only=True)
+    severity = StrictChoiceField(choices=Severity.choices)
+    summary = StrictCharField(max_length=200)
+    status = serializers.SerializerMethodField()
+    source_agency = AgencyBriefSerializer(read_only=True)
+    owner = UserBriefSerializer(read_only=True)
+    owner_id = UUIDRelatedField(
+        queryset=User.objects.filter(membership__isnull=False, is_active=True),
+        source="owner",
+        write_only=True,
+        required=False,
+        help_text="The professional who owns the concern; the caller when omitted.",
+    )
+
+    class Meta:
+        model = Flag
+        fields = [
+            "id",
+            "subject_person",
+            "subject_address",
+            "category",
+            "group",
+            "severity",
+            "summary",
+            "handling_instructions",
+            "source_agency",
+            "owner",
+            "owner_id",
+            "valid_from",
+            "valid_until",
+            "review_by",
+            "status",
+            "version",
+            "revoked_at",
+            "revoked_reason",
+            "created_at",
+        ]
+        read_only_fields = ["id", "group", "version", "revoked_at", "revoked_reason", "created_at"]
+        validators = []  # the action enforces subject, period and review rules, naming the field
+
+    def get_status(self, flag) -> str:
+        return flag.effective_status(self.context.get("now"))
+
+    def validate(self, attrs):
+        if self.instance is None:
+            person, address = attrs.get("subject_person"), attrs.get("subject_address")
+            if (person is None) == (address is None):
+                raise serializers.ValidationError(
+                    {"subject_person": "Give exactly one of subject_person and subject_address."}
+                )
+        return attrs
+
+
+class FlagUpdateSerializer(FlagSerializer):
+    class Meta(FlagSerializer.Meta):
+        read_only_fields = [*FlagSerializer.Meta.read_only_fields, "subject_person", "subject_address"]
+
+
+class FlagRevokeSerializer(serializers.Serializer):
+    reason = StrictCharField(max_length=500)
+
+
+class FlagVersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    change = serializers.CharField()
+    changed_by = UserBriefSerializer()
+    changed_at = serializers.DateTimeField()
+    snapshot = serializers.DictField()
+
+
+# --- The linked picture (documents the dicts api.linked_picture builds) ------------------------
+
+
+class NetworkPersonSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    given_name = serializers.CharField()
+    family_name = serializers.CharField()
+    aliases = serializers.ListField(child=serializers.CharField())
+    date_of_birth = serializers.DateField(allow_null=True)
+    expected_date = serializers.DateField(allow_null=True)
+    status = serializers.ChoiceField(choices=PersonStatus.choices)
+    sex = serializers.ChoiceField(choices=Sex.choices, allow_null=True)
+    identifiers = IdentifierSerializer(many=True)
+
+
+class NetworkMemberSerializer(serializers.Serializer):
+    person = NetworkPersonSerializer()
+    relation = serializers.CharField(help_text="e.g. 'father of the unborn child'")
+    path = serializers.ListField(
+        child=serializers.UUIDField(), help_text="Person ids from the subject to this member."
+    )
+    distance = serializers.IntegerField()
+
+
+class NetworkAddressSerializer(serializers.Serializer):
+    address = AddressSerializer()
+    residents = serializers.ListField(child=serializers.UUIDField())
+
+
+class NetworkFlagSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    subject_person = serializers.UUIDField(allow_null=True)
+    subject_address = serializers.UUIDField(allow_null=True)
+    category = serializers.ChoiceField(choices=FlagCategory.choices)
+    group = serializers.ChoiceField(choices=FlagGroup.choices)
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    summary = serializers.CharField()
+    handling_instructions = serializers.CharField()
+    source_agency = AgencyBriefSerializer()
+    owner = UserBriefSerializer()
+    valid_from = serializers.DateTimeField()
+    valid_until = serializers.DateTimeField(allow_null=True)
+    review_by = serializers.DateField(allow_null=True)
+    status = serializers.ChoiceField(choices=FlagStatus.choices)
+    version = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+
+class NetworkSerializer(serializers.Serializer):
+    subject = serializers.DictField(help_text="The person or the address the picture is of.")
+    subject_type = serializers.ChoiceField(choices=["person", "address"])
+    generated_at = serializers.DateTimeField()
+    highest_severity = serializers.ChoiceField(choices=Severity.choices, allow_null=True)
+    members = NetworkMemberSerializer(many=True)
+    addresses = NetworkAddressSerializer(many=True)
+    flags = NetworkFlagSerializer(many=True)
+    birth_plans = serializers.ListField(child=serializers.DictField())

@@ -1,0 +1,155 @@
+"""Flags (warning markers): raise, read, edit with history, revoke with a reason, export as FHIR."""
+
+import django_filters
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from alerts import actions
+from alerts.fhir import flag_to_fhir
+from alerts.models import Flag, FlagStatus
+from api.filters import StrictFilterSet
+from ooh.audit.models import AccessAction
+from ooh.audit.records import record_access
+
+from ..serializers.people import (
+    FlagRevokeSerializer,
+    FlagSerializer,
+    FlagUpdateSerializer,
+    FlagVersionSerializer,
+)
+
+
+class FlagFilter(StrictFilterSet):
+    person = django_filters.UUIDFilter(field_name="subject_person_id")
+    address = django_filters.UUIDFilter(field_name="subject_address_id")
+    status = django_filters.ChoiceFilter(choices=FlagStatus.choices, method="filter_status")
+
+    class Meta:
+        model = Flag
+        fields = ["person", "address", "status"]
+
+    def filter_status(self, queryset, name, value):
+        now = timezone.now()
+        if value == FlagStatus.ACTIVE:
+            return queryset.in_force(now)
+        if value == FlagStatus.EXPIRED:
+            return queryset.filter(status=FlagStatus.ACTIVE, valid_until__lte=now)
+        return queryset.filter(status=FlagStatus.REVOKED)
+
+
+def _people(flags):
+    return [f.subject_person_id for f in flags if f.subject_person_id]
+
+
+class FlagViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = FlagSerializer
+    filterset_class = FlagFilter
+    lookup_value_converter = "uuid"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    queryset = Flag.objects.select_related("source_agency", "owner", "subject_person", "subject_address")
+
+    def get_serializer_class(self):
+        if self.action in ("update", "partial_update"):
+            return FlagUpdateSerializer
+        if self.action == "revoke":
+            return FlagRevokeSerializer
+        return FlagSerializer
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "now": timezone.now()}
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        record_access(
+            action=AccessAction.SEARCH,
+            object_type="flag",
+            object_ids=[f.pk for f in page],
+            person_ids=_people(page),
+            request=request,
+            detail={"query": dict(request.query_params.lists())},
+        )
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        flag = self.get_object()
+        record_access(
+            action=AccessAction.READ,
+            object_type="flag",
+            object_ids=[flag.pk],
+            person_ids=_people([flag]),
+            request=request,
+        )
+        return Response(self.get_serializer(flag).data)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        flag = actions.raise_flag(actor=request.user, **serializer.validated_data)
+        return Response(
+            self.get_serializer(self.get_queryset().get(pk=flag.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+    def update(self, request, *args, **kwargs):
+        flag = self.get_object()
+        serializer = self.get_serializer(flag, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        actions.edit_flag(actor=request.user, flag=flag, **serializer.validated_data)
+        return Response(
+            FlagSerializer(self.get_queryset().get(pk=flag.pk), context=self.get_serializer_context()).data
+        )
+
+    @extend_schema(
+        request=FlagRevokeSerializer, responses={200: FlagSerializer}, summary="Revoke a flag, with a reason"
+    )
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        flag = self.get_object()
+        serializer = FlagRevokeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        actions.revoke_flag(actor=request.user, flag=flag, reason=serializer.validated_data["reason"])
+        return Response(
+            FlagSerializer(self.get_queryset().get(pk=flag.pk), context=self.get_serializer_context()).data
+        )
+
+    @extend_schema(
+        responses={200: FlagVersionSerializer(many=True)}, summary="Every version of a flag, oldest first"
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def history(self, request, pk=None):
+        flag = self.get_object()
+        versions = flag.versions.select_related("changed_by").order_by("version")
+        record_access(
+            action=AccessAction.READ,
+            object_type="flag_history",
+            object_ids=[flag.pk],
+            person_ids=_people([flag]),
+            request=request,
+        )
+        return Response(FlagVersionSerializer(versions, many=True).data)
+
+    @extend_schema(
+        responses={200: {"type": "object", "description": "An HL7 FHIR R4 Flag resource"}},
+        summary="The flag as an HL7 FHIR R4 Flag resource",
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def fhir(self, request, pk=None):
+        flag = self.get_object()
+        record_access(
+            action=AccessAction.EXPORT,
+            object_type="flag",
+            object_ids=[flag.pk],
+            person_ids=_people([flag]),
+            request=request,
+            detail={"format": "fhir-r4"},
+        )
+        return Response(flag_to_fhir(flag))

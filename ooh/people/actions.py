@@ -1,0 +1,186 @@
+"""The one write path for people, addresses, residences and relationships."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ooh.audit.models import AccessAction
+from ooh.audit.records import record_access
+
+from .models import (
+    UK_POSTCODE,
+    Address,
+    Person,
+    PersonIdentifier,
+    PersonStatus,
+    Relationship,
+    Residence,
+    normalise_postcode,
+)
+
+PERSON_FIELDS = ("given_name", "family_name", "aliases", "date_of_birth", "expected_date", "status", "sex")
+
+
+def _check_person(person: Person):
+    if person.status == PersonStatus.UNBORN:
+        if person.date_of_birth is not None:
+            raise ValidationError(
+                {"date_of_birth": "An unborn person has no date of birth; give expected_date."}
+            )
+        if person.expected_date is None:
+            raise ValidationError({"expected_date": "An unborn person needs an expected_date."})
+    elif person.date_of_birth and person.date_of_birth > timezone.localdate():
+        raise ValidationError({"date_of_birth": "A date of birth cannot be in the future."})
+
+
+def _check_identifiers(identifiers, person=None):
+    seen = set()
+    for index, identifier in enumerate(identifiers):
+        key = (identifier["scheme"], identifier["value"])
+        if key in seen:
+            raise ValidationError({f"identifiers.{index}.value": "Given twice."})
+        seen.add(key)
+        clash = PersonIdentifier.objects.filter(scheme=key[0], value=key[1])
+        if person is not None:
+            clash = clash.exclude(person=person)
+        if clash.exists():
+            raise ValidationError(
+                {f"identifiers.{index}.value": f"{key[0]} {key[1]} already belongs to another person."}
+            )
+
+
+def _set_current_address(person: Person, address: Address | None):
+    current = Residence.objects.filter(person=person, current=True).first()
+    if current is not None and address is not None and current.address_id == address.pk:
+        return
+    if current is not None:
+        Residence.objects.filter(pk=current.pk).update(current=False, until=timezone.localdate())
+    if address is not None:
+        Residence.objects.create(person=person, address=address, current=True, since=timezone.localdate())
+
+
+@transaction.atomic
+def create_person(*, actor, identifiers=(), current_address=None, external_id=None, **fields) -> Person:
+    """Record a person (or an unborn child) with their identifiers and current address."""
+    person = Person(
+        created_by=actor, external_id=external_id, **{k: fields[k] for k in fields if k in PERSON_FIELDS}
+    )
+    _check_person(person)
+    _check_identifiers(identifiers)
+    person.refresh_search_text()
+    person.save()
+    PersonIdentifier.objects.bulk_create(
+        [PersonIdentifier(person=person, scheme=i["scheme"], value=i["value"]) for i in identifiers]
+    )
+    _set_current_address(person, current_address)
+    record_access(
+        action=AccessAction.CREATE,
+        object_type="person",
+        object_ids=[person.pk],
+        person_ids=[person.pk],
+        actor=actor,
+    )
+    return person
+
+
+_UNSET = object()
+
+
+@transaction.atomic
+def update_person(*, actor, person: Person, identifiers=None, current_address=_UNSET, **fields) -> Person:
+    """Change a person's details; an unborn child who is born becomes `living` with a date of birth."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    for name, value in fields.items():
+        if name in PERSON_FIELDS:
+            setattr(person, name, value)
+    born_now = fields.get("status") == PersonStatus.LIVING and person.expected_date is not None
+    if born_now and person.date_of_birth is None:
+        raise ValidationError({"date_of_birth": "Give the date of birth of a child who has been born."})
+    _check_person(person)
+    if identifiers is not None:
+        _check_identifiers(identifiers, person=person)
+        person.identifiers.all().delete()
+        PersonIdentifier.objects.bulk_create(
+            [PersonIdentifier(person=person, scheme=i["scheme"], value=i["value"]) for i in identifiers]
+        )
+    person.refresh_search_text()
+    person.save()
+    if current_address is not _UNSET:
+        _set_current_address(person, current_address)
+    record_access(
+        action=AccessAction.UPDATE,
+        object_type="person",
+        object_ids=[person.pk],
+        person_ids=[person.pk],
+        actor=actor,
+        detail={"fields": sorted(fields)},
+    )
+    return person
+
+
+@transaction.atomic
+def create_address(*, actor, line1, postcode, line2="", town="", uprn=None, external_id=None) -> Address:
+    """Record an address; the postcode is stored upper case with one space."""
+    if uprn is not None and Address.objects.filter(uprn=uprn).exists():
+        raise ValidationError({"uprn": f"UPRN {uprn} is already recorded."})
+    address = Address(
+        line1=line1.strip(),
+        line2=line2.strip(),
+        town=town.strip(),
+        postcode=normalise_postcode(postcode),
+        uprn=uprn,
+        created_by=actor,
+        external_id=external_id,
+    )
+    if not re.match(UK_POSTCODE, address.postcode):
+        raise ValidationError({"postcode": "Enter a UK postcode, e.g. 'NE1 4ST'."})
+    address.refresh_search_text()
+    address.save()
+    record_access(action=AccessAction.CREATE, object_type="address", object_ids=[address.pk], actor=actor)
+    return address
+
+
+@transaction.atomic
+def link_people(
+    *, actor, from_person: Person, to_person: Person, kind: str, external_id=None
+) -> Relationship:
+    """Link two people: `from_person` is `kind` `to_person` (Kerry mother_of the unborn child)."""
+    if from_person.pk == to_person.pk:
+        raise ValidationError({"to_person": "A person cannot be linked to themselves."})
+    if Relationship.objects.filter(from_person=from_person, to_person=to_person, kind=kind).exists():
+        raise ValidationError({"kind": "These two people are already linked this way."})
+    try:
+        with transaction.atomic():
+            relationship = Relationship.objects.create(
+                from_person=from_person,
+                to_person=to_person,
+                kind=kind,
+                created_by=actor,
+                external_id=external_id,
+            )
+    except IntegrityError as exc:  # a concurrent duplicate
+        raise ValidationError({"kind": "These two people are already linked this way."}) from exc
+    record_access(
+        action=AccessAction.CREATE,
+        object_type="relationship",
+        object_ids=[relationship.pk],
+        person_ids=[from_person.pk, to_person.pk],
+        actor=actor,
+    )
+    return relationship
+
+
+@transaction.atomic
+def unlink_people(*, actor, relationship: Relationship) -> None:
+    """Remove a link recorded in error; the audit row keeps what it was."""
+    record_access(
+        action=AccessAction.REVOKE,
+        object_type="relationship",
+        object_ids=[relationship.pk],
+        person_ids=[relationship.from_person_id, relationship.to_person_id],
+        actor=actor,
+        detail={"kind": relationship.kind},
+    )
+    relationship.delete()

@@ -1,0 +1,206 @@
+"""People, addresses, where people live, and how they are related: the nodes and edges of the linked picture."""
+
+import re
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+
+class PersonStatus(models.TextChoices):
+    UNBORN = "unborn"
+    LIVING = "living"
+    DECEASED = "deceased"
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female"
+    MALE = "male"
+    UNKNOWN = "unknown"
+
+
+class IdentifierScheme(models.TextChoices):
+    NHS_NUMBER = "nhs_number", "NHS number"
+    PNC_ID = "pnc_id", "PNC ID"
+    SOCIAL_CARE_ID = "social_care_id", "Social care ID"
+    LOCAL = "local", "Local"
+
+
+class RelationshipKind(models.TextChoices):
+    MOTHER_OF = "mother_of"
+    FATHER_OF = "father_of"
+    PARENT_OF = "parent_of"
+    PARTNER_OF = "partner_of"
+    EX_PARTNER_OF = "ex_partner_of"
+    SIBLING_OF = "sibling_of"
+    HOUSEHOLD_MEMBER_OF = "household_member_of"
+    CARER_OF = "carer_of"
+    ASSOCIATE_OF = "associate_of"
+
+
+class Person(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    given_name = models.CharField(max_length=100, blank=True)
+    family_name = models.CharField(max_length=100)
+    aliases = models.JSONField(default=list, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    expected_date = models.DateField(
+        null=True, blank=True, help_text="Expected date of birth of an unborn child."
+    )
+    status = models.CharField(max_length=16, choices=PersonStatus.choices, default=PersonStatus.LIVING)
+    sex = models.CharField(max_length=16, choices=Sex.choices, null=True, blank=True)
+    # Lower-case names and aliases, maintained by the actions, so one indexed column answers name search.
+    search_text = models.TextField(blank=True, editable=False)
+    # The source system's key (import_records): reruns update instead of duplicating.
+    external_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        indexes = [
+            models.Index(fields=["family_name", "given_name"]),
+            models.Index(fields=["date_of_birth"]),
+            models.Index(fields=["created_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=PersonStatus.values), name="person_status_known"),
+            models.CheckConstraint(
+                condition=~Q(status=PersonStatus.UNBORN) | Q(date_of_birth__isnull=True),
+                name="unborn_has_no_date_of_birth",
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.given_name, self.family_name) if p)
+
+    def refresh_search_text(self):
+        self.search_text = " ".join([self.given_name, self.family_name, *self.aliases]).lower()
+
+    def clean(self):
+        if self.status == PersonStatus.UNBORN:
+            if self.date_of_birth is not None:
+                raise ValidationError(
+                    {"date_of_birth": "An unborn person has no date of birth; use expected_date."}
+                )
+            if self.expected_date is None:
+                raise ValidationError({"expected_date": "An unborn person needs an expected_date."})
+
+
+class PersonIdentifier(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="identifiers")
+    scheme = models.CharField(max_length=24, choices=IdentifierScheme.choices)
+    value = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "value"], name="identifier_unique_per_scheme"),
+        ]
+        indexes = [models.Index(fields=["value"])]
+
+    def __str__(self):
+        return f"{self.scheme}:{self.value}"
+
+
+_POSTCODE_SPACES = re.compile(r"\s+")
+# A UK postcode, any case, any spacing: 'NE1 4ST', 'sw1a1aa'.
+UK_POSTCODE = r"^\s*[A-Za-z]{1,2}[0-9][A-Za-z0-9]?\s*[0-9][A-Za-z]{2}\s*$"
+
+
+def normalise_postcode(raw: str) -> str:
+    """Upper case with exactly one space before the inward code: ' sw1a1aa ' -> 'SW1A 1AA'."""
+    compact = _POSTCODE_SPACES.sub("", raw or "").upper()
+    if len(compact) > 3:
+        return f"{compact[:-3]} {compact[-3:]}"
+    return compact
+
+
+class Address(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    line1 = models.CharField(max_length=200)
+    line2 = models.CharField(max_length=200, blank=True)
+    town = models.CharField(max_length=100, blank=True)
+    postcode = models.CharField(max_length=10, db_index=True)
+    uprn = models.BigIntegerField(
+        null=True, blank=True, unique=True, help_text="Unique Property Reference Number"
+    )
+    search_text = models.TextField(blank=True, editable=False)
+    # The source system's key (import_records): reruns update instead of duplicating.
+    external_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "addresses"
+        ordering = ["postcode", "line1"]
+        indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self):
+        return ", ".join(p for p in (self.line1, self.line2, self.town, self.postcode) if p)
+
+    def refresh_search_text(self):
+        self.search_text = " ".join([self.line1, self.line2, self.town, self.postcode]).lower()
+
+
+class Residence(models.Model):
+    """A person lived or lives at an address; at most one current address per person."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="residences")
+    address = models.ForeignKey(Address, on_delete=models.CASCADE, related_name="residences")
+    current = models.BooleanField(default=True)
+    since = models.DateField(null=True, blank=True)
+    until = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(current=True), name="one_current_address_per_person"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["address"], condition=Q(current=True), name="residence_current_by_address")
+        ]
+
+    def __str__(self):
+        return f"{self.person_id} at {self.address_id}{'' if self.current else ' (past)'}"
+
+
+class Relationship(models.Model):
+    """A directed link: `from_person` is `kind` `to_person` (Kerry mother_of the unborn child)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    from_person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="relationships_out")
+    to_person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="relationships_in")
+    kind = models.CharField(max_length=24, choices=RelationshipKind.choices)
+    # The source system's key (import_records): reruns update instead of duplicating.
+    external_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(from_person=F("to_person")), name="relationship_not_to_self"),
+            models.CheckConstraint(
+                condition=Q(kind__in=RelationshipKind.values), name="relationship_kind_known"
+            ),
+            models.UniqueConstraint(fields=["from_person", "to_person", "kind"], name="relationship_unique"),
+        ]
+        indexes = [models.Index(fields=["to_person"])]
+
+    def __str__(self):
+        return f"{self.from_person_id} {self.kind} {self.to_person_id}"

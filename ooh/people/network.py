@@ -1,0 +1,208 @@
+"""The linked picture: who is linked to this person or address, and every flag that matters about them.
+
+Its cost grows with the family, never with the database: a fixed number of indexed queries
+(edges per hop, people, identifiers, current addresses, flags, birth plans), whatever the family's size.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Q
+from django.utils import timezone
+
+from alerts.models import SEVERITY_RANK, Flag, flag_sort_key
+
+from .models import Address, Person, PersonIdentifier, PersonStatus, Relationship, Residence
+
+# How `from_person` reads from its own side (Dean father_of the baby: Dean is "father").
+ROLE_FORWARD = {
+    "mother_of": "mother",
+    "father_of": "father",
+    "parent_of": "parent",
+    "partner_of": "partner",
+    "ex_partner_of": "ex-partner",
+    "sibling_of": "sibling",
+    "household_member_of": "household member",
+    "carer_of": "carer",
+    "associate_of": "associate",
+}
+# How `to_person` reads (Kerry mother_of the baby: the baby is Kerry's "child").
+ROLE_INVERSE = {
+    "mother_of": "child",
+    "father_of": "child",
+    "parent_of": "child",
+    "partner_of": "partner",
+    "ex_partner_of": "ex-partner",
+    "sibling_of": "sibling",
+    "household_member_of": "household member",
+    "carer_of": "person cared for",
+    "associate_of": "associate",
+}
+
+
+def role_of(person: Person, edge_from_id, kind: str) -> str:
+    """What `person` is to the other end of an edge, read from `person`'s side."""
+    if person.pk == edge_from_id:
+        return ROLE_FORWARD[kind]
+    role = ROLE_INVERSE[kind]
+    return f"unborn {role}" if role == "child" and person.status == PersonStatus.UNBORN else role
+
+
+def describe(person: Person) -> str:
+    return "the unborn child" if person.status == PersonStatus.UNBORN else person.full_name
+
+
+@dataclass
+class Member:
+    person: Person
+    relation: str
+    path: list
+    distance: int
+
+
+@dataclass
+class Network:
+    subject: Person | Address
+    generated_at: datetime
+    members: list = field(default_factory=list)
+    addresses: list = field(default_factory=list)  # [(address, [resident ids])]
+    flags: list = field(default_factory=list)
+    birth_plans: list = field(default_factory=list)
+    identifiers: dict = field(default_factory=dict)  # person id -> [PersonIdentifier]
+
+    @property
+    def person_ids(self) -> list:
+        ids = [m.person.pk for m in self.members]
+        return [self.subject.pk, *ids] if isinstance(self.subject, Person) else ids
+
+    @property
+    def highest_severity(self) -> str | None:
+        return max((f.severity for f in self.flags), key=SEVERITY_RANK.__getitem__, default=None)
+
+
+# Providers add their records (birth plans) to a network; registered by the apps that own them.
+network_extensions = []
+
+
+def _edges_touching(person_ids):
+    """One query: every relationship with either end in person_ids, oldest first (stable paths)."""
+    return list(
+        Relationship.objects.filter(Q(from_person_id__in=person_ids) | Q(to_person_id__in=person_ids))
+        .order_by("created_at", "id")
+        .values_list("from_person_id", "to_person_id", "kind")
+    )
+
+
+def _walk(start_ids, depth):
+    """Breadth-first over relationships: {person id: (reached from id, edge) | None} within `depth` hops."""
+    reached = dict.fromkeys(start_ids)
+    frontier = list(start_ids)
+    for _ in range(depth):
+        if not frontier:
+            break
+        in_frontier, next_frontier = set(frontier), []
+        for edge in _edges_touching(frontier):
+            from_id, to_id, _kind = edge
+            for here, there in ((from_id, to_id), (to_id, from_id)):
+                if here in in_frontier and there not in reached:
+                    reached[there] = (here, edge)
+                    next_frontier.append(there)
+        frontier = next_frontier
+    return reached
+
+
+def _finish(network: Network, people: dict, now):
+    """Current addresses, identifiers, flags and extensions for the subject and members (4 queries + extensions)."""
+    person_ids = list(people)
+    residences = Residence.objects.filter(person_id__in=person_ids, current=True).select_related("address")
+    residents = defaultdict(list)
+    addresses = {}
+    if isinstance(network.subject, Address):
+        addresses[network.subject.pk] = network.subject
+    for residence in residences:
+        addresses.setdefault(residence.address_id, residence.address)
+        residents[residence.address_id].append(residence.person_id)
+    network.addresses = [(address, residents[address.pk]) for address in addresses.values()]
+    for identifier in PersonIdentifier.objects.filter(person_id__in=person_ids).order_by("scheme", "value"):
+        network.identifiers.setdefault(identifier.person_id, []).append(identifier)
+    flags = (
+        Flag.objects.in_force(now)
+        .filter(Q(subject_person_id__in=person_ids) | Q(subject_address_id__in=list(addresses)))
+        .select_related("source_agency", "owner")
+    )
+    network.flags = sorted(flags, key=flag_sort_key)
+    for extend in network_extensions:
+        extend(network, person_ids, now)
+    return network
+
+
+def person_network(person: Person, *, depth: int = 1, now=None) -> Network:
+    """The linked picture of a person: family and associates within `depth` (1 or 2) hops."""
+    now = now or timezone.now()
+    reached = _walk([person.pk], depth)
+    people = {p.pk: p for p in Person.objects.filter(pk__in=list(reached))}
+    people[person.pk] = person
+    network = Network(subject=person, generated_at=now)
+    for pid, via in reached.items():
+        if via is None or pid not in people:
+            continue
+        path = [pid]
+        step = via
+        while step is not None:
+            path.append(step[0])
+            step = reached[step[0]]
+        path.reverse()  # subject ... member
+        network.members.append(
+            Member(
+                person=people[pid],
+                relation=_relation(path, reached, people),
+                path=path,
+                distance=len(path) - 1,
+            )
+        )
+    network.members.sort(key=lambda m: (m.distance, m.person.family_name, m.person.given_name))
+    return _finish(network, people, now)
+
+
+def _relation(path, reached, people) -> str:
+    """'father of the unborn child'; 'partner of the mother of the unborn child' at distance 2."""
+    roles = []
+    for pid in reversed(path[1:]):
+        _via, (edge_from, _to, kind) = reached[pid]
+        roles.append(role_of(people[pid], edge_from, kind))
+    subject = people[path[0]]
+    return " of the ".join(roles) + f" of {describe(subject)}"
+
+
+def address_network(address: Address, *, now=None) -> Network:
+    """The linked picture of an address: its current residents and the people linked to each of them."""
+    now = now or timezone.now()
+    resident_ids = list(
+        Residence.objects.filter(address=address, current=True)
+        .order_by("created_at")
+        .values_list("person_id", flat=True)
+    )
+    reached = _walk(resident_ids, 1)
+    people = {p.pk: p for p in Person.objects.filter(pk__in=list(reached))}
+    network = Network(subject=address, generated_at=now)
+    for pid, via in reached.items():
+        if pid not in people:
+            continue
+        if via is None:
+            network.members.append(
+                Member(person=people[pid], relation="lives at this address", path=[pid], distance=0)
+            )
+        else:
+            resident = people[via[0]]
+            role = role_of(people[pid], via[1][0], via[1][2])
+            network.members.append(
+                Member(
+                    person=people[pid],
+                    relation=f"{role} of {resident.full_name}, who lives here",
+                    path=[via[0], pid],
+                    distance=1,
+                )
+            )
+    network.members.sort(key=lambda m: (m.distance, m.person.family_name, m.person.given_name))
+    return _finish(network, people, now)
