@@ -1,5 +1,6 @@
 """OpenAPI pieces that drf-standardized-errors does not provide out of the box."""
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsAutoSchema
 from drf_standardized_errors.openapi_serializers import ClientErrorEnum
 from rest_framework import serializers
@@ -66,3 +67,16 @@ def open_error_codes(result, generator, request, public):
     for component_name in merged:
         schemas.pop(component_name, None)
     return result
+
+
+class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "api.authentication.TokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "A device token from POST /api/v1/auth/token/, sent as `Token <token>`.",
+        }

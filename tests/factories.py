@@ -51,3 +51,42 @@ def member(*, role=Role.RESPONDER, agency=None, username=None, **agency_fields):
     MembershipFactory(user=user, agency=agency, role=role)
     user.refresh_from_db()
     return user
+
+
+def person(actor, **fields):
+    """A person through the domain action (search text, identifiers and address as the API would)."""
+    from ooh.people.actions import create_person
+
+    fields.setdefault("family_name", "Doe")
+    return create_person(actor=actor, **fields)
+
+
+def address(actor, **fields):
+    from ooh.people.actions import create_address
+
+    fields.setdefault("line1", "1 High Street")
+    fields.setdefault("postcode", "NE1 4ST")
+    return create_address(actor=actor, **fields)
+
+
+def link(actor, from_person, kind, to_person):
+    from ooh.people.actions import link_people
+
+    return link_people(actor=actor, from_person=from_person, to_person=to_person, kind=kind)
+
+
+def flag(actor, *, on, category="other", severity="low", **fields):
+    """A flag on a person or an address, raised by `actor` (who owns it unless `owner` is given)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from alerts.actions import raise_flag
+    from ooh.people.models import Address
+
+    subject = {"subject_address": on} if isinstance(on, Address) else {"subject_person": on}
+    fields.setdefault("summary", f"{category} marker")
+    fields.setdefault("valid_from", timezone.now() - datetime.timedelta(days=1))
+    if severity in ("high", "critical"):
+        fields.setdefault("review_by", timezone.localdate() + datetime.timedelta(days=90))
+    return raise_flag(actor=actor, category=category, severity=severity, **subject, **fields)

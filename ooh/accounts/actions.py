@@ -52,7 +52,8 @@ def upsert_user(
 
 @transaction.atomic
 def issue_token(*, user, device_name: str) -> tuple[AuthToken, str]:
-    """A new knox token for one device; knox stores only its hash."""
+    """A new knox token for one device; knox stores only its hash. The user's expired tokens go."""
+    AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
     instance, token = AuthToken.objects.create(user=user, expiry=settings.REST_KNOX["TOKEN_TTL"])
     TokenDevice.objects.create(token=instance, device_name=device_name)
     return instance, token
