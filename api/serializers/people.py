@@ -36,7 +36,7 @@ class IdentifierSerializer(serializers.Serializer):
 class AddressSerializer(StrictModelSerializer):
     uprn = StrictIntegerField(required=False, allow_null=True, min_value=1, max_value=999_999_999_999)
     postcode = StrictCharField(
-        max_length=10,
+        max_length=16,
         trim_whitespace=False,  # so max_length means what the schema says; the action normalises
         validators=[RegexValidator(UK_POSTCODE, "Enter a UK postcode, e.g. 'NE1 4ST'.")],
         help_text="A UK postcode in any case and spacing; stored upper case with one space, e.g. 'NE1 4ST'.",

@@ -4,7 +4,7 @@ Every read is audited through record_access, naming every person disclosed.
 """
 
 import django_filters
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery, UUIDField
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
@@ -84,7 +84,9 @@ class DepthQuery(serializers.Serializer):
 
 def _with_current_address(queryset):
     current = Residence.objects.filter(person=OuterRef("pk"), current=True).values("address_id")[:1]
-    return queryset.annotate(current_address_id=Subquery(current)).prefetch_related("identifiers")
+    return queryset.annotate(current_address_id=Subquery(current, output_field=UUIDField())).prefetch_related(
+        "identifiers"
+    )
 
 
 @extend_validation_errors(["invalid", "min_value", "max_value"], field_name="depth", actions=["network"])
