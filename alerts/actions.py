@@ -70,14 +70,23 @@ def may_change(flag: Flag, user) -> bool:
 
 @transaction.atomic
 def raise_flag(
-    *, actor, subject_person=None, subject_address=None, owner=None, external_id=None, **fields
+    *,
+    actor,
+    subject_person=None,
+    subject_address=None,
+    owner=None,
+    source_agency=None,
+    external_id=None,
+    **fields,
 ) -> Flag:
-    """Put a warning marker on one person or one address; the raiser owns it unless an owner is named."""
-    membership = actor.membership
+    """Put a warning marker on one person or one address; the raiser owns it unless an owner is named.
+
+    The source agency is the raiser's unless given (an import carries the source system's agency).
+    """
     flag = Flag(
         subject_person=subject_person,
         subject_address=subject_address,
-        source_agency=membership.agency,
+        source_agency=source_agency or actor.membership.agency,
         owner=owner or actor,
         created_by=actor,
         external_id=external_id,

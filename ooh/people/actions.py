@@ -184,3 +184,27 @@ def unlink_people(*, actor, relationship: Relationship) -> None:
         detail={"kind": relationship.kind},
     )
     relationship.delete()
+
+
+@transaction.atomic
+def update_address(*, actor, address: Address, line1, postcode, line2="", town="", uprn=None) -> bool:
+    """Correct an address; returns whether anything changed."""
+    values = {
+        "line1": line1.strip(),
+        "line2": line2.strip(),
+        "town": town.strip(),
+        "postcode": normalise_postcode(postcode),
+        "uprn": uprn,
+    }
+    if not re.match(UK_POSTCODE, values["postcode"]):
+        raise ValidationError({"postcode": "Enter a UK postcode, e.g. 'NE1 4ST'."})
+    if uprn is not None and Address.objects.filter(uprn=uprn).exclude(pk=address.pk).exists():
+        raise ValidationError({"uprn": f"UPRN {uprn} is already recorded."})
+    if all(getattr(address, name) == value for name, value in values.items()):
+        return False
+    for name, value in values.items():
+        setattr(address, name, value)
+    address.refresh_search_text()
+    address.save()
+    record_access(action=AccessAction.UPDATE, object_type="address", object_ids=[address.pk], actor=actor)
+    return True
