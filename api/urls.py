@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .views import auth, devices, flags, people
+from .views import auth, devices, flags, people, plans
 
 router = SimpleRouter(use_regex_path=False)
 router.register("devices", devices.DeviceViewSet, basename="device")
@@ -9,6 +9,7 @@ router.register("people", people.PersonViewSet, basename="person")
 router.register("addresses", people.AddressViewSet, basename="address")
 router.register("relationships", people.RelationshipViewSet, basename="relationship")
 router.register("flags", flags.FlagViewSet, basename="flag")
+router.register("birth-plans", plans.BirthPlanViewSet, basename="birth-plan")
 
 app_name = "api"
 

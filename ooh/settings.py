@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "ooh.audit",
     "ooh.demo",
     "ooh.people",
+    "ooh.plans",
     "alerts",
     "api",
 ]

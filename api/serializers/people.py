@@ -228,6 +228,34 @@ class NetworkFlagSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class NetworkKeyContactSerializer(serializers.Serializer):
+    agency = AgencyBriefSerializer()
+    name = serializers.CharField()
+    role = serializers.CharField()
+    phone_out_of_hours = serializers.CharField()
+
+
+class NetworkBirthPlanSerializer(serializers.Serializer):
+    """What the on-scene reader needs first from each plan in force."""
+
+    id = serializers.UUIDField()
+    status = serializers.CharField()
+    version = serializers.IntegerField()
+    expected_date = serializers.DateField()
+    mother = serializers.UUIDField()
+    unborn_child = serializers.UUIDField()
+    plan_at_birth = serializers.CharField()
+    home_birth_contingency = serializers.CharField()
+    out_of_hours_instructions = serializers.CharField()
+    parents_aware_of_plan = serializers.BooleanField(allow_null=True)
+    parents_not_aware_reason = serializers.CharField()
+    legal_status = serializers.CharField()
+    child_protection_status = serializers.CharField()
+    hospital = serializers.CharField()
+    lead_professional = UserBriefSerializer(allow_null=True)
+    key_contacts_out_of_hours = NetworkKeyContactSerializer(many=True)
+
+
 class NetworkSerializer(serializers.Serializer):
     subject = serializers.DictField(help_text="The person or the address the picture is of.")
     subject_type = serializers.ChoiceField(choices=["person", "address"])
@@ -236,4 +264,4 @@ class NetworkSerializer(serializers.Serializer):
     members = NetworkMemberSerializer(many=True)
     addresses = NetworkAddressSerializer(many=True)
     flags = NetworkFlagSerializer(many=True)
-    birth_plans = serializers.ListField(child=serializers.DictField())
+    birth_plans = NetworkBirthPlanSerializer(many=True)

@@ -1,0 +1,147 @@
+"""Birth plans: the standard template, its versions, sharing and acknowledgements."""
+
+from django.contrib.auth import get_user_model
+from django.core.validators import RegexValidator
+from rest_framework import serializers
+
+from api.fields import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictChoiceField,
+    StrictIntegerField,
+    UUIDRelatedField,
+)
+from ooh.accounts.models import Agency, phone_validator
+from ooh.people.models import Person
+from ooh.plans.models import ChildProtectionStatus, LegalStatus, PlanStatus
+
+from .accounts import AgencyBriefSerializer
+from .people import UserBriefSerializer
+
+User = get_user_model()
+# Blank is allowed (a contact may have only one of the two numbers); anything else must be a number.
+_phone = [RegexValidator(rf"^$|{phone_validator.regex.pattern}", phone_validator.message)]
+
+
+class KeyContactSerializer(serializers.Serializer):
+    agency = UUIDRelatedField(queryset=Agency.objects.all())
+    name = StrictCharField(max_length=150)
+    role = StrictCharField(max_length=150, required=False, allow_blank=True, default="")
+    phone_in_hours = StrictCharField(
+        max_length=24, required=False, allow_blank=True, default="", validators=_phone
+    )
+    phone_out_of_hours = StrictCharField(
+        max_length=24, required=False, allow_blank=True, default="", validators=_phone
+    )
+
+    def to_representation(self, contact):
+        return {
+            "agency": AgencyBriefSerializer(contact.agency).data,
+            "name": contact.name,
+            "role": contact.role,
+            "phone_in_hours": contact.phone_in_hours,
+            "phone_out_of_hours": contact.phone_out_of_hours,
+        }
+
+
+class ExcludedPersonSerializer(serializers.Serializer):
+    name = StrictCharField(max_length=150)
+    reason = StrictCharField(max_length=500)
+
+
+class AcknowledgementSerializer(serializers.Serializer):
+    agency = AgencyBriefSerializer()
+    user = UserBriefSerializer()
+    version = serializers.IntegerField()
+    at = serializers.DateTimeField()
+
+
+class BirthPlanSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    mother = UUIDRelatedField(queryset=Person.objects.all())
+    unborn_child = UUIDRelatedField(queryset=Person.objects.all())
+    expected_date = serializers.DateField()
+    planned_place_of_birth = StrictCharField(max_length=200, required=False, allow_blank=True)
+    hospital = StrictCharField(max_length=200, required=False, allow_blank=True)
+    lead_professional = UUIDRelatedField(
+        queryset=User.objects.filter(is_active=True, membership__isnull=False),
+        required=False,
+        allow_null=True,
+    )
+    child_protection_status = StrictChoiceField(choices=ChildProtectionStatus.choices, required=False)
+    legal_status = StrictChoiceField(choices=LegalStatus.choices, required=False)
+    plan_at_birth = StrictCharField(required=False, allow_blank=True, max_length=5000)
+    home_birth_contingency = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=5000,
+        help_text="What happens if the baby is born at home or before the due date.",
+    )
+    out_of_hours_instructions = StrictCharField(required=False, allow_blank=True, max_length=5000)
+    parents_aware_of_plan = StrictBooleanField(required=False, allow_null=True)
+    parents_not_aware_reason = StrictCharField(required=False, allow_blank=True, max_length=2000)
+    people_excluded = ExcludedPersonSerializer(many=True, required=False)
+    discharge_arrangements = StrictCharField(required=False, allow_blank=True, max_length=5000)
+    key_contacts = KeyContactSerializer(many=True, required=False)
+
+    status = serializers.ChoiceField(choices=PlanStatus.choices, read_only=True)
+    version = serializers.IntegerField(read_only=True)
+    agreed_on = serializers.DateField(read_only=True, allow_null=True)
+    authoring_agency = AgencyBriefSerializer(read_only=True)
+    shared_with = serializers.SerializerMethodField()
+    acknowledgements = serializers.SerializerMethodField()
+    unacknowledged_agencies = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+    def to_representation(self, plan):
+        data = super().to_representation(plan)
+        data["lead_professional"] = (
+            UserBriefSerializer(plan.lead_professional).data if plan.lead_professional_id else None
+        )
+        data["mother"] = str(plan.mother_id)
+        data["unborn_child"] = str(plan.unborn_child_id)
+        return data
+
+    def get_shared_with(self, plan) -> list[dict]:
+        return AgencyBriefSerializer([s.agency for s in plan.shares.all()], many=True).data
+
+    def get_acknowledgements(self, plan) -> list[dict]:
+        return AcknowledgementSerializer(plan.acknowledgements.all(), many=True).data
+
+    def get_unacknowledged_agencies(self, plan) -> list[str]:
+        done = {a.agency_id for a in plan.acknowledgements.all() if a.version == plan.version}
+        return [str(s.agency_id) for s in plan.shares.all() if s.agency_id not in done]
+
+
+class BirthPlanUpdateSerializer(BirthPlanSerializer):
+    """PATCH: the template fields; the mother and the child of a plan do not change."""
+
+    mother = serializers.UUIDField(read_only=True)
+    unborn_child = serializers.UUIDField(read_only=True)
+    expected_date = serializers.DateField(required=False)
+
+
+class ActivateSerializer(serializers.Serializer):
+    agreed_on = serializers.DateField(
+        required=False, allow_null=True, help_text="When the professionals' meeting agreed the plan."
+    )
+
+
+class ShareSerializer(serializers.Serializer):
+    agencies = serializers.ListField(
+        child=UUIDRelatedField(queryset=Agency.objects.all()), min_length=1, max_length=50
+    )
+
+
+class AcknowledgeSerializer(serializers.Serializer):
+    version = StrictIntegerField(
+        required=False, min_value=1, help_text="The version read; refused with 409 if the plan has moved on."
+    )
+
+
+class BirthPlanVersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    author = UserBriefSerializer()
+    created_at = serializers.DateTimeField()
+    snapshot = serializers.DictField()

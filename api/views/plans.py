@@ -1,0 +1,200 @@
+"""Birth plans: draft, revise with If-Match, activate, share, acknowledge; every read audited."""
+
+import django_filters
+from django.db.models import Prefetch, Q
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from api.filters import StrictFilterSet
+from ooh.audit.models import AccessAction
+from ooh.audit.records import record_access
+from ooh.plans import actions
+from ooh.plans.models import Acknowledgement, BirthPlan, KeyContact, PlanShare, PlanStatus
+
+from ..serializers.plans import (
+    AcknowledgementSerializer,
+    AcknowledgeSerializer,
+    ActivateSerializer,
+    BirthPlanSerializer,
+    BirthPlanUpdateSerializer,
+    BirthPlanVersionSerializer,
+    ShareSerializer,
+)
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description='The version you changed (e.g. `3` or `"3"`); 409 if the plan has moved on.',
+)
+
+
+class BirthPlanFilter(StrictFilterSet):
+    person = django_filters.UUIDFilter(method="filter_person", label="Mother or child")
+    status = django_filters.ChoiceFilter(choices=PlanStatus.choices)
+
+    class Meta:
+        model = BirthPlan
+        fields = ["person", "status"]
+
+    def filter_person(self, queryset, name, value):
+        return queryset.filter(Q(mother_id=value) | Q(unborn_child_id=value))
+
+
+def _audit_read(request, plans, action=AccessAction.READ, **detail):
+    record_access(
+        action=action,
+        object_type="birth_plan",
+        object_ids=[p.pk for p in plans],
+        person_ids=[pid for p in plans for pid in (p.mother_id, p.unborn_child_id)],
+        request=request,
+        detail=detail,
+    )
+
+
+def _if_match(request) -> int:
+    raw = request.headers.get("If-Match", "").strip().strip('"').removeprefix("W/").strip('"')
+    if not raw.isdigit():
+        raise ValidationError(
+            {"If-Match": "Send the version you changed in the If-Match header, e.g. If-Match: 3."}
+        )
+    return int(raw)
+
+
+@extend_validation_errors(["invalid", "required"], field_name="If-Match", actions=["partial_update"])
+class BirthPlanViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = BirthPlanSerializer
+    filterset_class = BirthPlanFilter
+    lookup_value_converter = "uuid"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return BirthPlan.objects.select_related("lead_professional", "authoring_agency").prefetch_related(
+            Prefetch("key_contacts", queryset=KeyContact.objects.select_related("agency")),
+            Prefetch("shares", queryset=PlanShare.objects.select_related("agency")),
+            Prefetch("acknowledgements", queryset=Acknowledgement.objects.select_related("agency", "user")),
+        )
+
+    def get_serializer_class(self):
+        return BirthPlanUpdateSerializer if self.action == "partial_update" else BirthPlanSerializer
+
+    def _respond(self, plan, status_code=status.HTTP_200_OK):
+        plan = self.get_queryset().get(pk=plan.pk)
+        response = Response(BirthPlanSerializer(plan).data, status=status_code)
+        response["ETag"] = f'"{plan.version}"'
+        return response
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        _audit_read(request, page, AccessAction.SEARCH, query=dict(request.query_params.lists()))
+        return self.get_paginated_response(BirthPlanSerializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        plan = self.get_object()
+        _audit_read(request, [plan], version=plan.version)
+        response = Response(BirthPlanSerializer(plan).data)
+        response["ETag"] = f'"{plan.version}"'
+        return response
+
+    @extend_schema(responses={201: BirthPlanSerializer}, summary="Draft a birth plan (version 1)")
+    def create(self, request, *args, **kwargs):
+        serializer = BirthPlanSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        plan = actions.draft_plan(actor=request.user, **data)
+        return self._respond(plan, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[IF_MATCH],
+        request=BirthPlanUpdateSerializer,
+        responses={200: BirthPlanSerializer},
+        summary="Change the plan: a new immutable version",
+    )
+    def partial_update(self, request, *args, **kwargs):
+        plan = self.get_object()
+        based_on = _if_match(request)
+        serializer = BirthPlanUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        plan = actions.revise_plan(
+            actor=request.user, plan=plan, based_on_version=based_on, **serializer.validated_data
+        )
+        return self._respond(plan)
+
+    def update(self, request, *args, **kwargs):  # PATCH only (http_method_names)
+        return self.partial_update(request, *args, **kwargs)
+
+    @extend_schema(
+        responses={200: BirthPlanVersionSerializer(many=True)}, summary="Every version, oldest first"
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def versions(self, request, pk=None):
+        plan = self.get_object()
+        versions = plan.versions.select_related("author").order_by("version")
+        _audit_read(request, [plan], versions="all")
+        return Response(BirthPlanVersionSerializer(versions, many=True).data)
+
+    @extend_schema(responses={200: BirthPlanVersionSerializer}, summary="One version as it was")
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="versions/<int:number>",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def version(self, request, pk=None, number=None):
+        plan = self.get_object()
+        version = get_object_or_404(plan.versions.select_related("author"), version=number)
+        _audit_read(request, [plan], version=number)
+        return Response(BirthPlanVersionSerializer(version).data)
+
+    @extend_schema(
+        request=ActivateSerializer, responses={200: BirthPlanSerializer}, summary="Activate a complete plan"
+    )
+    @action(detail=True, methods=["post"])
+    def activate(self, request, pk=None):
+        plan = self.get_object()
+        serializer = ActivateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        plan = actions.activate_plan(
+            actor=request.user, plan=plan, agreed_on=serializer.validated_data.get("agreed_on")
+        )
+        return self._respond(plan)
+
+    @extend_schema(
+        request=ShareSerializer, responses={200: BirthPlanSerializer}, summary="Share with agencies"
+    )
+    @action(detail=True, methods=["post"])
+    def share(self, request, pk=None):
+        plan = self.get_object()
+        serializer = ShareSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        actions.share_plan(actor=request.user, plan=plan, agencies=serializer.validated_data["agencies"])
+        return self._respond(plan)
+
+    @extend_schema(
+        request=AcknowledgeSerializer,
+        responses={200: AcknowledgementSerializer},
+        summary="My agency has read the current version",
+    )
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        plan = self.get_object()
+        serializer = AcknowledgeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        acknowledgement = actions.acknowledge_plan(
+            actor=request.user, plan=plan, version=serializer.validated_data.get("version")
+        )
+        return Response(AcknowledgementSerializer(acknowledgement).data)

@@ -1,0 +1,254 @@
+"""The one write path for birth plans: draft, revise (a new immutable version), activate, share, acknowledge."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from ooh.audit.models import AccessAction
+from ooh.audit.records import record_access
+from ooh.domain import Conflict
+from ooh.people.models import PersonStatus
+
+from .models import Acknowledgement, BirthPlan, BirthPlanVersion, KeyContact, PlanShare, PlanStatus
+from .rules import activation_gaps, may_write
+
+TEMPLATE_FIELDS = (
+    "expected_date",
+    "planned_place_of_birth",
+    "hospital",
+    "lead_professional",
+    "child_protection_status",
+    "legal_status",
+    "plan_at_birth",
+    "home_birth_contingency",
+    "out_of_hours_instructions",
+    "parents_aware_of_plan",
+    "parents_not_aware_reason",
+    "people_excluded",
+    "discharge_arrangements",
+)
+
+
+def snapshot(plan: BirthPlan, contacts) -> dict:
+    """The plan's content as plain JSON, as stored in each version."""
+    data = {
+        "mother": str(plan.mother_id),
+        "unborn_child": str(plan.unborn_child_id),
+        "status": plan.status,
+        "agreed_on": plan.agreed_on.isoformat() if plan.agreed_on else None,
+    }
+    for name in TEMPLATE_FIELDS:
+        value = plan.lead_professional_id if name == "lead_professional" else getattr(plan, name)
+        if name == "lead_professional":
+            value = str(value) if value else None
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat()
+        data[name] = value
+    data["key_contacts"] = [
+        {
+            "agency": str(c.agency_id),
+            "name": c.name,
+            "role": c.role,
+            "phone_in_hours": c.phone_in_hours,
+            "phone_out_of_hours": c.phone_out_of_hours,
+        }
+        for c in contacts
+    ]
+    return data
+
+
+def _check_contacts(key_contacts):
+    for index, contact in enumerate(key_contacts):
+        if not (contact.get("phone_in_hours") or contact.get("phone_out_of_hours")):
+            raise ValidationError(
+                {
+                    f"key_contacts.{index}.phone_out_of_hours": "Give at least one phone number for this contact."
+                }
+            )
+
+
+def _replace_contacts(plan, key_contacts):
+    plan.key_contacts.all().delete()
+    return KeyContact.objects.bulk_create([KeyContact(plan=plan, **contact) for contact in key_contacts])
+
+
+def _write_version(plan, contacts, author, now):
+    BirthPlanVersion.objects.create(
+        plan=plan, version=plan.version, snapshot=snapshot(plan, contacts), author=author, created_at=now
+    )
+
+
+def _audit(action, plan, actor, **detail):
+    record_access(
+        action=action,
+        object_type="birth_plan",
+        object_ids=[plan.pk],
+        person_ids=[plan.mother_id, plan.unborn_child_id],
+        actor=actor,
+        detail={"version": plan.version, **detail},
+    )
+
+
+@transaction.atomic
+def draft_plan(*, actor, mother, unborn_child, key_contacts=(), now=None, **fields) -> BirthPlan:
+    """Start a plan for an unborn child as a draft, version 1."""
+    now = now or timezone.now()
+    if not may_write(None, actor) and fields.get("lead_professional") != actor:
+        raise PermissionDenied(
+            "Birth plans are written by children's social care, midwifery or the lead professional."
+        )
+    if unborn_child.status != PersonStatus.UNBORN:
+        raise ValidationError(
+            {"unborn_child": "A birth plan is for an unborn child; this person is not unborn."}
+        )
+    if mother.pk == unborn_child.pk:
+        raise ValidationError({"mother": "The mother and the unborn child must be different people."})
+    if fields["expected_date"] < timezone.localdate(now):
+        raise ValidationError({"expected_date": "The expected date is in the past."})
+    _check_contacts(key_contacts)
+    plan = BirthPlan.objects.create(
+        mother=mother,
+        unborn_child=unborn_child,
+        authoring_agency=actor.membership.agency,
+        created_by=actor,
+        **fields,
+    )
+    contacts = _replace_contacts(plan, key_contacts)
+    _write_version(plan, contacts, actor, now)
+    _audit(AccessAction.CREATE, plan, actor)
+    return plan
+
+
+def _locked(plan) -> BirthPlan:
+    return BirthPlan.objects.select_for_update().get(pk=plan.pk)
+
+
+@transaction.atomic
+def revise_plan(*, actor, plan, based_on_version: int, key_contacts=None, now=None, **changes) -> BirthPlan:
+    """Change the plan as a new version; refused (409) if `based_on_version` is no longer current."""
+    now = now or timezone.now()
+    plan = _locked(plan)
+    if not may_write(plan, actor):
+        raise PermissionDenied(
+            "Only the lead professional, children's social care, midwifery or an admin may change it."
+        )
+    if plan.status not in (PlanStatus.DRAFT, PlanStatus.ACTIVE):
+        raise Conflict(f"A {plan.status} plan cannot be changed.", code="plan_not_editable")
+    if based_on_version != plan.version:
+        raise Conflict(
+            f"The plan is at version {plan.version}; you changed version {based_on_version}. Reload and try again.",
+            code="stale_version",
+        )
+    for name, value in changes.items():
+        if name in TEMPLATE_FIELDS:
+            setattr(plan, name, value)
+    if (
+        "expected_date" in changes
+        and changes["expected_date"] < timezone.localdate(now)
+        and plan.status == PlanStatus.DRAFT
+    ):
+        raise ValidationError({"expected_date": "The expected date is in the past."})
+    if key_contacts is not None:
+        _check_contacts(key_contacts)
+        _replace_contacts(plan, key_contacts)
+    contacts = list(plan.key_contacts.select_related("agency"))
+    if plan.status == PlanStatus.ACTIVE:
+        gaps = activation_gaps(plan, contacts, agreed_on=plan.agreed_on)
+        if gaps:
+            raise ValidationError(gaps)
+    plan.version += 1
+    plan.save()
+    _write_version(plan, contacts, actor, now)
+    _audit(
+        AccessAction.UPDATE,
+        plan,
+        actor,
+        fields=sorted(changes) + (["key_contacts"] if key_contacts is not None else []),
+    )
+    return plan
+
+
+@transaction.atomic
+def activate_plan(*, actor, plan, agreed_on, now=None) -> BirthPlan:
+    """Make a complete draft the plan in force; it supersedes any active plan for the same child."""
+    now = now or timezone.now()
+    plan = _locked(plan)
+    if not may_write(plan, actor):
+        raise PermissionDenied(
+            "Only the lead professional, children's social care, midwifery or an admin may activate it."
+        )
+    if plan.status != PlanStatus.DRAFT:
+        raise Conflict(f"Only a draft can be activated; this plan is {plan.status}.", code="plan_not_draft")
+    contacts = list(plan.key_contacts.select_related("agency"))
+    gaps = activation_gaps(plan, contacts, agreed_on=agreed_on)
+    if agreed_on is not None and agreed_on > timezone.localdate(now):
+        gaps["agreed_on"] = "The professionals' meeting date cannot be in the future."
+    if gaps:
+        raise ValidationError(gaps)
+    previous = list(
+        BirthPlan.objects.select_for_update().filter(
+            unborn_child_id=plan.unborn_child_id, status=PlanStatus.ACTIVE
+        )
+    )
+    for old in previous:
+        old.status, old.superseded_by = PlanStatus.SUPERSEDED, plan
+        old.save(update_fields=["status", "superseded_by", "updated_at"])
+        _audit(AccessAction.UPDATE, old, actor, status=PlanStatus.SUPERSEDED, superseded_by=str(plan.pk))
+    plan.status, plan.agreed_on, plan.activated_at, plan.activated_by = (
+        PlanStatus.ACTIVE,
+        agreed_on,
+        now,
+        actor,
+    )
+    plan.version += 1
+    plan.save()
+    _write_version(plan, contacts, actor, now)
+    _audit(AccessAction.UPDATE, plan, actor, status=PlanStatus.ACTIVE)
+    return plan
+
+
+@transaction.atomic
+def share_plan(*, actor, plan, agencies, now=None) -> list:
+    """Share the plan with agencies (idempotent); each must then acknowledge the current version."""
+    now = now or timezone.now()
+    plan = _locked(plan)
+    if not may_write(plan, actor):
+        raise PermissionDenied(
+            "Only the lead professional, children's social care, midwifery or an admin may share it."
+        )
+    if plan.status in (PlanStatus.SUPERSEDED, PlanStatus.CLOSED):
+        raise Conflict(f"A {plan.status} plan cannot be shared.", code="plan_not_shareable")
+    existing = set(plan.shares.values_list("agency_id", flat=True))
+    new = [
+        PlanShare(plan=plan, agency=a, shared_by=actor, shared_at=now)
+        for a in agencies
+        if a.pk not in existing
+    ]
+    PlanShare.objects.bulk_create(new)
+    _audit(AccessAction.UPDATE, plan, actor, shared_with=[str(s.agency_id) for s in new])
+    return new
+
+
+@transaction.atomic
+def acknowledge_plan(*, actor, plan, version: int | None = None, now=None) -> Acknowledgement:
+    """The caller's agency has read the current version (idempotent per agency and version)."""
+    now = now or timezone.now()
+    plan = _locked(plan)
+    agency = actor.membership.agency
+    if not plan.shares.filter(agency=agency).exists():
+        raise PermissionDenied("This plan is not shared with your agency.")
+    if plan.status in (PlanStatus.SUPERSEDED, PlanStatus.CLOSED):
+        raise Conflict(
+            f"This plan is {plan.status}; read the plan in force instead.", code="plan_not_current"
+        )
+    if version is not None and version != plan.version:
+        raise Conflict(
+            f"The plan is now at version {plan.version}; read it before acknowledging.", code="stale_version"
+        )
+    acknowledgement = Acknowledgement.objects.filter(plan=plan, agency=agency, version=plan.version).first()
+    if acknowledgement is None:
+        acknowledgement = Acknowledgement.objects.create(
+            plan=plan, agency=agency, user=actor, version=plan.version, at=now
+        )
+        _audit(AccessAction.UPDATE, plan, actor, acknowledged=True)
+    return acknowledgement

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class PlansConfig(AppConfig):
+    name = "ooh.plans"
+    label = "plans"
+    verbose_name = "Birth plans"
+
+    def ready(self):
+        from ooh.people.network import network_extensions
+
+        from .network import add_birth_plans
+
+        network_extensions.append(add_birth_plans)
