@@ -308,7 +308,7 @@ def test_the_active_plan_is_in_the_linked_picture_of_everyone_linked(agencies, m
 
 
 def test_the_plan_stays_findable_from_the_baby_once_born(agencies, midwife, family, alice):
-    kerry, baby = family
+    _mother, baby = family
     mia = client_for(midwife)
     plan = mia.post("/api/v1/birth-plans/", complete_body(family, agencies, midwife)).json()
     mia.post(f"/api/v1/birth-plans/{plan['id']}/activate/", {"agreed_on": str(timezone.localdate())})
