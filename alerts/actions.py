@@ -109,7 +109,7 @@ def raise_flag(
 @transaction.atomic
 def edit_flag(*, actor, flag: Flag, **changes) -> Flag:
     """Change a flag; the previous version stays readable in its history."""
-    flag = Flag.objects.select_for_update().select_related("owner__membership").get(pk=flag.pk)
+    flag = Flag.objects.select_for_update(of=("self",)).select_related("owner__membership").get(pk=flag.pk)
     if not may_change(flag, actor):
         raise PermissionDenied(
             "Only the flag's owner, a manager of the owner's agency or an admin may change it."
@@ -140,7 +140,7 @@ def revoke_flag(*, actor, flag: Flag, reason: str) -> Flag:
     """Withdraw a flag with a reason; it is never deleted."""
     if not reason or not reason.strip():
         raise ValidationError({"reason": "Say why the flag is revoked."})
-    flag = Flag.objects.select_for_update().select_related("owner__membership").get(pk=flag.pk)
+    flag = Flag.objects.select_for_update(of=("self",)).select_related("owner__membership").get(pk=flag.pk)
     if not may_change(flag, actor):
         raise PermissionDenied(
             "Only the flag's owner, a manager of the owner's agency or an admin may revoke it."
