@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .views import auth, devices, flags, people, plans
+from .views import auth, devices, flags, incidents, people, plans
 
 router = SimpleRouter(use_regex_path=False)
 router.register("devices", devices.DeviceViewSet, basename="device")
@@ -10,6 +10,7 @@ router.register("addresses", people.AddressViewSet, basename="address")
 router.register("relationships", people.RelationshipViewSet, basename="relationship")
 router.register("flags", flags.FlagViewSet, basename="flag")
 router.register("birth-plans", plans.BirthPlanViewSet, basename="birth-plan")
+router.register("incidents", incidents.IncidentViewSet, basename="incident")
 
 app_name = "api"
 

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "ooh.demo",
     "ooh.people",
     "ooh.plans",
+    "ooh.incidents",
     "alerts",
     "api",
 ]
@@ -283,6 +284,10 @@ SPECTACULAR_SETTINGS = {
         "PersonStatusEnum": "ooh.people.models.PersonStatus",
         "FlagStatusEnum": "alerts.models.FlagStatus",
         "SeverityEnum": "alerts.models.Severity",
+        "IncidentStatusEnum": "ooh.incidents.models.IncidentStatus",
+        "IncidentKindEnum": "ooh.incidents.models.IncidentKind",
+        "AttendanceStatusEnum": "ooh.incidents.models.AttendanceStatus",
+        "BirthPlanStatusEnum": "ooh.plans.models.PlanStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",

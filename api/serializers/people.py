@@ -180,7 +180,7 @@ class FlagVersionSerializer(serializers.Serializer):
     snapshot = serializers.DictField()
 
 
-# --- The linked picture (documents the dicts api.linked_picture builds) ------------------------
+# --- The linked picture (documents the dicts ooh.people.payload builds) ------------------------
 
 
 class NetworkPersonSerializer(serializers.Serializer):

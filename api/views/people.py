@@ -18,8 +18,8 @@ from ooh.audit.records import record_access
 from ooh.people import actions
 from ooh.people.models import Address, Person, PersonIdentifier, Relationship, Residence, normalise_postcode
 from ooh.people.network import address_network, person_network
+from ooh.people.payload import network_payload
 
-from ..linked_picture import network_payload
 from ..serializers.people import (
     AddressSerializer,
     NetworkSerializer,

@@ -63,18 +63,24 @@ class Member:
 
 @dataclass
 class Network:
-    subject: Person | Address
+    subject: Person | Address | list
     generated_at: datetime
     members: list = field(default_factory=list)
     addresses: list = field(default_factory=list)  # [(address, [resident ids])]
     flags: list = field(default_factory=list)
     birth_plans: list = field(default_factory=list)
     identifiers: dict = field(default_factory=dict)  # person id -> [PersonIdentifier]
+    edges: list = field(default_factory=list)  # (from id, to id, kind) among the people shown
+
+    @property
+    def subjects(self) -> list:
+        if isinstance(self.subject, list):
+            return self.subject
+        return [self.subject] if isinstance(self.subject, Person) else []
 
     @property
     def person_ids(self) -> list:
-        ids = [m.person.pk for m in self.members]
-        return [self.subject.pk, *ids] if isinstance(self.subject, Person) else ids
+        return [p.pk for p in self.subjects] + [m.person.pk for m in self.members]
 
     @property
     def highest_severity(self) -> str | None:
@@ -94,7 +100,7 @@ def _edges_touching(person_ids):
     )
 
 
-def _walk(start_ids, depth):
+def _walk(start_ids, depth, seen_edges=None):
     """Breadth-first over relationships: {person id: (reached from id, edge) | None} within `depth` hops."""
     reached = dict.fromkeys(start_ids)
     frontier = list(start_ids)
@@ -103,6 +109,8 @@ def _walk(start_ids, depth):
             break
         in_frontier, next_frontier = set(frontier), []
         for edge in _edges_touching(frontier):
+            if seen_edges is not None:
+                seen_edges.add(edge)
             from_id, to_id, _kind = edge
             for here, there in ((from_id, to_id), (to_id, from_id)):
                 if here in in_frontier and there not in reached:
@@ -139,11 +147,23 @@ def _finish(network: Network, people: dict, now):
 
 def person_network(person: Person, *, depth: int = 1, now=None) -> Network:
     """The linked picture of a person: family and associates within `depth` (1 or 2) hops."""
+    return _people_network([person], subject=person, depth=depth, now=now)
+
+
+def subjects_network(persons, *, depth: int = 1, now=None) -> Network:
+    """The linked picture of several people at once (an incident's subjects): each member is labelled
+    from the subject it is nearest to, so a father who is not a named subject still shows."""
+    return _people_network(list(persons), subject=list(persons), depth=depth, now=now)
+
+
+def _people_network(persons, *, subject, depth, now) -> Network:
     now = now or timezone.now()
-    reached = _walk([person.pk], depth)
-    people = {p.pk: p for p in Person.objects.filter(pk__in=list(reached))}
-    people[person.pk] = person
-    network = Network(subject=person, generated_at=now)
+    edges = set()
+    reached = _walk([p.pk for p in persons], depth, edges)
+    people = {p.pk: p for p in Person.objects.filter(pk__in=[pid for pid, via in reached.items() if via])}
+    people.update({p.pk: p for p in persons})
+    network = Network(subject=subject, generated_at=now)
+    network.edges = [e for e in edges if e[0] in reached and e[1] in reached]
     for pid, via in reached.items():
         if via is None or pid not in people:
             continue
@@ -183,9 +203,11 @@ def address_network(address: Address, *, now=None) -> Network:
         .order_by("created_at")
         .values_list("person_id", flat=True)
     )
-    reached = _walk(resident_ids, 1)
+    edges = set()
+    reached = _walk(resident_ids, 1, edges)
     people = {p.pk: p for p in Person.objects.filter(pk__in=list(reached))}
     network = Network(subject=address, generated_at=now)
+    network.edges = [e for e in edges if e[0] in reached and e[1] in reached]
     for pid, via in reached.items():
         if pid not in people:
             continue

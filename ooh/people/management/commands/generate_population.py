@@ -190,6 +190,18 @@ UNBORN_CATEGORIES = (
 )
 ADDRESS_CATEGORIES = (("dangerous_animal", 55), ("weapons", 15), ("infection_risk", 10), ("other", 20))
 SEVERITIES = (("low", 30), ("medium", 35), ("high", 25), ("critical", 10))
+# Links that read the same from both ends. Some source systems record each of them from both sides
+# (Kerry partner_of Dean and Dean partner_of Kerry): that share of families gets both rows.
+SYMMETRIC_KINDS = frozenset(
+    {
+        RelationshipKind.PARTNER_OF,
+        RelationshipKind.EX_PARTNER_OF,
+        RelationshipKind.SIBLING_OF,
+        RelationshipKind.ASSOCIATE_OF,
+        RelationshipKind.HOUSEHOLD_MEMBER_OF,
+    }
+)
+BOTH_SIDES_SHARE = 0.8
 
 
 def _cumulative(weighted):
@@ -391,6 +403,7 @@ class Population:
         self.counters = counters
         self.recent_adults = deque(maxlen=self.RECENT_ADULTS)
         self.people = 0
+        self._edges, self._both_sides = set(), False
         self.adult_categories = _cumulative(ADULT_CATEGORIES)
         self.child_categories = _cumulative(CHILD_CATEGORIES)
         self.unborn_categories = _cumulative(UNBORN_CATEGORIES)
@@ -568,9 +581,16 @@ class Population:
         self._residence_rows.append((member.id, address, False, since, until, self.moment_ago(1, 3000)))
 
     def link(self, frm: Member, kind: str, to: Member):
-        self._relationship_rows.append(
-            (self.new_id(), frm.id, to.id, kind, self.user_id, self.moment_ago(0, 3000))
-        )
+        """One row, and for a symmetric kind in a family recorded from both sides, its mirror too."""
+        symmetric = kind in SYMMETRIC_KINDS
+        key = (min(frm.id, to.id), max(frm.id, to.id), kind) if symmetric else (frm.id, to.id, kind)
+        if key in self._edges:
+            return
+        self._edges.add(key)
+        created = self.moment_ago(0, 3000)
+        self._relationship_rows.append((self.new_id(), frm.id, to.id, kind, self.user_id, created))
+        if symmetric and self._both_sides:
+            self._relationship_rows.append((self.new_id(), to.id, frm.id, kind, self.user_id, created))
 
     def parent_links(self, parents, children):
         for parent in parents:
@@ -647,6 +667,10 @@ class Population:
         before = self.people
         rng = self.rng
         kind = self.pick(self.KINDS)
+        # Links made for this family (every link has a member of it at one end, so none can repeat
+        # a link made for an earlier family), and whether its source records each link from both sides.
+        self._edges = set()
+        self._both_sides = rng.random() < BOTH_SIDES_SHARE
         # Most families have no flags; a few carry most of them.
         roll = rng.random()
         risk = 0 if roll < 0.66 else 1 if roll < 0.91 else 2
@@ -772,11 +796,11 @@ class Population:
             for _ in range(self.count((0.05, 0.2, 0.6)[risk])):
                 self.flag(address_id=address_id, categories=self.address_categories, risk=risk)
         for member in adults:
-            if rng.random() < 0.05:
+            if rng.random() < 0.1:
                 self.lived_at(member)
 
         # Flags: a few per person in the families that carry risk.
-        mean = (0.12, 0.95, 2.2)[risk]
+        mean = (0.11, 0.9, 2.0)[risk]
         for member in adults:
             for _ in range(self.count(mean)):
                 self.flag(person=member, categories=self.adult_categories, risk=risk)
@@ -797,7 +821,7 @@ class Population:
         for member in adults:
             if not pool:
                 break
-            n = self.count(0.55 + 0.35 * risk)
+            n = self.count(0.45 + 0.3 * risk)
             seen = set()
             for _ in range(n):
                 other = pool[rng.randrange(len(pool))]

@@ -1,0 +1,148 @@
+"""Guidance rules: what the linked picture and the incident say a responder should do first.
+
+Each rule is a small function of a GuidanceContext returning zero or more Guidance items; the
+snapshot shows them in order of level (danger, then warning, then info).
+"""
+
+from dataclasses import dataclass, field
+
+from .models import FlagGroup
+
+LEVEL_ORDER = {"danger": 0, "warning": 1, "info": 2}
+PARENT_KINDS = frozenset({"mother_of", "father_of", "parent_of"})
+
+
+@dataclass(frozen=True)
+class Guidance:
+    code: str
+    level: str
+    message: str
+    source: dict = field(default_factory=dict)
+
+    def as_dict(self):
+        return {"code": self.code, "level": self.level, "message": self.message, "source": self.source}
+
+
+@dataclass
+class GuidanceContext:
+    flags: list  # Flag objects in force, officer safety first
+    birth_plans: list  # plan summaries (dicts) in force
+    edges: list  # (from id, to id, kind) among the people shown
+    people: dict  # person id -> Person
+    incident_open: bool = True
+    has_decision_maker: bool = True
+
+    def parents(self) -> set:
+        return {from_id for from_id, _to, kind in self.edges if kind in PARENT_KINDS} | {
+            plan["mother"] for plan in self.birth_plans
+        }
+
+
+def _name(ctx, person_id) -> str:
+    person = ctx.people.get(person_id) or ctx.people.get(str(person_id))
+    return person.full_name if person is not None else "someone in the picture"
+
+
+def officer_safety(ctx: GuidanceContext) -> list[Guidance]:
+    """Officer-safety markers anywhere in the picture: attend in pairs and know what is there."""
+    markers = [f for f in ctx.flags if f.group == FlagGroup.OFFICER_SAFETY]
+    if not markers:
+        return []
+    what = "; ".join(f.summary for f in markers)
+    return [
+        Guidance(
+            "officer_safety",
+            "danger",
+            f"Officer safety: attend with two officers. {what}.",
+            {"flags": [str(f.pk) for f in markers]},
+        )
+    ]
+
+
+def birth_plan_first(ctx: GuidanceContext) -> list[Guidance]:
+    """A birth plan exists: its home-birth contingency and out-of-hours instructions come first."""
+    return [
+        Guidance(
+            "birth_plan",
+            "warning",
+            f"Birth plan in force. If born at home or early: {plan['home_birth_contingency']} "
+            f"Out of hours: {plan['out_of_hours_instructions']}",
+            {"birth_plan": plan["id"]},
+        )
+        for plan in ctx.birth_plans
+    ]
+
+
+def parents_not_aware(ctx: GuidanceContext) -> list[Guidance]:
+    """The parents do not know the plan: do not disclose it."""
+    return [
+        Guidance(
+            "do_not_disclose_plan",
+            "danger",
+            "Do not disclose the birth plan to the parents."
+            + (f" Reason: {plan['parents_not_aware_reason']}" if plan["parents_not_aware_reason"] else ""),
+            {"birth_plan": plan["id"]},
+        )
+        for plan in ctx.birth_plans
+        if plan["parents_aware_of_plan"] is False
+    ]
+
+
+def no_decision_maker(ctx: GuidanceContext) -> list[Guidance]:
+    """Nobody is named as decision maker yet."""
+    if not ctx.incident_open or ctx.has_decision_maker:
+        return []
+    return [Guidance("no_decision_maker", "warning", "Name a decision maker for this incident.")]
+
+
+def parenting_capacity(ctx: GuidanceContext) -> list[Guidance]:
+    """Learning disability or mental health flags on a parent: seek specialist advice on parenting capacity."""
+    parents = {str(p) for p in ctx.parents()}
+    relevant = [
+        f
+        for f in ctx.flags
+        if f.category in ("learning_disability", "mental_health") and str(f.subject_person_id) in parents
+    ]
+    if not relevant:
+        return []
+    who = ", ".join(
+        sorted({f"{_name(ctx, f.subject_person_id)} ({f.get_category_display().lower()})" for f in relevant})
+    )
+    return [
+        Guidance(
+            "parenting_capacity",
+            "warning",
+            f"Seek specialist advice on parenting capacity: {who}.",
+            {"flags": [str(f.pk) for f in relevant]},
+        )
+    ]
+
+
+def domestic_abuse(ctx: GuidanceContext) -> list[Guidance]:
+    """Controlling behaviour or domestic abuse in the picture: consider a MARAC referral."""
+    relevant = [f for f in ctx.flags if f.category in ("domestic_abuse", "controlling_behaviour")]
+    if not relevant or any(f.category == "marac_case" for f in ctx.flags):
+        return []
+    return [
+        Guidance(
+            "consider_marac",
+            "warning",
+            "Domestic abuse or controlling behaviour is recorded: consider a MARAC referral.",
+            {"flags": [str(f.pk) for f in relevant]},
+        )
+    ]
+
+
+RULES = [
+    officer_safety,
+    parents_not_aware,
+    birth_plan_first,
+    no_decision_maker,
+    parenting_capacity,
+    domestic_abuse,
+]
+
+
+def guidance_for(ctx: GuidanceContext) -> list[Guidance]:
+    items = [item for rule in RULES for item in rule(ctx)]
+    return sorted(items, key=lambda g: LEVEL_ORDER[g.level])

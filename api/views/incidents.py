@@ -1,0 +1,346 @@
+"""Incidents: open, read the snapshot, and every change of the night - each one a domain action."""
+
+import django_filters
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from api.filters import StrictFilterSet
+from api.idempotency import IDEMPOTENCY_KEY, idempotent
+from api.pagination import StrictCursorPagination
+from ooh.audit.models import AccessAction
+from ooh.audit.records import record_access
+from ooh.incidents import actions, snapshot
+from ooh.incidents.events import event_dict
+from ooh.incidents.models import AppointmentRole, Event, Incident, IncidentStatus
+from ooh.incidents.rules import visible_incidents_filter
+from ooh.people.network import subjects_network
+
+from ..serializers.incidents import (
+    AppointmentSerializer,
+    AppointSerializer,
+    AttendanceRequestSerializer,
+    AttendanceSerializer,
+    AttendanceUpdateSerializer,
+    CloseSerializer,
+    DecisionRecordSerializer,
+    DecisionSerializer,
+    EventSerializer,
+    EventsQuerySerializer,
+    FlagAcknowledgementSerializer,
+    FlagReadSerializer,
+    IncidentListItemSerializer,
+    IncidentOpenSerializer,
+    IncidentSnapshotSerializer,
+    StandDownSerializer,
+)
+
+EVENTS_PAGE = 1000
+
+
+class OpenedCursorPagination(StrictCursorPagination):
+    ordering = "-opened_at"
+
+
+class IncidentFilter(StrictFilterSet):
+    status = django_filters.ChoiceFilter(choices=IncidentStatus.choices)
+
+    class Meta:
+        model = Incident
+        fields = ["status"]
+
+
+def _agency(agency):
+    return {"id": str(agency.pk), "code": agency.code, "name": agency.name, "kind": agency.kind}
+
+
+def _attendance(row):
+    return {
+        "id": str(row.pk),
+        "agency": _agency(row.agency),
+        "status": row.status,
+        "requested_at": row.requested_at,
+        "respond_by": row.respond_by,
+        "eta": row.eta,
+        "agreed_role": row.agreed_role,
+        "note": row.note,
+        "updated_at": row.updated_at,
+    }
+
+
+@extend_validation_errors(["invalid", "min_value"], field_name="after", actions=["events"])
+@extend_validation_errors(["invalid"], field_name="Idempotency-Key", methods=["post"])
+class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = IncidentSnapshotSerializer
+    filterset_class = IncidentFilter
+    pagination_class = OpenedCursorPagination
+    lookup_value_converter = "uuid"
+
+    def get_queryset(self):
+        return Incident.objects.filter(visible_incidents_filter(self.request.user)).select_related(
+            "opening_agency"
+        )
+
+    def get_object(self):
+        incident = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        self.check_object_permissions(self.request, incident)
+        return incident
+
+    @extend_schema(responses={200: IncidentListItemSerializer(many=True)})
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        record_access(
+            action=AccessAction.SEARCH,
+            object_type="incident",
+            object_ids=[i.pk for i in page],
+            request=request,
+        )
+        return self.get_paginated_response(
+            [
+                {
+                    "id": str(i.pk),
+                    "reference": i.reference,
+                    "kind": i.kind,
+                    "status": i.status,
+                    "summary": i.summary,
+                    "opened_at": i.opened_at,
+                    "opening_agency": _agency(i.opening_agency),
+                    "last_seq": i.last_seq,
+                }
+                for i in page
+            ]
+        )
+
+    @extend_schema(
+        parameters=[IDEMPOTENCY_KEY],
+        request=IncidentOpenSerializer,
+        responses={201: IncidentSnapshotSerializer},
+        summary="Open an incident for its subjects; agencies with a stake in them hear of it on their feeds",
+    )
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        serializer = IncidentOpenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        network = subjects_network(data["subjects"], depth=1)
+        incident = actions.open_incident(
+            actor=request.user,
+            kind=data["kind"],
+            summary=data["summary"],
+            subjects=data["subjects"],
+            address=data.get("address"),
+            location_text=data["location_text"],
+            stakeholder_agency_ids=snapshot.stakeholder_agencies(network),
+        )
+        return self._snapshot_response(request, incident, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        responses={
+            200: IncidentSnapshotSerializer,
+            304: OpenApiResponse(description="Not modified (If-None-Match)"),
+        },
+        summary="The snapshot: subjects, linked picture, birth plans, attendance, who decides, guidance",
+    )
+    def retrieve(self, request, *args, **kwargs):
+        return self._snapshot_response(request, self.get_object())
+
+    def _snapshot_response(self, request, incident, code=status.HTTP_200_OK):
+        body, network = snapshot.build(snapshot.load(incident.pk))
+        record_access(
+            action=AccessAction.READ,
+            object_type="incident",
+            object_ids=[incident.pk],
+            person_ids=network.person_ids,
+            request=request,
+            incident_id=incident.pk,
+        )
+        tag = snapshot.etag(body)
+        if code == status.HTTP_200_OK and tag in [
+            t.strip() for t in request.headers.get("If-None-Match", "").split(",")
+        ]:
+            response = Response(status=status.HTTP_304_NOT_MODIFIED)
+        else:
+            response = Response(body, status=code)
+        response["ETag"] = tag
+        return response
+
+    def _incident_for_write(self):
+        return self.get_object()
+
+    @extend_schema(
+        parameters=[IDEMPOTENCY_KEY],
+        request=AttendanceRequestSerializer,
+        responses={201: AttendanceSerializer},
+        summary="Ask an agency to attend and to answer within N minutes (control room)",
+    )
+    @action(detail=True, methods=["post"], url_path="attendance-requests")
+    @idempotent
+    def attendance_requests(self, request, pk=None):
+        serializer = AttendanceRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        row = actions.request_attendance(
+            actor=request.user, incident=self.get_object(), **serializer.validated_data
+        )
+        row.agency = serializer.validated_data["agency"]
+        return Response(_attendance(row), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[IDEMPOTENCY_KEY],
+        request=AttendanceUpdateSerializer,
+        responses={200: AttendanceSerializer},
+        summary="My agency's answer: attending with an ETA, en route, on scene, left, or cannot attend and why",
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def attendance(self, request, pk=None):
+        # An agency not asked may still declare itself, so the incident is found by id alone.
+        incident = get_object_or_404(Incident.objects.all(), pk=pk)
+        serializer = AttendanceUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        row = actions.update_attendance(actor=request.user, incident=incident, **serializer.validated_data)
+        row.agency = request.user.membership.agency
+        return Response(_attendance(row))
+
+    @extend_schema(
+        parameters=[IDEMPOTENCY_KEY],
+        request=StandDownSerializer,
+        responses={200: AttendanceSerializer},
+        summary="Stand an agency down (control room)",
+    )
+    @action(detail=True, methods=["post"], url_path="stand-down")
+    @idempotent
+    def stand_down(self, request, pk=None):
+        serializer = StandDownSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        row = actions.stand_down(actor=request.user, incident=self.get_object(), **serializer.validated_data)
+        row.agency = serializer.validated_data["agency"]
+        return Response(_attendance(row))
+
+    def _appoint(self, request, role):
+        serializer = AppointSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        appointment = actions.appoint(
+            actor=request.user, incident=self.get_object(), role=role, **serializer.validated_data
+        )
+        return Response(actions.appointment_dict(appointment), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[IDEMPOTENCY_KEY],
+        request=AppointSerializer,
+        responses={201: AppointmentSerializer},
+        summary="Name the lead professional (replaces the current one)",
+    )
+    @action(detail=True, methods=["post"], url_path="lead-professional")
+    @idempotent
+    def lead_professional(self, request, pk=None):
+        return self._appoint(request, AppointmentRole.LEAD_PROFESSIONAL)
+
+    @extend_schema(
+        parameters=[IDEMPOTENCY_KEY],
+        request=AppointSerializer,
+        responses={201: AppointmentSerializer},
+        summary="Name the decision maker (replaces the current one)",
+    )
+    @action(detail=True, methods=["post"], url_path="decision-maker")
+    @idempotent
+    def decision_maker(self, request, pk=None):
+        return self._appoint(request, AppointmentRole.DECISION_MAKER)
+
+    @extend_schema(
+        parameters=[IDEMPOTENCY_KEY],
+        request=DecisionSerializer,
+        responses={201: DecisionRecordSerializer},
+        summary="Record a decision with its rationale (the current decision maker only)",
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def decisions(self, request, pk=None):
+        serializer = DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        row = actions.record_decision(
+            actor=request.user, incident=self.get_object(), **serializer.validated_data
+        )
+        user = request.user
+        return Response(
+            {
+                "id": str(row.pk),
+                "decision": row.decision,
+                "rationale": row.rationale,
+                "decided_by": {
+                    "id": str(user.pk),
+                    "username": user.username,
+                    "display_name": user.display_name,
+                },
+                "at": row.at,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        parameters=[IDEMPOTENCY_KEY],
+        request=FlagReadSerializer,
+        responses={201: FlagAcknowledgementSerializer},
+        summary="I have read this flag for this incident (a read receipt for the control room)",
+    )
+    @action(detail=True, methods=["post"], url_path="flag-acknowledgements")
+    @idempotent
+    def flag_acknowledgements(self, request, pk=None):
+        serializer = FlagReadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        row = actions.acknowledge_flag(
+            actor=request.user, incident=self.get_object(), **serializer.validated_data
+        )
+        user = request.user
+        return Response(
+            {
+                "flag": str(row.flag_id),
+                "user": {"id": str(user.pk), "username": user.username, "display_name": user.display_name},
+                "agency": _agency(user.membership.agency),
+                "at": row.at,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        parameters=[IDEMPOTENCY_KEY],
+        request=CloseSerializer,
+        responses={200: IncidentSnapshotSerializer},
+        summary="Close with an outcome; later changes are refused with 409",
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def close(self, request, pk=None):
+        serializer = CloseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        incident = actions.close_incident(
+            actor=request.user, incident=self.get_object(), **serializer.validated_data
+        )
+        return self._snapshot_response(request, incident)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("after", int, description="Return events with seq greater than this.")],
+        responses={200: EventSerializer(many=True)},
+        summary=f"The timeline after a seq, in order (at most {EVENTS_PAGE}; ask again after the last)",
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def events(self, request, pk=None):
+        query = EventsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        incident = self.get_object()
+        events = (
+            Event.objects.filter(incident=incident, seq__gt=query.validated_data["after"])
+            .select_related("actor__membership__agency")
+            .order_by("seq")[:EVENTS_PAGE]
+        )
+        record_access(
+            action=AccessAction.READ,
+            object_type="incident_events",
+            object_ids=[incident.pk],
+            request=request,
+            incident_id=incident.pk,
+            detail={"after": query.validated_data["after"]},
+        )
+        return Response([event_dict(e) for e in events])

@@ -1,0 +1,345 @@
+"""The one write path for incidents. Each action locks the incident row, checks state, writes, and
+appends its event with the next seq in the same transaction; publishing happens after commit."""
+
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from ooh.domain import Conflict
+
+from .events import append_event
+from .models import (
+    Appointment,
+    AppointmentRole,
+    Attendance,
+    AttendanceStatus,
+    Decision,
+    FlagAcknowledgement,
+    Incident,
+    IncidentAgency,
+    IncidentStatus,
+    IncidentSubject,
+    InvolvementReason,
+    ReferenceCounter,
+)
+from .rules import CONTROL_ROOM_ONLY, is_control_room, may_move
+
+ETA_TOLERANCE = timedelta(minutes=5)  # phones' clocks drift; an ETA a little in the past is still an answer
+
+
+def _lock(incident) -> Incident:
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    if incident.status != IncidentStatus.OPEN:
+        raise Conflict("This incident is closed; it cannot change.", code="incident_closed")
+    return incident
+
+
+def _involve(incident, agency, reason, now):
+    IncidentAgency.objects.get_or_create(
+        incident=incident, agency=agency, defaults={"reason": reason, "since": now}
+    )
+
+
+def _next_reference(now) -> str:
+    counter, _ = ReferenceCounter.objects.select_for_update().get_or_create(year=now.year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"OOH-{now.year}-{counter.last:06d}"
+
+
+def _user_brief(user):
+    return {"id": str(user.pk), "username": user.username, "display_name": user.display_name}
+
+
+def attendance_dict(row: Attendance) -> dict:
+    return {
+        "id": str(row.pk),
+        "agency": str(row.agency_id),
+        "status": row.status,
+        "requested_at": row.requested_at,
+        "respond_by": row.respond_by,
+        "eta": row.eta,
+        "agreed_role": row.agreed_role,
+        "note": row.note,
+        "updated_at": row.updated_at,
+        "updated_by": str(row.updated_by_id),
+    }
+
+
+@transaction.atomic
+def open_incident(
+    *, actor, kind, summary, subjects=(), address=None, location_text="", stakeholder_agency_ids=(), now=None
+):
+    """Open an incident for its subjects; the agencies with a stake in them hear of it on their feeds."""
+    now = now or timezone.now()
+    agency = actor.membership.agency
+    incident = Incident.objects.create(
+        reference=_next_reference(now),
+        kind=kind,
+        summary=summary,
+        address=address,
+        location_text=location_text,
+        opened_by=actor,
+        opening_agency=agency,
+        opened_at=now,
+    )
+    IncidentSubject.objects.bulk_create(
+        [
+            IncidentSubject(incident=incident, person=p, added_by=actor, added_at=now)
+            for p in dict.fromkeys(subjects)
+        ]
+    )
+    involved = {agency.pk: InvolvementReason.OPENED}
+    for other in stakeholder_agency_ids:
+        involved.setdefault(other, InvolvementReason.STAKEHOLDER)
+    IncidentAgency.objects.bulk_create(
+        [IncidentAgency(incident=incident, agency_id=a, reason=r, since=now) for a, r in involved.items()]
+    )
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    append_event(
+        incident=incident,
+        type="incident.opened",
+        actor=actor,
+        at=now,
+        data={
+            "reference": incident.reference,
+            "kind": kind,
+            "summary": summary,
+            "address": str(address.pk) if address else None,
+            "subjects": [str(p.pk) for p in dict.fromkeys(subjects)],
+            "opening_agency": str(agency.pk),
+        },
+        feed_agencies=list(involved),
+    )
+    return incident
+
+
+@transaction.atomic
+def request_attendance(*, actor, incident, agency, respond_within_minutes: float, now=None) -> Attendance:
+    """The control room asks an agency to attend, and to answer by respond_by."""
+    now = now or timezone.now()
+    if not is_control_room(actor):
+        raise PermissionDenied("Only a call handler or control room supervisor asks agencies to attend.")
+    incident = _lock(incident)
+    row = Attendance.objects.filter(incident=incident, agency=agency).first()
+    if not may_move(row.status if row else None, AttendanceStatus.REQUESTED):
+        raise Conflict(
+            f"{agency.name} is already {row.status}; it cannot be asked again now.", code="illegal_transition"
+        )
+    row = row or Attendance(incident=incident, agency=agency)
+    row.status, row.requested_at, row.requested_by = AttendanceStatus.REQUESTED, now, actor
+    row.respond_by = now + timedelta(minutes=respond_within_minutes)
+    row.eta, row.agreed_role, row.updated_at, row.updated_by = None, "", now, actor
+    row.save()
+    _involve(incident, agency, InvolvementReason.REQUESTED, now)
+    append_event(
+        incident=incident,
+        type="attendance.requested",
+        actor=actor,
+        at=now,
+        data=attendance_dict(row),
+        feed_agencies=[agency.pk],
+    )
+    return row
+
+
+@transaction.atomic
+def update_attendance(*, actor, incident, status, eta=None, agreed_role="", note="", now=None) -> Attendance:
+    """The caller's agency answers: attending (with an ETA), en route, on scene, left, or cannot attend
+    (saying what it will do instead). Changing one's mind is allowed, explicitly, and kept in the timeline."""
+    now = now or timezone.now()
+    if status in CONTROL_ROOM_ONLY:
+        raise ValidationError(
+            {"status": f"{status} is set by the control room, not by the attending agency."}
+        )
+    if status == AttendanceStatus.ATTENDING and eta is None:
+        raise ValidationError({"eta": "Give an ETA when you say you are attending."})
+    if eta is not None and eta < now - ETA_TOLERANCE:
+        raise ValidationError({"eta": "The ETA is in the past."})
+    if status == AttendanceStatus.CANNOT_ATTEND and not (agreed_role or "").strip():
+        raise ValidationError(
+            {
+                "agreed_role": "Say what your agency will do instead of attending (e.g. phone advice to the decision maker)."
+            }
+        )
+    agency = actor.membership.agency
+    incident = _lock(incident)
+    row = Attendance.objects.filter(incident=incident, agency=agency).first()
+    previous = row.status if row else None
+    if not may_move(previous, status):
+        raise Conflict(
+            f"Attendance cannot go from {previous or 'nothing'} to {status}.", code="illegal_transition"
+        )
+    row = row or Attendance(incident=incident, agency=agency)
+    row.status, row.note, row.updated_at, row.updated_by = status, note, now, actor
+    if status in (AttendanceStatus.ATTENDING, AttendanceStatus.EN_ROUTE):
+        row.eta = eta or row.eta
+        row.agreed_role = ""
+    elif status == AttendanceStatus.CANNOT_ATTEND:
+        row.eta, row.agreed_role = None, agreed_role.strip()
+    row.save()
+    _involve(incident, agency, InvolvementReason.DECLARED, now)
+    append_event(
+        incident=incident,
+        type="attendance.updated",
+        actor=actor,
+        at=now,
+        data={**attendance_dict(row), "previous_status": previous},
+    )
+    return row
+
+
+@transaction.atomic
+def stand_down(*, actor, incident, agency, reason, now=None) -> Attendance:
+    """The control room tells an agency it is no longer needed."""
+    now = now or timezone.now()
+    if not is_control_room(actor):
+        raise PermissionDenied("Only a call handler or control room supervisor stands an agency down.")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Say why the agency is stood down."})
+    incident = _lock(incident)
+    row = Attendance.objects.filter(incident=incident, agency=agency).first()
+    previous = row.status if row else None
+    if row is None or not may_move(previous, AttendanceStatus.STOOD_DOWN):
+        raise Conflict(
+            f"{agency.name} cannot be stood down from {previous or 'nothing'}.", code="illegal_transition"
+        )
+    row.status, row.note, row.updated_at, row.updated_by = (
+        AttendanceStatus.STOOD_DOWN,
+        reason.strip(),
+        now,
+        actor,
+    )
+    row.save()
+    append_event(
+        incident=incident,
+        type="attendance.updated",
+        actor=actor,
+        at=now,
+        data={**attendance_dict(row), "previous_status": previous},
+    )
+    return row
+
+
+@transaction.atomic
+def appoint(*, actor, incident, role, user, reason, now=None) -> Appointment:
+    """Name the lead professional or the decision maker; the new appointment replaces the current one.
+    The incident row lock makes concurrent appointments queue, so exactly one is current afterwards."""
+    now = now or timezone.now()
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Say why this person is appointed."})
+    membership = getattr(user, "membership", None)
+    if membership is None or not user.is_active:
+        raise ValidationError({"user": "Appoint an active user who belongs to an agency."})
+    incident = _lock(incident)
+    appointment = Appointment.objects.create(
+        incident=incident,
+        role=role,
+        user=user,
+        agency=membership.agency,
+        appointed_by=actor,
+        reason=reason.strip(),
+        at=now,
+    )
+    field = "decision_maker" if role == AppointmentRole.DECISION_MAKER else "lead_professional"
+    previous = getattr(incident, f"{field}_id")
+    setattr(incident, field, appointment)
+    incident.save(update_fields=[field])
+    _involve(incident, membership.agency, InvolvementReason.APPOINTED, now)
+    append_event(
+        incident=incident,
+        type=f"{field}.appointed",
+        actor=actor,
+        at=now,
+        data=appointment_dict(appointment) | {"replaces": str(previous) if previous else None},
+        feed_users=[user.pk],
+    )
+    return appointment
+
+
+def appointment_dict(appointment) -> dict:
+    return {
+        "id": str(appointment.pk),
+        "role": appointment.role,
+        "user": _user_brief(appointment.user),
+        "agency": str(appointment.agency_id),
+        "appointed_by": _user_brief(appointment.appointed_by),
+        "reason": appointment.reason,
+        "at": appointment.at,
+    }
+
+
+@transaction.atomic
+def record_decision(*, actor, incident, decision, rationale, now=None) -> Decision:
+    """Only the current decision maker records decisions, each with its rationale."""
+    now = now or timezone.now()
+    incident = _lock(incident)
+    current = Appointment.objects.filter(pk=incident.decision_maker_id).first()
+    if current is None or current.user_id != actor.pk:
+        raise PermissionDenied("Only the current decision maker records decisions.")
+    if not (rationale or "").strip():
+        raise ValidationError({"rationale": "Record why."})
+    row = Decision.objects.create(
+        incident=incident,
+        decision=decision.strip(),
+        rationale=rationale.strip(),
+        decided_by=actor,
+        agency=actor.membership.agency,
+        at=now,
+    )
+    append_event(
+        incident=incident,
+        type="decision.recorded",
+        actor=actor,
+        at=now,
+        data={"id": str(row.pk), "decision": row.decision, "rationale": row.rationale},
+    )
+    return row
+
+
+@transaction.atomic
+def acknowledge_flag(*, actor, incident, flag, now=None) -> FlagAcknowledgement:
+    """A read receipt: the caller has read this flag for this incident (once per person)."""
+    now = now or timezone.now()
+    incident = _lock(incident)
+    existing = FlagAcknowledgement.objects.filter(incident=incident, flag=flag, user=actor).first()
+    if existing is not None:
+        return existing
+    row = FlagAcknowledgement.objects.create(
+        incident=incident, flag=flag, user=actor, agency=actor.membership.agency, at=now
+    )
+    append_event(
+        incident=incident,
+        type="flag.acknowledged",
+        actor=actor,
+        at=now,
+        data={
+            "flag": str(flag.pk),
+            "category": flag.category,
+            "user": _user_brief(actor),
+            "agency": str(row.agency_id),
+        },
+    )
+    return row
+
+
+@transaction.atomic
+def close_incident(*, actor, incident, outcome, now=None) -> Incident:
+    """Close with an outcome; afterwards every change is refused with 409."""
+    now = now or timezone.now()
+    if not (outcome or "").strip():
+        raise ValidationError({"outcome": "Record the outcome."})
+    incident = _lock(incident)
+    incident.status, incident.closed_at, incident.closed_by, incident.outcome = (
+        IncidentStatus.CLOSED,
+        now,
+        actor,
+        outcome.strip(),
+    )
+    incident.save(update_fields=["status", "closed_at", "closed_by", "outcome"])
+    append_event(
+        incident=incident, type="incident.closed", actor=actor, at=now, data={"outcome": incident.outcome}
+    )
+    return incident

@@ -1,0 +1,124 @@
+"""The one event emitter: append the incident's next seq in the change's transaction, publish after commit.
+
+The database is the record; the channel layer only wakes clients (and may drop), so websocket
+consumers replay and fill gaps from the Event table by seq.
+"""
+
+import json
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+
+from .models import Event, Incident
+
+logger = logging.getLogger(__name__)
+
+EVENT_TYPES = frozenset(
+    {
+        "incident.opened",
+        "incident.updated",
+        "incident.closed",
+        "subject.added",
+        "attendance.requested",
+        "attendance.updated",
+        "lead_professional.appointed",
+        "decision_maker.appointed",
+        "decision.recorded",
+        "flag.acknowledged",
+        "flag.added",
+        "flag.revoked",
+        "birth_plan.updated",
+        "guidance.raised",
+        "escalation.raised",
+        "escalation.acknowledged",
+        "escalation.resolved",
+    }
+)
+
+
+def incident_group(incident_id) -> str:
+    return f"incident.{incident_id.hex if hasattr(incident_id, 'hex') else incident_id}"
+
+
+def agency_feed_group(agency_id) -> str:
+    return f"feed.agency.{agency_id.hex if hasattr(agency_id, 'hex') else agency_id}"
+
+
+def user_feed_group(user_id) -> str:
+    return f"feed.user.{user_id.hex if hasattr(user_id, 'hex') else user_id}"
+
+
+def actor_dict(user) -> dict | None:
+    if user is None:
+        return None
+    membership = getattr(user, "membership", None)
+    return {
+        "id": str(user.pk),
+        "username": user.username,
+        "display_name": user.display_name,
+        "agency": membership.agency.code if membership else None,
+    }
+
+
+def event_dict(event: Event, actor=None) -> dict:
+    """The wire shape, for the websocket and GET /events/ alike."""
+    return {
+        "type": "event",
+        "incident": str(event.incident_id),
+        "seq": event.seq,
+        "event": event.type,
+        "at": event.at.isoformat().replace("+00:00", "Z"),
+        "actor": actor_dict(actor if actor is not None else event.actor),
+        "data": event.data,
+    }
+
+
+def _to_json(data) -> dict:
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+def append_event(
+    *, incident: Incident, type: str, actor, at, data: dict, feed_agencies=(), feed_users=()
+) -> Event:
+    """Give the change the incident's next seq. The caller holds the incident row lock (select_for_update)."""
+    if type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {type!r}")
+    incident.last_seq += 1
+    Incident.objects.filter(pk=incident.pk).update(last_seq=incident.last_seq)
+    event = Event.objects.create(
+        incident=incident, seq=incident.last_seq, type=type, at=at, actor=actor, data=_to_json(data)
+    )
+    message = event_dict(event, actor)
+    agencies, users = list(feed_agencies), list(feed_users)
+    transaction.on_commit(lambda: publish(message, feed_agencies=agencies, feed_users=users))
+    return event
+
+
+def publish(message: dict, *, feed_agencies=(), feed_users=()):
+    """Wake the incident's sockets and the feeds; serialised once. Never raises: the record is already safe."""
+    text = json.dumps(message, separators=(",", ":"))
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    sends = [
+        (incident_group(message["incident"]), {"type": "incident.event", "seq": message["seq"], "text": text})
+    ]
+    if feed_agencies or feed_users:
+        feed = {
+            "type": "feed.message",
+            "text": json.dumps({**message, "type": "feed"}, separators=(",", ":")),
+        }
+        sends += [(agency_feed_group(a), feed) for a in feed_agencies]
+        sends += [(user_feed_group(u), feed) for u in feed_users]
+    try:
+        async_to_sync(_send_all)(layer, sends)
+    except Exception:  # the channel layer is down: clients catch up from the database
+        logger.warning("could not publish %s #%s", message["event"], message["seq"], exc_info=True)
+
+
+async def _send_all(layer, sends):
+    for group, message in sends:
+        await layer.group_send(group, message)

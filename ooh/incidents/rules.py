@@ -1,0 +1,42 @@
+"""Incident rules: the attendance state machine and who may do what."""
+
+from django.db.models import Q
+
+from ooh.accounts.models import CONTROL_ROOM_ROLES, Role
+
+from .models import AttendanceStatus as S
+
+# Every allowed `from -> to` of an agency's attendance (None: the agency has no row yet).
+TRANSITIONS = {
+    None: {S.REQUESTED, S.ATTENDING, S.EN_ROUTE, S.ON_SCENE, S.CANNOT_ATTEND},
+    S.REQUESTED: {S.ACKNOWLEDGED, S.ATTENDING, S.EN_ROUTE, S.ON_SCENE, S.CANNOT_ATTEND, S.STOOD_DOWN},
+    S.ACKNOWLEDGED: {S.ATTENDING, S.EN_ROUTE, S.ON_SCENE, S.CANNOT_ATTEND, S.STOOD_DOWN},
+    S.ATTENDING: {S.ATTENDING, S.EN_ROUTE, S.ON_SCENE, S.CANNOT_ATTEND, S.STOOD_DOWN},
+    S.EN_ROUTE: {S.EN_ROUTE, S.ON_SCENE, S.CANNOT_ATTEND, S.STOOD_DOWN},
+    S.ON_SCENE: {S.LEFT},
+    S.CANNOT_ATTEND: {S.ATTENDING, S.EN_ROUTE, S.STOOD_DOWN, S.CANNOT_ATTEND},
+    S.LEFT: {S.REQUESTED},
+    S.STOOD_DOWN: {S.REQUESTED},
+}
+# Only the control room asks an agency to attend or stands it down; agencies answer for themselves.
+CONTROL_ROOM_ONLY = frozenset({S.REQUESTED, S.STOOD_DOWN})
+# The statuses in which an agency still owes an answer, and in which it is on its way.
+AWAITING_ANSWER = frozenset({S.REQUESTED})
+COMING = frozenset({S.ATTENDING, S.EN_ROUTE})
+
+
+def may_move(current: str | None, new: str) -> bool:
+    return new in TRANSITIONS[current]
+
+
+def is_control_room(user) -> bool:
+    membership = getattr(user, "membership", None)
+    return membership is not None and (membership.role in CONTROL_ROOM_ROLES or membership.role == Role.ADMIN)
+
+
+def visible_incidents_filter(user) -> Q:
+    """Incidents of the user's agency or on which it is involved (opened, notified, requested, declared)."""
+    membership = getattr(user, "membership", None)
+    if membership is None:
+        return Q(pk__in=[])
+    return Q(agencies__agency_id=membership.agency_id)
