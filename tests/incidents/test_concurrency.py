@@ -1,0 +1,93 @@
+"""Real threads racing against PostgreSQL: the incident row lock keeps seq gapless and one decision maker."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from ooh.incidents import actions
+from ooh.incidents.models import Appointment, Event, Incident
+from tests.factories import member
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def _race(workers):
+    """Start every worker at the same moment, each on its own database connection; re-raise any error."""
+    barrier = threading.Barrier(len(workers))
+    errors = []
+
+    def run(work):
+        try:
+            barrier.wait(timeout=30)
+            work()
+        except Exception as exc:  # reported below, with the others
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+
+
+def test_concurrent_decision_maker_appointments_leave_exactly_one_current_and_all_in_the_timeline(
+    alice, incident, police, ambulance
+):
+    candidates = [member(agency=police if n % 2 else ambulance, username=f"officer{n}") for n in range(8)]
+    _race(
+        [
+            (
+                lambda user=user: actions.appoint(
+                    actor=alice,
+                    incident=incident,
+                    role="decision_maker",
+                    user=user,
+                    reason=f"{user.username} on scene",
+                )
+            )
+            for user in candidates
+        ]
+    )
+    incident = Incident.objects.get(pk=incident.pk)
+    appointments = Appointment.objects.filter(incident=incident, role="decision_maker")
+    assert appointments.count() == 8
+    events = list(Event.objects.filter(incident=incident).order_by("seq").values_list("seq", "type", "data"))
+    assert [seq for seq, _, _ in events] == list(range(1, 10))  # no gaps, no duplicates
+    appointed = [data["id"] for _, kind, data in events if kind == "decision_maker.appointed"]
+    assert len(appointed) == 8
+    # The current one is the last appointment in the timeline.
+    assert str(incident.decision_maker_id) == appointed[-1]
+    assert incident.last_seq == 9
+
+
+def test_concurrent_changes_of_different_kinds_get_distinct_consecutive_seqs(
+    alice, incident, police, ambulance, edt
+):
+    people = [member(agency=a) for a in (police, ambulance, edt)]
+    flag = _flag(alice, incident)
+    work = [
+        (
+            lambda a=a: actions.request_attendance(
+                actor=alice, incident=incident, agency=a, respond_within_minutes=10
+            )
+        )
+        for a in (police, ambulance, edt)
+    ] + [(lambda p=p: actions.acknowledge_flag(actor=p, incident=incident, flag=flag)) for p in people]
+    _race(work)
+    seqs = list(Event.objects.filter(incident=incident).order_by("seq").values_list("seq", flat=True))
+    assert seqs == list(range(1, 8))
+    assert Incident.objects.get(pk=incident.pk).last_seq == 7
+
+
+def _flag(alice, incident):
+    from tests import factories
+
+    return factories.flag(alice, on=incident.subjects.first().person, category="medical")
+
+
+def test_the_connection_is_postgresql():
+    assert connection.vendor == "postgresql"
