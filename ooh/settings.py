@@ -219,6 +219,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# How often a websocket re-reads the database: catches events whose wake-up the channel layer dropped
+# (or, embedded, that another process wrote) and closes sockets whose token was revoked.
+WS_RESYNC_SECONDS = env.positive_float(
+    "OOH_WS_RESYNC_SECONDS", default=2 if CHANNEL_LAYER_BACKEND == "memory" else 10
+)
+# Sockets on a closed incident stay open this long, so phones see the outcome.
+CLOSED_INCIDENT_GRACE = timedelta(minutes=env.positive_float("OOH_CLOSED_INCIDENT_GRACE_MINUTES", default=10))
+
 TOKEN_TTL_HOURS = env.positive_float("OOH_TOKEN_TTL_HOURS", default=12)
 WS_TICKET_TTL_SECONDS = env.int("OOH_WS_TICKET_TTL_SECONDS", default=30)
 KNOX_TOKEN_MODEL = "knox.AuthToken"

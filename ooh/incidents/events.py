@@ -6,6 +6,7 @@ consumers replay and fill gaps from the Event table by seq.
 
 import json
 import logging
+import uuid
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -39,16 +40,21 @@ EVENT_TYPES = frozenset(
 )
 
 
+def _hex(value) -> str:
+    """One spelling of an id for group names, whether given a UUID or its string."""
+    return uuid.UUID(str(value)).hex
+
+
 def incident_group(incident_id) -> str:
-    return f"incident.{incident_id.hex if hasattr(incident_id, 'hex') else incident_id}"
+    return f"incident.{_hex(incident_id)}"
 
 
 def agency_feed_group(agency_id) -> str:
-    return f"feed.agency.{agency_id.hex if hasattr(agency_id, 'hex') else agency_id}"
+    return f"feed.agency.{_hex(agency_id)}"
 
 
 def user_feed_group(user_id) -> str:
-    return f"feed.user.{user_id.hex if hasattr(user_id, 'hex') else user_id}"
+    return f"feed.user.{_hex(user_id)}"
 
 
 def actor_dict(user) -> dict | None:

@@ -1,0 +1,213 @@
+"""Websocket consumers: thin. They authenticate, join a group, replay from the database, then stream.
+
+The channel layer may drop messages, so a consumer trusts only the Event table: it joins the group
+before replaying (nothing falls between), drops what it already sent, fills any gap in seq from the
+database, and re-checks the database every few seconds in case the wake-up itself was lost.
+"""
+
+import asyncio
+import json
+import logging
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.utils import timezone
+
+from ooh.incidents.events import agency_feed_group, event_dict, incident_group, user_feed_group
+from ooh.incidents.models import Event, Incident, IncidentStatus
+from ooh.incidents.rules import visible_incidents_filter
+
+from .ws_auth import origin_allowed
+
+logger = logging.getLogger(__name__)
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+CLOSE_BAD_REQUEST = 4400
+REPLAY_BATCH = 500
+
+
+def _still_allowed(user, token_digest) -> bool:
+    """The token has not been revoked or expired and the user is still active with an agency."""
+    from knox.models import AuthToken
+
+    user = type(user).objects.filter(pk=user.pk, is_active=True, membership__isnull=False).first()
+    if user is None:
+        return False
+    if token_digest is None:
+        return True
+    return AuthToken.objects.filter(digest=token_digest, expiry__gt=timezone.now()).exists()
+
+
+class AuthenticatedConsumer(AsyncWebsocketConsumer):
+    """Refuses a foreign browser Origin at the handshake, and anyone unauthenticated with 4401."""
+
+    async def connect(self):
+        self.poller = None
+        if not origin_allowed(self.scope):
+            await self.close()  # before accept: the handshake is refused (HTTP 403)
+            return
+        await self.accept()
+        user = self.scope.get("user")
+        if user is None:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        if getattr(user, "membership", None) is None:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        await self.start(user)
+
+    async def start(self, user):
+        raise NotImplementedError
+
+    async def disconnect(self, code):
+        if self.poller is not None:
+            self.poller.cancel()
+        for group in getattr(self, "groups_joined", ()):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def join(self, group):
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined = [*getattr(self, "groups_joined", []), group]
+
+    async def receive(self, text_data=None, bytes_data=None):
+        try:
+            message = json.loads(text_data) if text_data is not None else None
+        except ValueError:
+            message = None
+        if not isinstance(message, dict):
+            await self.send_json({"type": "error", "code": "invalid_json", "detail": "Send a JSON object."})
+        elif message.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+        else:
+            await self.send_json(
+                {
+                    "type": "error",
+                    "code": "unknown_type",
+                    "detail": f"Unknown message type {message.get('type')!r}.",
+                }
+            )
+
+    async def send_json(self, content):
+        await self.send(text_data=json.dumps(content, separators=(",", ":")))
+
+    def start_polling(self):
+        self.poller = asyncio.create_task(self._poll())
+
+    async def _poll(self):
+        interval = settings.WS_RESYNC_SECONDS
+        try:
+            while True:
+                await asyncio.sleep(interval)
+                if not await self.recheck():
+                    await self.close(code=CLOSE_FORBIDDEN)
+                    return
+        except asyncio.CancelledError:
+            pass
+
+    async def recheck(self) -> bool:
+        return await database_sync_to_async(_still_allowed)(
+            self.scope["user"], self.scope.get("token_digest")
+        )
+
+
+class IncidentConsumer(AuthenticatedConsumer):
+    """/ws/v1/incidents/{id}/?after=<seq>: hello, every event after `after`, then live events - gapless."""
+
+    async def start(self, user):
+        self.sent_seq = 0
+        self.lock = asyncio.Lock()
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
+        after = query.get("after", ["0"])[0]
+        if not after.isdigit():
+            await self.send_json(
+                {"type": "error", "code": "invalid_after", "detail": "after must be a seq (0 or more)."}
+            )
+            await self.close(code=CLOSE_BAD_REQUEST)
+            return
+        self.incident_id = self.scope["url_route"]["kwargs"]["incident_id"]
+        incident = await database_sync_to_async(self._visible_incident)(user)
+        if incident is None:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        async with self.lock:
+            await self.join(incident_group(self.incident_id))  # before the replay: nothing falls between
+            self.sent_seq = int(after)
+            await self.send_json(
+                {"type": "hello", "incident": str(incident.pk), "last_seq": incident.last_seq}
+            )
+            await self._catch_up()
+        self.start_polling()
+
+    def _visible_incident(self, user):
+        return Incident.objects.filter(visible_incidents_filter(user), pk=self.incident_id).first()
+
+    def _events_after(self, seq):
+        events = (
+            Event.objects.filter(incident_id=self.incident_id, seq__gt=seq)
+            .select_related("actor__membership__agency")
+            .order_by("seq")[:REPLAY_BATCH]
+        )
+        return [(e.seq, json.dumps(event_dict(e), separators=(",", ":"))) for e in events]
+
+    async def _catch_up(self):
+        """Send every stored event after the last one sent, in order (the caller holds the lock)."""
+        while True:
+            batch = await database_sync_to_async(self._events_after)(self.sent_seq)
+            for seq, text in batch:
+                await self.send(text_data=text)
+                self.sent_seq = seq
+            if len(batch) < REPLAY_BATCH:
+                return
+
+    async def incident_event(self, message):
+        async with self.lock:
+            seq = message["seq"]
+            if seq <= self.sent_seq:
+                return  # already sent (replayed, or a duplicate wake-up)
+            if seq == self.sent_seq + 1:
+                await self.send(text_data=message["text"])
+                self.sent_seq = seq
+            else:
+                await self._catch_up()  # a message was dropped: the database has it
+
+    async def recheck(self) -> bool:
+        if not await super().recheck():
+            return False
+        state = await database_sync_to_async(self._state)()
+        if state is None:
+            return False
+        last_seq, closed_at = state
+        if closed_at is not None and timezone.now() - closed_at > settings.CLOSED_INCIDENT_GRACE:
+            return False
+        if last_seq > self.sent_seq:
+            async with self.lock:
+                await self._catch_up()
+        return True
+
+    def _state(self):
+        incident = Incident.objects.filter(
+            visible_incidents_filter(self.scope["user"]), pk=self.incident_id
+        ).first()
+        if incident is None:
+            return None
+        return incident.last_seq, incident.closed_at if incident.status == IncidentStatus.CLOSED else None
+
+
+class FeedConsumer(AuthenticatedConsumer):
+    """/ws/v1/feed/: incidents opened for the caller's agency, attendance asked of it, escalations to the
+    caller or its agency, birth plans shared with it."""
+
+    async def start(self, user):
+        await self.join(agency_feed_group(user.membership.agency_id))
+        await self.join(user_feed_group(user.pk))
+        await self.send_json(
+            {"type": "hello", "feed": {"user": str(user.pk), "agency": str(user.membership.agency_id)}}
+        )
+        self.start_polling()
+
+    async def feed_message(self, message):
+        await self.send(text_data=message["text"])

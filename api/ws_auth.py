@@ -1,0 +1,63 @@
+"""Websocket handshake: who is connecting (token header or single-use ticket) and from where (Origin)."""
+
+from urllib.parse import parse_qs, urlsplit
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.http.request import validate_host
+from rest_framework.exceptions import AuthenticationFailed
+
+from ooh.accounts.actions import redeem_ws_ticket
+
+from .authentication import TokenAuthentication
+
+
+def origin_allowed(scope) -> bool:
+    """Phones send no Origin and are accepted; a browser's Origin must be one of ALLOWED_HOSTS."""
+    origin = dict(scope.get("headers", [])).get(b"origin")
+    if origin is None:
+        return True
+    host = urlsplit(origin.decode("latin1")).hostname
+    return bool(host) and validate_host(host, settings.ALLOWED_HOSTS)
+
+
+def _from_token(raw: str):
+    try:
+        user, auth_token = TokenAuthentication().authenticate_credentials(raw.encode())
+    except (AuthenticationFailed, UnicodeError):
+        return None, None
+    return user, auth_token.digest
+
+
+def _from_ticket(ticket: str):
+    user = redeem_ws_ticket(ticket=ticket)
+    if user is None:
+        return None
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.select_related("membership__agency")
+        .filter(pk=user.pk, is_active=True)
+        .first()
+    )
+
+
+class TokenOrTicketAuthMiddleware:
+    """Puts the authenticated user (or None) in scope["user"], and the token's digest for re-checks."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        scope = dict(scope, user=None, token_digest=None)
+        authorization = dict(scope.get("headers", [])).get(b"authorization", b"").decode("latin1")
+        if authorization[:6].lower() == "token ":
+            scope["user"], scope["token_digest"] = await database_sync_to_async(_from_token)(
+                authorization[6:].strip()
+            )
+        else:
+            ticket = parse_qs(scope.get("query_string", b"").decode("latin1")).get("ticket", [None])[0]
+            if ticket:
+                scope["user"] = await database_sync_to_async(_from_ticket)(ticket)
+        return await self.app(scope, receive, send)

@@ -1,0 +1,260 @@
+"""Websockets over the full ASGI stack (auth middleware, routing, consumers) on a file-backed database."""
+
+import datetime
+import json
+from unittest import mock
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing.websocket import WebsocketCommunicator
+from django.utils import timezone
+
+from ooh.accounts.actions import issue_token, issue_ws_ticket
+from ooh.asgi import application
+from ooh.incidents import actions, events
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def slow_resync(settings):
+    """Live delivery must come through the channel layer, not the periodic database re-check."""
+    settings.WS_RESYNC_SECONDS = 60
+
+
+@pytest.fixture
+def fast_resync(settings):
+    settings.WS_RESYNC_SECONDS = 0.05
+
+
+def _token(user):
+    return issue_token(user=user, device_name="phone")[1]
+
+
+async def _connect(path, token=None, origin=None):
+    headers = []
+    if token:
+        headers.append((b"authorization", f"Token {token}".encode()))
+    if origin:
+        headers.append((b"origin", origin.encode()))
+    communicator = WebsocketCommunicator(application, path, headers=headers)
+    connected, code = await communicator.connect(timeout=5)
+    return communicator, connected, code
+
+
+async def _receive(communicator):
+    return json.loads(await communicator.receive_from(timeout=5))
+
+
+async def _closed_with(communicator):
+    message = await communicator.receive_output(timeout=5)
+    assert message["type"] == "websocket.close"
+    return message.get("code")
+
+
+async def _act(fn, **kwargs):
+    return await sync_to_async(fn)(**kwargs)
+
+
+async def test_hello_then_the_whole_timeline_then_live_events(alice, omar, edt, incident):
+    token = await sync_to_async(_token)(alice)
+    await _act(
+        actions.request_attendance, actor=alice, incident=incident, agency=edt, respond_within_minutes=10
+    )
+    ws, connected, _ = await _connect(f"/ws/v1/incidents/{incident.pk}/", token)
+    assert connected
+    hello = await _receive(ws)
+    assert hello == {"type": "hello", "incident": str(incident.pk), "last_seq": 2}
+    replay = [await _receive(ws), await _receive(ws)]
+    assert [(m["seq"], m["event"]) for m in replay] == [(1, "incident.opened"), (2, "attendance.requested")]
+    await _act(
+        actions.update_attendance,
+        actor=omar,
+        incident=incident,
+        status="attending",
+        eta=timezone.now() + datetime.timedelta(minutes=30),
+    )
+    live = await _receive(ws)
+    assert (live["seq"], live["event"], live["data"]["status"]) == (3, "attendance.updated", "attending")
+    assert live["actor"]["username"] == "omar"
+    assert await ws.receive_nothing(timeout=0.1)
+    await ws.disconnect()
+
+
+async def test_a_reconnecting_client_gets_exactly_what_it_missed(alice, hale, edt, incident):
+    token = await sync_to_async(_token)(alice)
+    for reason in ("first", "second", "third"):
+        await _act(
+            actions.appoint, actor=alice, incident=incident, role="decision_maker", user=hale, reason=reason
+        )
+    ws, _, _ = await _connect(f"/ws/v1/incidents/{incident.pk}/?after=2", token)
+    assert (await _receive(ws))["last_seq"] == 4
+    received = [await _receive(ws), await _receive(ws)]
+    assert [m["seq"] for m in received] == [3, 4]
+    assert [m["data"]["reason"] for m in received] == ["second", "third"]
+    assert await ws.receive_nothing(timeout=0.1)
+    await ws.disconnect()
+
+
+async def test_a_dropped_wake_up_is_filled_from_the_database_in_order(alice, hale, incident):
+    token = await sync_to_async(_token)(alice)
+    ws, _, _ = await _connect(f"/ws/v1/incidents/{incident.pk}/?after=1", token)
+    await _receive(ws)  # hello
+    real_publish = events.publish
+    with mock.patch.object(events, "publish", return_value=None):  # the channel layer loses seq 2
+        await _act(
+            actions.appoint, actor=alice, incident=incident, role="decision_maker", user=hale, reason="lost"
+        )
+    with mock.patch.object(events, "publish", real_publish):
+        await _act(
+            actions.appoint,
+            actor=alice,
+            incident=incident,
+            role="lead_professional",
+            user=hale,
+            reason="seen",
+        )
+    received = [await _receive(ws), await _receive(ws)]
+    assert [(m["seq"], m["data"]["reason"]) for m in received] == [(2, "lost"), (3, "seen")]
+    assert await ws.receive_nothing(timeout=0.1)
+    await ws.disconnect()
+
+
+async def test_a_lost_last_wake_up_is_caught_by_the_periodic_resync(alice, hale, incident, fast_resync):
+    token = await sync_to_async(_token)(alice)
+    ws, _, _ = await _connect(f"/ws/v1/incidents/{incident.pk}/?after=1", token)
+    await _receive(ws)
+    with mock.patch.object(events, "publish", return_value=None):
+        await _act(
+            actions.appoint, actor=alice, incident=incident, role="decision_maker", user=hale, reason="quiet"
+        )
+    assert (await _receive(ws))["seq"] == 2
+    await ws.disconnect()
+
+
+async def test_duplicate_wake_ups_are_dropped(alice, hale, incident):
+    token = await sync_to_async(_token)(alice)
+    ws, _, _ = await _connect(f"/ws/v1/incidents/{incident.pk}/?after=0", token)
+    await _receive(ws)
+    first = await _receive(ws)
+    assert first["seq"] == 1
+    events.publish(first)  # the same event woken twice
+    await _act(actions.appoint, actor=alice, incident=incident, role="decision_maker", user=hale, reason="x")
+    assert (await _receive(ws))["seq"] == 2
+    assert await ws.receive_nothing(timeout=0.1)
+    await ws.disconnect()
+
+
+async def test_without_credentials_the_socket_is_closed_4401(incident):
+    ws, connected, _ = await _connect(f"/ws/v1/incidents/{incident.pk}/")
+    assert connected
+    assert await _closed_with(ws) == 4401
+
+
+async def test_a_bad_token_is_closed_4401(incident):
+    ws, _, _ = await _connect(f"/ws/v1/incidents/{incident.pk}/", "not-a-token")
+    assert await _closed_with(ws) == 4401
+
+
+async def test_an_incident_the_caller_may_not_see_is_closed_4404(incident, omar):
+    token = await sync_to_async(_token)(omar)  # EDT is not involved in this incident
+    ws, _, _ = await _connect(f"/ws/v1/incidents/{incident.pk}/", token)
+    assert await _closed_with(ws) == 4404
+
+
+async def test_an_unknown_incident_is_closed_4404(alice):
+    token = await sync_to_async(_token)(alice)
+    ws, _, _ = await _connect("/ws/v1/incidents/00000000-0000-0000-0000-000000000000/", token)
+    assert await _closed_with(ws) == 4404
+
+
+async def test_a_user_without_an_agency_is_closed_4403(incident, nobody):
+    token = await sync_to_async(_token)(nobody)
+    ws, _, _ = await _connect(f"/ws/v1/incidents/{incident.pk}/", token)
+    assert await _closed_with(ws) == 4403
+
+
+async def test_a_revoked_token_closes_the_socket_4403(alice, incident, fast_resync):
+    from ooh.accounts.actions import revoke_all_tokens
+
+    token = await sync_to_async(_token)(alice)
+    ws, _, _ = await _connect(f"/ws/v1/incidents/{incident.pk}/", token)
+    await _receive(ws)
+    await _receive(ws)
+    await _act(revoke_all_tokens, user=alice)
+    assert await _closed_with(ws) == 4403
+
+
+async def test_a_single_use_ticket_opens_one_socket(alice, incident):
+    ticket, _ = await sync_to_async(issue_ws_ticket)(user=alice)
+    ws, _, _ = await _connect(f"/ws/v1/incidents/{incident.pk}/?ticket={ticket}")
+    assert (await _receive(ws))["type"] == "hello"
+    await ws.disconnect()
+    again, _, _ = await _connect(f"/ws/v1/incidents/{incident.pk}/?ticket={ticket}")
+    assert await _closed_with(again) == 4401
+
+
+async def test_phones_without_origin_are_accepted_and_foreign_browsers_refused(alice, incident):
+    token = await sync_to_async(_token)(alice)
+    allowed, connected, _ = await _connect(
+        f"/ws/v1/incidents/{incident.pk}/", token, origin="http://localhost:3000"
+    )
+    assert connected
+    await allowed.disconnect()
+    _foreign, connected, _ = await _connect(
+        f"/ws/v1/incidents/{incident.pk}/", token, origin="https://evil.example"
+    )
+    assert not connected
+
+
+async def test_ping_pong_and_bad_messages_keep_the_socket_open(alice, incident):
+    token = await sync_to_async(_token)(alice)
+    ws, _, _ = await _connect(f"/ws/v1/incidents/{incident.pk}/", token)
+    await _receive(ws)
+    await _receive(ws)
+    await ws.send_to(text_data="not json")
+    assert (await _receive(ws))["code"] == "invalid_json"
+    await ws.send_json_to({"type": "subscribe"})
+    assert (await _receive(ws))["code"] == "unknown_type"
+    await ws.send_json_to({"type": "ping"})
+    assert await _receive(ws) == {"type": "pong"}
+    await ws.disconnect()
+
+
+async def test_a_malformed_after_is_refused(alice, incident):
+    token = await sync_to_async(_token)(alice)
+    ws, _, _ = await _connect(f"/ws/v1/incidents/{incident.pk}/?after=minus-one", token)
+    assert (await _receive(ws))["code"] == "invalid_after"
+    assert await _closed_with(ws) == 4400
+
+
+async def test_the_feed_hears_of_an_incident_opened_for_its_agency(alice, bob, family):
+    from tests import factories
+
+    await sync_to_async(factories.flag)(alice, on=family["dean"], category="violence")  # police hold a stake
+    token = await sync_to_async(_token)(alice)
+    feed, _, _ = await _connect("/ws/v1/feed/", token)
+    assert (await _receive(feed))["type"] == "hello"
+    opened = await _act(
+        actions.open_incident,
+        actor=bob,
+        kind="birth",
+        summary="Home birth",
+        subjects=[family["baby"]],
+        stakeholder_agency_ids=[alice.membership.agency_id],
+    )
+    message = await _receive(feed)
+    assert (message["type"], message["event"], message["incident"]) == (
+        "feed",
+        "incident.opened",
+        str(opened.pk),
+    )
+    await feed.disconnect()
+
+
+@pytest.mark.django_db(transaction=False)
+def test_group_names_are_the_same_for_a_uuid_and_its_string():
+    import uuid
+
+    incident_id = uuid.uuid4()
+    assert events.incident_group(incident_id) == events.incident_group(str(incident_id))
