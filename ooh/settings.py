@@ -6,6 +6,7 @@ PostgreSQL, the Redis channel layer, the Redis broker and the Redis cache. Code 
 django.conf.settings, never os.environ.
 """
 
+import contextlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -66,9 +67,13 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("OOH_BEHIND_TLS_PROXY", default=False) else None
-)
+BEHIND_TLS_PROXY = env.bool("OOH_BEHIND_TLS_PROXY", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
+# Behind TLS: secure cookies, HSTS and a redirect to https, except for the probes on the pod network.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = BEHIND_TLS_PROXY
+SECURE_SSL_REDIRECT = BEHIND_TLS_PROXY
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = env.int("OOH_HSTS_SECONDS", default=31_536_000 if BEHIND_TLS_PROXY else 0)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -97,6 +102,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "ooh.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -253,6 +259,9 @@ REST_FRAMEWORK = {
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "UNAUTHENTICATED_USER": None,
+    # The client address is REMOTE_ADDR, which uvicorn --proxy-headers sets from trusted proxies only;
+    # a client-supplied X-Forwarded-For never picks the throttle bucket.
+    "NUM_PROXIES": 0,
 }
 
 DRF_STANDARDIZED_ERRORS = {
@@ -309,7 +318,21 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+# The admin's and Swagger UI's files, served by the app itself (whitenoise) after collectstatic.
+STATIC_ROOT = Path(env.str("OOH_STATIC_ROOT", default=str(BASE_DIR / "static")))
+# collectstatic writes the manifest; without one (the demo, the tests) files come straight from the packages.
+_COLLECTED = (STATIC_ROOT / "staticfiles.json").exists()
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if _COLLECTED
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not _COLLECTED
+with contextlib.suppress(OSError):  # a read-only image: whitenoise then serves from the packages
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # --- Logging: one line per record, with the request id; JSON unless DEBUG ----------------------
 LOG_LEVEL = env.str("OOH_LOG_LEVEL", default="INFO")

@@ -250,11 +250,3 @@ async def test_the_feed_hears_of_an_incident_opened_for_its_agency(alice, bob, f
         str(opened.pk),
     )
     await feed.disconnect()
-
-
-@pytest.mark.django_db(transaction=False)
-def test_group_names_are_the_same_for_a_uuid_and_its_string():
-    import uuid
-
-    incident_id = uuid.uuid4()
-    assert events.incident_group(incident_id) == events.incident_group(str(incident_id))
