@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .views import auth, devices, flags, incidents, people, plans
+from .views import audit, auth, devices, flags, incidents, people, plans
 
 router = SimpleRouter(use_regex_path=False)
 router.register("devices", devices.DeviceViewSet, basename="device")
@@ -11,6 +11,7 @@ router.register("relationships", people.RelationshipViewSet, basename="relations
 router.register("flags", flags.FlagViewSet, basename="flag")
 router.register("birth-plans", plans.BirthPlanViewSet, basename="birth-plan")
 router.register("incidents", incidents.IncidentViewSet, basename="incident")
+router.register("audit", audit.AuditViewSet, basename="audit")
 
 app_name = "api"
 

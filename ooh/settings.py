@@ -7,6 +7,7 @@ django.conf.settings, never os.environ.
 """
 
 import contextlib
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -143,7 +144,8 @@ if EMBEDDED:
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
-            "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
+            # Per process, so two test runs on one checkout never share (and break) one file.
+            "TEST": {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")},
         }
     }
 else:

@@ -365,11 +365,11 @@ class BulkCreateSink(Sink):
 class Member:
     """A generated person, as much as later links need."""
 
-    __slots__ = ("adult", "dob_year", "family_name", "id", "sex", "status")
+    __slots__ = ("dob_year", "family_name", "id", "sex", "status")
 
-    def __init__(self, id, sex, family_name, status, dob_year, adult):
+    def __init__(self, id, sex, family_name, status, dob_year):
         self.id, self.sex, self.family_name = id, sex, family_name
-        self.status, self.dob_year, self.adult = status, dob_year, adult
+        self.status, self.dob_year = status, dob_year
 
 
 class Population:
@@ -550,7 +550,6 @@ class Population:
                 updated,
             )
         )
-        adult = not unborn and age >= 18
         if not unborn:
             identifiers = self._identifier_rows
             if rng.random() < 0.94:
@@ -558,7 +557,7 @@ class Population:
             if age >= 14 and rng.random() < (0.2 if sex == Sex.MALE else 0.07):
                 identifiers.append((id, IdentifierScheme.PNC_ID, self.pnc_id(dob_year)))
         self.people += 1
-        return Member(id, sex, family_name, status, dob_year, adult)
+        return Member(id, sex, family_name, status, dob_year)
 
     def live_at(self, member: Member, address_id, *, since_years=(0, 15)):
         since = self.days_ago(int(since_years[0] * 365), int(since_years[1] * 365) + 30)
@@ -675,7 +674,7 @@ class Population:
         roll = rng.random()
         risk = 0 if roll < 0.66 else 1 if roll < 0.91 else 2
         family_name = rng.choice(FAMILY_NAMES)
-        households = []  # (address id or None, [members])
+        households = []  # [members] living together, one address each
         adults, children, unborn = [], [], []
 
         def adult(age_range=(19, 75), sex=None, name=None):
@@ -683,9 +682,11 @@ class Population:
             adults.append(member)
             return member
 
-        def kids(parents, n, youngest_parent_age=35, name=None):
+        def kids(parents, n, name=None):
+            """n children of these parents, no older than the youngest parent's age less 17."""
             made = []
-            max_age = max(0, min(17, youngest_parent_age - 17))
+            youngest = min(self.today.year - p.dob_year for p in parents)
+            max_age = max(0, min(17, youngest - 17))
             for _ in range(n):
                 made.append(self.person(family_name=name or family_name, age=rng.randint(0, max_age)))
             children.extend(made)
@@ -845,13 +846,19 @@ class Population:
         rng = self.rng
         roll = rng.random()
         sex = Sex.MALE if parent.sex == Sex.FEMALE else Sex.FEMALE
-        if roll < 0.25 and self.recent_adults:
-            other = self.recent_adults[rng.randrange(len(self.recent_adults))]
-        elif roll < 0.8:
+        pool = self.recent_adults
+        other = None
+        if roll < 0.25 and pool:
+            for _ in range(3):  # someone of the other sex from an earlier family, if one comes up
+                candidate = pool[rng.randrange(len(pool))]
+                if candidate.sex == sex:
+                    other = candidate
+                    break
+        if other is None:
+            if roll >= 0.8:
+                return None  # not known
             other = self.person(family_name=rng.choice(FAMILY_NAMES), sex=sex, age=rng.randint(19, 55))
-            households.append([other])
-        else:
-            return None
+            households.append([other])  # lives elsewhere
         self.link(other, RelationshipKind.EX_PARTNER_OF, parent)
         return other
 

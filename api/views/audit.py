@@ -1,0 +1,90 @@
+"""The audit log for managers and admins: who read or changed what, when, under which incident or reason."""
+
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.permissions import BasePermission
+
+from api.filters import StrictFilterSet
+from api.pagination import StrictCursorPagination
+from ooh.accounts.models import MANAGER_ROLES, Role
+from ooh.audit.models import AccessAction, AccessedPerson, AccessLog
+from ooh.audit.records import record_access
+
+
+class IsManagerOrAdmin(BasePermission):
+    message = "The audit log is for managers and admins."
+
+    def has_permission(self, request, view):
+        membership = getattr(request.user, "membership", None)
+        return membership is not None and (membership.role in MANAGER_ROLES or membership.role == Role.ADMIN)
+
+
+class AuditFilter(StrictFilterSet):
+    person = django_filters.UUIDFilter(
+        method="filter_person", label="Every access that disclosed this person"
+    )
+    user = django_filters.UUIDFilter(field_name="user_id")
+    incident = django_filters.UUIDFilter(field_name="incident_id")
+    since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
+    action = django_filters.ChoiceFilter(choices=AccessAction.choices)
+
+    class Meta:
+        model = AccessLog
+        fields = ["person", "user", "incident", "since", "action"]
+
+    def filter_person(self, queryset, name, value):
+        return queryset.filter(pk__in=AccessedPerson.objects.filter(person_id=value).values("log_id"))
+
+
+class AccessLogSerializer(serializers.ModelSerializer):
+    agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    people = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AccessLog
+        fields = [
+            "id",
+            "at",
+            "user",
+            "username",
+            "agency",
+            "role",
+            "action",
+            "object_type",
+            "object_ids",
+            "people",
+            "incident_id",
+            "reason",
+            "request_id",
+            "ip",
+            "detail",
+        ]
+
+    def get_people(self, log) -> list[str]:
+        return [str(p.person_id) for p in log.people.all()]
+
+
+class AtCursorPagination(StrictCursorPagination):
+    ordering = "-at"
+
+
+class AuditViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = AccessLogSerializer
+    filterset_class = AuditFilter
+    pagination_class = AtCursorPagination
+    permission_classes = [IsManagerOrAdmin]
+
+    def get_queryset(self):
+        return AccessLog.objects.select_related("agency").prefetch_related("people")
+
+    @extend_schema(summary="Who read or changed what (managers and admins); reading it is audited too")
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        record_access(
+            action=AccessAction.READ,
+            object_type="audit_log",
+            request=request,
+            detail={"query": dict(request.query_params.lists())},
+        )
+        return response

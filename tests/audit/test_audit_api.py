@@ -1,0 +1,41 @@
+"""GET /audit/: managers and admins see who read what, filtered by person, user or incident."""
+
+import pytest
+
+from ooh.accounts.models import Role
+from tests import factories
+from tests.conftest import client_for
+from tests.factories import member
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_manager_sees_every_read_of_a_person(alice, bob, police):
+    kerry = factories.person(alice, given_name="Kerry")
+    client_for(bob).get(f"/api/v1/people/{kerry.pk}/network/", HTTP_X_ACCESS_REASON="call at 23:40")
+    manager = client_for(member(role=Role.MANAGER, agency=police))
+    rows = manager.get("/api/v1/audit/", {"person": str(kerry.pk), "action": "read"}).json()["results"]
+    assert [(r["username"], r["object_type"], r["reason"]) for r in rows] == [
+        ("bob", "network", "call at 23:40")
+    ]
+    assert rows[0]["people"] == [str(kerry.pk)]
+
+
+def test_reads_under_an_incident_are_found_by_incident(alice, bob):
+    kerry = factories.person(alice)
+    incident_id = "6f1f6f3e-1111-4c1f-9d55-000000000001"
+    client_for(bob).get(f"/api/v1/people/{kerry.pk}/", {"incident": incident_id})
+    admin = client_for(member(role=Role.ADMIN))
+    rows = admin.get("/api/v1/audit/", {"incident": incident_id}).json()["results"]
+    assert [r["username"] for r in rows] == ["bob"]
+
+
+def test_others_may_not_read_the_audit_log(alice):
+    assert client_for(alice).get("/api/v1/audit/").status_code == 403
+
+
+def test_reading_the_audit_log_is_audited(police):
+    manager = member(role=Role.MANAGER, agency=police, username="morgan")
+    client_for(manager).get("/api/v1/audit/")
+    rows = client_for(manager).get("/api/v1/audit/", {"action": "read"}).json()["results"]
+    assert rows[0]["object_type"] == "audit_log"
