@@ -1,0 +1,205 @@
+"""End-to-end: the real service (uvicorn, plus Celery when a test needs it) started as processes,
+talked to only over HTTP and websockets, exactly as phones and control-room screens do.
+
+With DATABASE_URL set (CI's second pass) the servers use a fresh PostgreSQL database and Redis;
+otherwise the embedded default (SQLite in a temporary directory, in-memory layer).
+"""
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+BIN = Path(PYTHON).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Stack:
+    """One deployment: its environment, its database, and the processes started on it."""
+
+    def __init__(self, tmp: Path):
+        from django.conf import settings
+
+        self.tmp = tmp
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))}
+        self.env.update(
+            OOH_VAR_DIR=str(tmp / "var"),
+            OOH_LOG_JSON="true",
+            OOH_WS_RESYNC_SECONDS="30",  # delivery must come through the channel layer, not the re-check
+            PYTHONUNBUFFERED="1",
+        )
+        self.database = None
+        if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+            self.database = f"ooh_e2e_{secrets.token_hex(4)}"
+            base = settings.DATABASES["default"]
+            self._admin_sql(f'CREATE DATABASE "{self.database}"')
+            self.env["DATABASE_URL"] = (
+                f"postgres://{base['USER']}@{base['HOST'] or '127.0.0.1'}:{base['PORT'] or 5432}/{self.database}"
+            )
+            self.env.setdefault("SECRET_KEY", "e2e-" + secrets.token_hex(16))
+        else:
+            for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "OOH_CHANNEL_LAYER"):
+                self.env.pop(name, None)
+        self.processes = []
+        self.manage("migrate", "--noinput", "-v0")
+        self.manage("load_demo", "--allow-non-embedded")
+        self.password = (tmp / "var" / "demo_password").read_text().strip()
+
+    @property
+    def postgres(self) -> bool:
+        return self.database is not None
+
+    def _admin_sql(self, sql):
+        import psycopg
+        from django.conf import settings
+
+        base = settings.DATABASES["default"]
+        with psycopg.connect(
+            host=base["HOST"] or "127.0.0.1",
+            port=base["PORT"] or 5432,
+            user=base["USER"],
+            dbname="postgres",
+            autocommit=True,
+        ) as conn:
+            conn.execute(sql)
+
+    def manage(self, *args):
+        subprocess.run(
+            [PYTHON, "manage.py", *args], cwd=ROOT, env=self.env, check=True, capture_output=True, timeout=300
+        )
+
+    def start(self, argv, name, **extra_env):
+        log = (self.tmp / f"{name}.log").open("w")
+        process = subprocess.Popen(
+            argv, cwd=ROOT, env={**self.env, **extra_env}, stdout=log, stderr=subprocess.STDOUT
+        )
+        self.processes.append((process, log))
+        return process
+
+    def web(self, name="web") -> "Server":
+        port = free_port()
+        process = self.start(
+            [
+                str(BIN / "uvicorn"),
+                "ooh.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-access-log",
+            ],
+            name,
+        )
+        server = Server(f"127.0.0.1:{port}", self, process)
+        server.wait_ready()
+        return server
+
+    def stop(self):
+        for process, log in reversed(self.processes):
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+            log.close()
+        if self.database:
+            self._admin_sql(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+
+
+class Server:
+    def __init__(self, address, stack, process):
+        self.address, self.stack, self.process = address, stack, process
+        self.http = f"http://{address}"
+        self.ws = f"ws://{address}"
+
+    def wait_ready(self, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}")
+            try:
+                if requests.get(f"{self.http}/healthz", timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)  # waiting for a process to listen, not for the system under test
+        raise RuntimeError("server did not become ready")
+
+    def login(self, username) -> "Phone":
+        response = requests.post(
+            f"{self.http}/api/v1/auth/token/",
+            json={"username": username, "password": self.stack.password, "device_name": f"{username} phone"},
+            timeout=10,
+        )
+        assert response.status_code == 201, response.text
+        return Phone(self, username, response.json()["token"], response.json()["user"])
+
+
+class Phone:
+    """A logged-in user's HTTP client and websocket opener."""
+
+    def __init__(self, server, username, token, user):
+        self.server, self.username, self.token, self.user = server, username, token, user
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Token {token}"
+
+    def get(self, path, **params):
+        return self.session.get(f"{self.server.http}/api/v1{path}", params=params, timeout=15)
+
+    def post(self, path, body=None, **headers):
+        return self.session.post(
+            f"{self.server.http}/api/v1{path}", json=body or {}, headers=headers, timeout=15
+        )
+
+    def patch(self, path, body, **headers):
+        return self.session.patch(f"{self.server.http}/api/v1{path}", json=body, headers=headers, timeout=15)
+
+    def socket(self, path):
+        return Socket(f"{self.server.ws}{path}", {"Authorization": f"Token {self.token}"})
+
+
+class Socket:
+    def __init__(self, url, headers):
+        from contextlib import ExitStack
+
+        from websockets.sync.client import connect
+
+        self._stack = ExitStack()
+        self.connection = self._stack.enter_context(connect(url, additional_headers=headers))
+
+    def next(self, timeout=10) -> dict:
+        import json
+
+        return json.loads(self.connection.recv(timeout=timeout))
+
+    def next_event(self, timeout=10) -> dict:
+        while True:
+            message = self.next(timeout)
+            if message["type"] in ("event", "feed"):
+                return message
+
+    def close(self):
+        self._stack.close()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, django_db_blocker):
+    with django_db_blocker.unblock():
+        deployment = Stack(tmp_path_factory.mktemp("stack"))
+    yield deployment
+    with django_db_blocker.unblock():
+        deployment.stop()
