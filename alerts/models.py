@@ -147,7 +147,7 @@ class Flag(models.Model):
                 condition=Q(status__in=[FlagStatus.ACTIVE, FlagStatus.REVOKED]), name="flag_status_stored"
             ),
             models.CheckConstraint(
-                condition=~Q(severity__in=list(NEEDS_REVIEW_BY)) | Q(review_by__isnull=False),
+                condition=~Q(severity__in=sorted(NEEDS_REVIEW_BY)) | Q(review_by__isnull=False),
                 name="flag_high_needs_review_by",
             ),
             models.CheckConstraint(

@@ -5,6 +5,8 @@ import re
 import uuid
 from contextvars import ContextVar
 
+from django.utils.log import log_response
+
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 # The caller's address, so domain actions can audit a write without being handed the request.
 client_ip_var: ContextVar[str | None] = ContextVar("client_ip", default=None)
@@ -35,6 +37,12 @@ class RequestIdMiddleware:
         ip_token = client_ip_var.set(request.META.get("REMOTE_ADDR") or None)
         try:
             response = self.get_response(request)
+            if response.status_code >= 400:
+                # Django logs 4xx/5xx responses after the middleware chain, where the id is gone: log them
+                # here instead (log_response marks the response, so Django does not log it twice).
+                log_response(
+                    "%s: %s", response.reason_phrase, request.path, response=response, request=request
+                )
         finally:
             client_ip_var.reset(ip_token)
             request_id_var.reset(token)
