@@ -218,6 +218,60 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ALWAYS_EAGER = env.bool("OOH_CELERY_EAGER", default=False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Every task on a named queue (a test fails when one is not); workers consume all three by default.
+CELERY_TASK_ROUTES = {
+    "alerts.tasks.sweep": {"queue": "escalations"},
+    "alerts.tasks.check_subject": {"queue": "escalations"},
+    "alerts.tasks.climb": {"queue": "escalations"},
+    "alerts.tasks.resolve_ended": {"queue": "escalations"},
+    "alerts.tasks.deliver_push": {"queue": "notifications"},
+}
+CELERY_TASK_CREATE_MISSING_QUEUES = False
+# A broker outage must not hold an HTTP write: publishing gives up fast and the sweeper catches up.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+
+# --- Escalations -------------------------------------------------------------------------------
+
+
+def _minutes(rule: str, default: float) -> float:
+    value = env.float(f"OOH_{rule.upper()}_MINUTES", default=default)
+    if value < 0:
+        raise ImproperlyConfigured(f"OOH_{rule.upper()}_MINUTES must not be negative, not {value!r}")
+    return value
+
+
+# Minutes each rule waits before it raises (fractions allowed: 0.05 is three seconds).
+ESCALATION_MINUTES = {
+    "attendance_not_answered": _minutes("attendance_not_answered", 0),  # after respond_by
+    "eta_overdue": _minutes("eta_overdue", 10),  # after the ETA
+    "no_decision_maker": _minutes("no_decision_maker", 15),  # after opening
+    "birth_plan_not_ready": _minutes("birth_plan_not_ready", 28 * 24 * 60),  # before the expected date
+    "flag_review_overdue": _minutes("flag_review_overdue", 0),  # after review_by
+}
+ESCALATION_LEVEL_WAIT_MINUTES = env.positive_float("OOH_ESCALATION_LEVEL_WAIT_MINUTES", default=10)
+ESCALATION_MAX_LEVEL = env.int("OOH_ESCALATION_MAX_LEVEL", default=3)
+SWEEP_SECONDS = env.positive_float("OOH_SWEEP_SECONDS", default=30)
+CELERY_BEAT_SCHEDULE = {"sweep": {"task": "alerts.tasks.sweep", "schedule": SWEEP_SECONDS}}
+
+# --- Push ----------------------------------------------------------------------------------------
+PUSH_BACKEND = env.str("OOH_PUSH_BACKEND", default="log")  # log | webhook | fcm | apns
+PUSH_MAX_ATTEMPTS = env.int("OOH_PUSH_MAX_ATTEMPTS", default=5)
+PUSH_WEBHOOK_URL = env.str("OOH_PUSH_WEBHOOK_URL", default="")
+PUSH_WEBHOOK_SECRET = env.str("OOH_PUSH_WEBHOOK_SECRET", default="")
+FCM_ENDPOINT = env.str("OOH_FCM_ENDPOINT", default="https://fcm.googleapis.com")
+FCM_PROJECT_ID = env.str("OOH_FCM_PROJECT_ID", default="")
+FCM_ACCESS_TOKEN = env.str("OOH_FCM_ACCESS_TOKEN", default="")  # OAuth2 token, refreshed by the platform
+APNS_ENDPOINT = env.str("OOH_APNS_ENDPOINT", default="https://api.push.apple.com")
+APNS_TOPIC = env.str("OOH_APNS_TOPIC", default="")
+APNS_AUTH_TOKEN = env.str("OOH_APNS_AUTH_TOKEN", default="")  # provider JWT, refreshed by the platform
+if PUSH_BACKEND not in {"log", "webhook", "fcm", "apns"}:
+    raise ImproperlyConfigured("OOH_PUSH_BACKEND must be log, webhook, fcm or apns")
 
 # --- Auth --------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -307,6 +361,7 @@ SPECTACULAR_SETTINGS = {
         "IncidentKindEnum": "ooh.incidents.models.IncidentKind",
         "AttendanceStatusEnum": "ooh.incidents.models.AttendanceStatus",
         "BirthPlanStatusEnum": "ooh.plans.models.PlanStatus",
+        "EscalationStatusEnum": "alerts.models.EscalationStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",

@@ -103,15 +103,29 @@ def append_event(
     return event
 
 
+# Called after commit with each published message (alerts schedules deadline checks from here).
+listeners = []
+
+
 def publish(message: dict, *, feed_agencies=(), feed_users=()):
     """Wake the incident's sockets and the feeds; serialised once. Never raises: the record is already safe."""
-    text = json.dumps(message, separators=(",", ":"))
+    for listener in listeners:
+        try:
+            listener(message)
+        except Exception:  # a scheduling hiccup must not stop the wake-up; the sweeper catches up
+            logger.warning("listener failed for %s", message["event"], exc_info=True)
     layer = get_channel_layer()
     if layer is None:
         return
-    sends = [
-        (incident_group(message["incident"]), {"type": "incident.event", "seq": message["seq"], "text": text})
-    ]
+    sends = []
+    if message.get("incident"):
+        text = json.dumps(message, separators=(",", ":"))
+        sends.append(
+            (
+                incident_group(message["incident"]),
+                {"type": "incident.event", "seq": message["seq"], "text": text},
+            )
+        )
     if feed_agencies or feed_users:
         feed = {
             "type": "feed.message",

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("accounts", "0003_push_devices"),
-        ("alerts", "0003_remove_flag_flag_high_needs_review_by_and_more"),
+        ("alerts", "0001_initial"),
         ("people", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

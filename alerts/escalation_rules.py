@@ -1,0 +1,260 @@
+"""Escalation rules: each a small function over database state, returning what is due now.
+
+A rule takes `now` (injected, so tests never sleep) and optionally one subject key, and returns Due
+items. The same function decides raising (something is due) and resolving (it no longer is).
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+from ooh.accounts.models import AgencyKind, Membership, Role
+
+from .models import NEEDS_REVIEW_BY, Flag, FlagGroup, FlagStatus
+
+MANAGER_ROLES = (Role.MANAGER, Role.CONTROL_ROOM_SUPERVISOR)
+# Agencies whose acknowledgement of the current birth plan version the night depends on.
+PLAN_READERS = (AgencyKind.POLICE, AgencyKind.AMBULANCE, AgencyKind.OOH_SOCIAL_CARE, AgencyKind.MIDWIFERY)
+
+
+@dataclass
+class Due:
+    rule: str
+    subject_key: str
+    due_at: datetime
+    message: str
+    users: set = field(default_factory=set)  # level-1 addressees
+    agencies: set = field(default_factory=set)  # agencies concerned (their feeds; their managers next)
+    incident_id: object = None
+
+
+def minutes(rule) -> timedelta:
+    return timedelta(minutes=settings.ESCALATION_MINUTES[rule])
+
+
+def managers_of(agency_ids) -> set:
+    return set(
+        Membership.objects.filter(
+            agency_id__in=agency_ids, role__in=MANAGER_ROLES, user__is_active=True
+        ).values_list("user_id", flat=True)
+    )
+
+
+def _key_filter(subject_key, prefix):
+    """(row id, stamp) from a subject key like 'attendance:<id>:<stamp>' if it belongs to this rule."""
+    if subject_key is None:
+        return None
+    kind, _, rest = subject_key.partition(":")
+    if kind != prefix:
+        return False
+    return rest.partition(":")[0]
+
+
+def attendance_not_answered(now, subject_key=None) -> list[Due]:
+    """An agency asked to attend has not moved past `requested` by respond_by -> its duty managers."""
+    from ooh.incidents.models import Attendance, AttendanceStatus, IncidentStatus
+
+    only = _key_filter(subject_key, "attendance")
+    if only is False:
+        return []
+    rows = Attendance.objects.filter(
+        status=AttendanceStatus.REQUESTED,
+        respond_by__lte=now - minutes("attendance_not_answered"),
+        incident__status=IncidentStatus.OPEN,
+    ).select_related("agency", "incident")
+    if only:
+        rows = rows.filter(pk=only)
+    return [
+        Due(
+            "attendance_not_answered",
+            f"attendance:{row.pk}:{row.respond_by.isoformat()}",
+            row.respond_by + minutes("attendance_not_answered"),
+            f"{row.agency.name} has not answered the request to attend {row.incident.reference}.",
+            users=managers_of([row.agency_id]),
+            agencies={row.agency_id},
+            incident_id=row.incident_id,
+        )
+        for row in rows
+    ]
+
+
+def eta_overdue(now, subject_key=None) -> list[Due]:
+    """Attending or en route, the ETA long past and not on scene -> the control room and the agency's managers."""
+    from ooh.incidents.models import Attendance, IncidentStatus
+    from ooh.incidents.rules import COMING
+
+    only = _key_filter(subject_key, "eta")
+    if only is False:
+        return []
+    rows = Attendance.objects.filter(
+        status__in=COMING, eta__lte=now - minutes("eta_overdue"), incident__status=IncidentStatus.OPEN
+    ).select_related("agency", "incident")
+    if only:
+        rows = rows.filter(pk=only)
+    due = []
+    for row in rows:
+        control_room = set(
+            Membership.objects.filter(
+                agency_id=row.incident.opening_agency_id,
+                role__in=[Role.CALL_HANDLER, Role.CONTROL_ROOM_SUPERVISOR],
+                user__is_active=True,
+            ).values_list("user_id", flat=True)
+        )
+        due.append(
+            Due(
+                "eta_overdue",
+                f"eta:{row.pk}:{row.eta.isoformat()}",
+                row.eta + minutes("eta_overdue"),
+                f"{row.agency.name} said it would arrive at {row.eta:%H:%M} at {row.incident.reference} "
+                f"and is not on scene.",
+                users=control_room | managers_of([row.agency_id]),
+                agencies={row.agency_id, row.incident.opening_agency_id},
+                incident_id=row.incident_id,
+            )
+        )
+    return due
+
+
+def no_decision_maker(now, subject_key=None) -> list[Due]:
+    """An open incident with safeguarding or officer-safety flags in its picture and nobody deciding
+    after N minutes -> the control room supervisor and the lead professional of any birth plan in force."""
+    from ooh.incidents.models import Incident, IncidentStatus
+    from ooh.people.network import subjects_network
+
+    only = _key_filter(subject_key, "incident")
+    if only is False:
+        return []
+    incidents = Incident.objects.filter(
+        status=IncidentStatus.OPEN,
+        decision_maker__isnull=True,
+        opened_at__lte=now - minutes("no_decision_maker"),
+    )
+    if only:
+        incidents = incidents.filter(pk=only)
+    due = []
+    for incident in incidents:
+        network = subjects_network([s.person for s in incident.subjects.select_related("person")], now=now)
+        if not any(f.group in (FlagGroup.SAFEGUARDING, FlagGroup.OFFICER_SAFETY) for f in network.flags):
+            continue
+        supervisors = set(
+            Membership.objects.filter(
+                agency_id=incident.opening_agency_id, role=Role.CONTROL_ROOM_SUPERVISOR, user__is_active=True
+            ).values_list("user_id", flat=True)
+        )
+        leads = {p["lead_professional"]["id"] for p in network.birth_plans if p["lead_professional"]}
+        due.append(
+            Due(
+                "no_decision_maker",
+                f"incident:{incident.pk}",
+                incident.opened_at + minutes("no_decision_maker"),
+                f"Nobody is named decision maker on {incident.reference}, opened at {incident.opened_at:%H:%M}.",
+                users=supervisors | {_uuid(u) for u in leads},
+                agencies={incident.opening_agency_id},
+                incident_id=incident.pk,
+            )
+        )
+    return due
+
+
+def birth_plan_not_ready(now, subject_key=None) -> list[Due]:
+    """An unborn child with a child protection flag expected within N minutes (28 days) with no plan in
+    force, or one that police, ambulance, out-of-hours social care or midwifery have not acknowledged at
+    its current version -> the lead professional (or the flag's owner) and their manager."""
+    from ooh.people.models import Person, PersonStatus
+    from ooh.plans.models import BirthPlan, PlanStatus
+
+    only = _key_filter(subject_key, "unborn")
+    if only is False:
+        return []
+    horizon = (now + minutes("birth_plan_not_ready")).date()
+    flagged = Flag.objects.in_force(now).filter(
+        category__in=["unborn_child_protection_plan", "child_protection_plan"],
+        subject_person__status=PersonStatus.UNBORN,
+    )
+    children = Person.objects.filter(
+        status=PersonStatus.UNBORN, expected_date__lte=horizon, pk__in=flagged.values("subject_person_id")
+    )
+    if only:
+        children = children.filter(pk=only)
+    due = []
+    for child in children:
+        plan = (
+            BirthPlan.objects.filter(unborn_child=child, status=PlanStatus.ACTIVE)
+            .prefetch_related("shares__agency", "acknowledgements__agency")
+            .first()
+        )
+        owner_ids = set(flagged.filter(subject_person=child).values_list("owner_id", flat=True))
+        if plan is None:
+            gap, stamp, lead_ids = "has no birth plan in force", "none", owner_ids
+        else:
+            read = {a.agency.kind for a in plan.acknowledgements.all() if a.version == plan.version}
+            missing = [k for k in PLAN_READERS if k not in read]
+            if not missing:
+                continue
+            gap = f"has a birth plan not yet acknowledged at version {plan.version} by {', '.join(missing)}"
+            stamp = f"{plan.pk}:{plan.version}"
+            lead_ids = {plan.lead_professional_id} if plan.lead_professional_id else owner_ids
+        lead_agencies = set(
+            Membership.objects.filter(user_id__in=lead_ids).values_list("agency_id", flat=True)
+        )
+        due.append(
+            Due(
+                "birth_plan_not_ready",
+                f"unborn:{child.pk}:{stamp}",
+                now,
+                f"The unborn child of the {child.family_name} family, expected {child.expected_date:%d %b}, {gap}.",
+                users=set(lead_ids) | managers_of(lead_agencies),
+                agencies=lead_agencies,
+            )
+        )
+    return due
+
+
+def flag_review_overdue(now, subject_key=None) -> list[Due]:
+    """An active high or critical flag past its review date -> its owner, then the owner's manager."""
+    only = _key_filter(subject_key, "flag")
+    if only is False:
+        return []
+    cutoff = (now - minutes("flag_review_overdue")).date()
+    flags = (
+        Flag.objects.in_force(now)
+        .filter(severity__in=sorted(NEEDS_REVIEW_BY), review_by__lt=cutoff, status=FlagStatus.ACTIVE)
+        .select_related("owner__membership")
+    )
+    if only:
+        flags = flags.filter(pk=only)
+    return [
+        Due(
+            "flag_review_overdue",
+            f"flag:{flag.pk}:{flag.review_by.isoformat()}",
+            now,
+            f"The {flag.severity} flag '{flag.summary}' was due for review on {flag.review_by:%d %b %Y}.",
+            users={flag.owner_id},
+            agencies={flag.owner.membership.agency_id} if hasattr(flag.owner, "membership") else set(),
+        )
+        for flag in flags
+    ]
+
+
+def _uuid(value):
+    import uuid
+
+    return uuid.UUID(str(value))
+
+
+RULES = {
+    "attendance_not_answered": attendance_not_answered,
+    "eta_overdue": eta_overdue,
+    "no_decision_maker": no_decision_maker,
+    "birth_plan_not_ready": birth_plan_not_ready,
+    "flag_review_overdue": flag_review_overdue,
+}
+
+
+def all_due(now) -> list[Due]:
+    return [due for rule in RULES.values() for due in rule(now)]
+
+
+def still_due(rule: str, subject_key: str, now) -> bool:
+    return any(d.subject_key == subject_key for d in RULES[rule](now, subject_key=subject_key))

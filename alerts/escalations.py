@@ -1,0 +1,287 @@
+"""The one write path for escalations: raise, climb, acknowledge, resolve, and the sweeper.
+
+Exactly once: an escalation is unique per (rule, subject, level), so a second raise is an IntegrityError
+swallowed in its own savepoint; a scheduled climb acts only if its token is still the chain's token
+(acknowledging and resolving rotate it); the sweeper raises late rather than never what no scheduled
+task handled. Notifications and the incident event are written in the same transaction as the row.
+"""
+
+import logging
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ooh.accounts.models import Membership, Role
+from ooh.domain import Conflict
+
+from . import escalation_rules
+from .models import Escalation, EscalationStatus
+from .notify import notify
+
+logger = logging.getLogger(__name__)
+
+
+def _wait(escalation=None) -> timedelta:
+    minutes = (escalation.rule_snapshot if escalation else {}).get("level_wait_minutes")
+    return timedelta(minutes=minutes if minutes is not None else settings.ESCALATION_LEVEL_WAIT_MINUTES)
+
+
+def escalation_dict(escalation, users=None) -> dict:
+    return {
+        "id": str(escalation.pk),
+        "rule": escalation.rule,
+        "level": escalation.level,
+        "status": escalation.status,
+        "message": escalation.message,
+        "incident": str(escalation.incident_id) if escalation.incident_id else None,
+        "raised_at": escalation.raised_at,
+        "next_level_at": escalation.next_level_at,
+        "addressed_users": [str(u) for u in (users if users is not None else [])],
+    }
+
+
+def _emit(escalation, event_type, actor, users, agencies, now, **extra):
+    """The incident event (phones on the incident see it) and the addressees' feeds, after commit."""
+    from ooh.incidents.events import append_event, publish
+    from ooh.incidents.models import Incident
+
+    data = escalation_dict(escalation, users) | extra
+    if escalation.incident_id:
+        incident = Incident.objects.select_for_update().get(pk=escalation.incident_id)
+        append_event(
+            incident=incident,
+            type=event_type,
+            actor=actor,
+            at=now,
+            data=data,
+            feed_users=list(users),
+            feed_agencies=list(agencies),
+        )
+    else:
+        import json
+
+        from django.core.serializers.json import DjangoJSONEncoder
+
+        message = {
+            "type": "event",
+            "incident": None,
+            "seq": None,
+            "event": event_type,
+            "at": now.isoformat().replace("+00:00", "Z"),
+            "actor": None,
+            "data": json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
+        }
+        users, agencies = list(users), list(agencies)
+        transaction.on_commit(lambda: publish(message, feed_users=users, feed_agencies=agencies))
+
+
+def _schedule_climb(escalation):
+    from .scheduling import schedule
+
+    escalation_id, token, at = escalation.pk, escalation.token, escalation.next_level_at
+    if at is not None:
+        transaction.on_commit(lambda: schedule("climb", (str(escalation_id), str(token)), at))
+
+
+def _create(*, rule, subject_key, level, due_at, message, incident_id, users, agencies, snapshot, now):
+    """Insert one level; None if it already exists (raised by another task, sweep or worker)."""
+    try:
+        with transaction.atomic():
+            escalation = Escalation.objects.create(
+                rule=rule,
+                subject_key=subject_key,
+                level=level,
+                incident_id=incident_id,
+                message=message,
+                due_at=due_at,
+                raised_at=now,
+                next_level_at=now + _wait() if level < snapshot["max_level"] else None,
+                rule_snapshot=snapshot,
+            )
+    except IntegrityError:
+        return None
+    escalation.addressed_users.set(users)
+    escalation.addressed_agencies.set(agencies)
+    notify(escalation, users, now)
+    _emit(escalation, "escalation.raised", None, users, agencies, now)
+    _schedule_climb(escalation)
+    return escalation
+
+
+@transaction.atomic
+def raise_due(due, *, now=None):
+    """Raise level 1 for something due, exactly once."""
+    now = now or timezone.now()
+    snapshot = {
+        "minutes": settings.ESCALATION_MINUTES[due.rule],
+        "level_wait_minutes": settings.ESCALATION_LEVEL_WAIT_MINUTES,
+        "max_level": settings.ESCALATION_MAX_LEVEL,
+        "agencies": sorted(str(a) for a in due.agencies),
+    }
+    return _create(
+        rule=due.rule,
+        subject_key=due.subject_key,
+        level=1,
+        due_at=due.due_at,
+        message=due.message,
+        incident_id=due.incident_id,
+        users=due.users,
+        agencies=due.agencies,
+        snapshot=snapshot,
+        now=now,
+    )
+
+
+def next_addressees(escalation) -> tuple[set, set]:
+    """Level 2: the managers of every agency concerned; level 3 and up: their admins too."""
+    agencies = set(escalation.addressed_agencies.values_list("pk", flat=True))
+    agencies |= set(
+        Membership.objects.filter(user__in=escalation.addressed_users.all()).values_list(
+            "agency_id", flat=True
+        )
+    )
+    roles = [Role.MANAGER, Role.CONTROL_ROOM_SUPERVISOR] + ([Role.ADMIN] if escalation.level + 1 >= 3 else [])
+    users = set(
+        Membership.objects.filter(agency_id__in=agencies, role__in=roles, user__is_active=True).values_list(
+            "user_id", flat=True
+        )
+    )
+    return users | set(escalation.addressed_users.values_list("pk", flat=True)), agencies
+
+
+@transaction.atomic
+def climb(escalation_id, token, *, now=None):
+    """Raise the next level if nobody acknowledged in time. A stale token (acknowledged, resolved,
+    already climbed, or a duplicate delivery of this task) does nothing."""
+    now = now or timezone.now()
+    escalation = Escalation.objects.select_for_update().filter(pk=escalation_id).first()
+    if (
+        escalation is None
+        or str(escalation.token) != str(token)
+        or escalation.status != EscalationStatus.OPEN
+    ):
+        return None
+    if escalation.next_level_at is None or escalation.next_level_at > now:
+        return None  # early: the sweeper or a later task will come back
+    if not escalation_rules.still_due(escalation.rule, escalation.subject_key, now):
+        resolve_chain(escalation.rule, escalation.subject_key, reason="condition ended", now=now)
+        return None
+    escalation.token, escalation.next_level_at = uuid.uuid4(), None
+    escalation.save(update_fields=["token", "next_level_at"])
+    users, agencies = next_addressees(escalation)
+    return _create(
+        rule=escalation.rule,
+        subject_key=escalation.subject_key,
+        level=escalation.level + 1,
+        due_at=escalation.due_at,
+        message=escalation.message,
+        incident_id=escalation.incident_id,
+        users=users,
+        agencies=agencies,
+        snapshot=escalation.rule_snapshot,
+        now=now,
+    )
+
+
+def _chain(rule, subject_key):
+    return Escalation.objects.select_for_update().filter(rule=rule, subject_key=subject_key).order_by("level")
+
+
+def visible_escalations(user):
+    membership = getattr(user, "membership", None)
+    condition = Q(addressed_users=user)
+    if membership is not None:
+        condition |= Q(addressed_agencies=membership.agency_id)
+    return Escalation.objects.filter(condition).distinct()
+
+
+@transaction.atomic
+def acknowledge(*, actor, escalation, note="", now=None):
+    """Someone addressed has it: the climb stops (every level of the chain)."""
+    now = now or timezone.now()
+    if not visible_escalations(actor).filter(pk=escalation.pk).exists():
+        raise PermissionDenied("This escalation is not addressed to you or your agency.")
+    chain = list(_chain(escalation.rule, escalation.subject_key))
+    if all(e.status != EscalationStatus.OPEN for e in chain):
+        raise Conflict("This escalation is already acknowledged or resolved.", code="escalation_closed")
+    for row in chain:
+        if row.status == EscalationStatus.OPEN:
+            row.status, row.acknowledged_at, row.acknowledged_by = EscalationStatus.ACKNOWLEDGED, now, actor
+            row.acknowledgement_note, row.token, row.next_level_at = note, uuid.uuid4(), None
+            row.save()
+    top = chain[-1]
+    users = set(top.addressed_users.values_list("pk", flat=True))
+    agencies = set(top.addressed_agencies.values_list("pk", flat=True))
+    _emit(top, "escalation.acknowledged", actor, users, agencies, now, note=note)
+    return Escalation.objects.get(pk=escalation.pk)
+
+
+@transaction.atomic
+def resolve_chain(rule, subject_key, *, reason, now=None):
+    """The condition ended (the agency answered, a decision maker is named): every level is resolved."""
+    now = now or timezone.now()
+    chain = [e for e in _chain(rule, subject_key) if e.status != EscalationStatus.RESOLVED]
+    if not chain:
+        return 0
+    for row in chain:
+        row.status, row.resolved_at, row.resolution, row.token, row.next_level_at = (
+            EscalationStatus.RESOLVED,
+            now,
+            reason,
+            uuid.uuid4(),
+            None,
+        )
+        row.save()
+    top = chain[-1]
+    _emit(
+        top,
+        "escalation.resolved",
+        None,
+        set(top.addressed_users.values_list("pk", flat=True)),
+        set(top.addressed_agencies.values_list("pk", flat=True)),
+        now,
+        reason=reason,
+    )
+    return len(chain)
+
+
+def check_subject(rule, subject_key, *, now=None):
+    """A scheduled deadline arrived (or something changed): raise it if due, resolve it if not."""
+    now = now or timezone.now()
+    due = [
+        d for d in escalation_rules.RULES[rule](now, subject_key=subject_key) if d.subject_key == subject_key
+    ]
+    if due:
+        return raise_due(due[0], now=now)
+    if (
+        Escalation.objects.filter(rule=rule, subject_key=subject_key)
+        .exclude(status=EscalationStatus.RESOLVED)
+        .exists()
+    ):
+        resolve_chain(rule, subject_key, reason="condition ended", now=now)
+    return None
+
+
+def sweep(*, now=None) -> dict:
+    """The safety net: raise everything due that nobody raised, climb what is overdue, resolve what ended."""
+    now = now or timezone.now()
+    raised = sum(1 for due in escalation_rules.all_due(now) if raise_due(due, now=now) is not None)
+    climbed = 0
+    for escalation_id, token in Escalation.objects.filter(
+        status=EscalationStatus.OPEN, next_level_at__lte=now
+    ).values_list("pk", "token"):
+        climbed += climb(escalation_id, token, now=now) is not None
+    resolved = 0
+    for rule, subject_key in (
+        Escalation.objects.exclude(status=EscalationStatus.RESOLVED)
+        .values_list("rule", "subject_key")
+        .distinct()
+    ):
+        if not escalation_rules.still_due(rule, subject_key, now):
+            resolved += resolve_chain(rule, subject_key, reason="condition ended", now=now) > 0
+    return {"raised": raised, "climbed": climbed, "resolved": resolved}

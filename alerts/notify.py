@@ -1,0 +1,51 @@
+"""Notifications: an inbox copy per addressee (the record), then push to their devices (a courtesy)."""
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Notification, PushDelivery
+
+
+def notify(escalation, user_ids, now=None):
+    """Write the inbox entries in the escalation's transaction; schedule pushes after commit."""
+    from ooh.accounts.models import Device
+
+    now = now or timezone.now()
+    notifications = Notification.objects.bulk_create(
+        [
+            Notification(
+                user_id=user_id,
+                escalation=escalation,
+                kind=f"escalation.{escalation.rule}",
+                title=f"Escalation (level {escalation.level}): {escalation.rule.replace('_', ' ')}",
+                body=escalation.message,
+                data={"escalation": str(escalation.pk), "incident": str(escalation.incident_id or "")},
+                created_at=now,
+            )
+            for user_id in sorted(user_ids, key=str)
+        ]
+    )
+    by_user = {n.user_id: n for n in notifications}
+    deliveries = PushDelivery.objects.bulk_create(
+        [
+            PushDelivery(
+                notification=by_user[device.user_id],
+                device=device,
+                backend=settings.PUSH_BACKEND,
+                updated_at=now,
+            )
+            for device in Device.objects.filter(user_id__in=list(by_user), active=True)
+        ]
+    )
+    ids = [d.pk for d in deliveries]
+
+    def push():
+        from .scheduling import schedule
+
+        for delivery_id in ids:
+            schedule("deliver_push", (delivery_id,), timezone.now())
+
+    if ids:
+        transaction.on_commit(push)
+    return notifications

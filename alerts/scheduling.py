@@ -1,0 +1,64 @@
+"""Scheduling deadline checks and climbs on the broker, never blocking a write when it is down.
+
+Delays are capped well short of the Redis visibility timeout (a longer one would be redelivered, and
+is the sweeper's job anyway); every task is guarded, so an early, late or repeated run does nothing wrong.
+"""
+
+import logging
+
+from django.conf import settings
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+
+def max_delay_seconds() -> float:
+    return settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600) / 2
+
+
+def schedule(task_name: str, args: tuple, at) -> bool:
+    """Run alerts.tasks.<task_name>(*args) at `at` (or now if past). False if left to the sweeper."""
+    from . import tasks
+
+    delay = max((at - timezone.now()).total_seconds(), 0)
+    if delay > max_delay_seconds():
+        return False
+    try:
+        getattr(tasks, task_name).apply_async(args=args, countdown=delay)
+    except Exception:  # broker down: the database holds the deadline and the sweeper will raise it
+        logger.warning("could not schedule %s%s; the sweeper will catch up", task_name, args, exc_info=True)
+        return False
+    return True
+
+
+def on_incident_event(message: dict):
+    """After an incident change commits: check each new deadline when it falls due, and re-check
+    anything the change may have ended (an answer, a decision maker) straight away."""
+    from datetime import datetime, timedelta
+
+    minutes = settings.ESCALATION_MINUTES
+    event, data = message["event"], message["data"]
+
+    def at(stamp, rule):
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")) + timedelta(minutes=minutes[rule])
+
+    if event == "attendance.requested" and data.get("respond_by"):
+        key = f"attendance:{data['id']}:{datetime.fromisoformat(data['respond_by'].replace('Z', '+00:00')).isoformat()}"
+        schedule(
+            "check_subject",
+            ("attendance_not_answered", key),
+            at(data["respond_by"], "attendance_not_answered"),
+        )
+    elif event == "attendance.updated":
+        if data.get("eta") and data.get("status") in ("attending", "en_route"):
+            key = f"eta:{data['id']}:{datetime.fromisoformat(data['eta'].replace('Z', '+00:00')).isoformat()}"
+            schedule("check_subject", ("eta_overdue", key), at(data["eta"], "eta_overdue"))
+        schedule("resolve_ended", (message["incident"],), timezone.now())
+    elif event == "incident.opened":
+        schedule(
+            "check_subject",
+            ("no_decision_maker", f"incident:{message['incident']}"),
+            at(message["at"], "no_decision_maker"),
+        )
+    elif event in ("decision_maker.appointed", "incident.closed"):
+        schedule("resolve_ended", (message["incident"],), timezone.now())

@@ -1,0 +1,117 @@
+"""Escalations addressed to the caller or its agency, and the caller's notification inbox."""
+
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from alerts import escalations
+from alerts.models import Escalation, EscalationStatus, Notification
+from api.fields import StrictCharField
+from api.filters import StrictFilterSet
+from api.idempotency import IDEMPOTENCY_KEY, idempotent
+from api.pagination import StrictCursorPagination
+from ooh.audit.models import AccessAction
+from ooh.audit.records import record_access
+
+
+class RaisedCursorPagination(StrictCursorPagination):
+    ordering = "-raised_at"
+
+
+class EscalationSerializer(serializers.ModelSerializer):
+    incident = serializers.UUIDField(source="incident_id", allow_null=True)
+    acknowledged_by = serializers.UUIDField(source="acknowledged_by_id", allow_null=True)
+
+    class Meta:
+        model = Escalation
+        fields = [
+            "id",
+            "rule",
+            "level",
+            "status",
+            "message",
+            "incident",
+            "due_at",
+            "raised_at",
+            "next_level_at",
+            "acknowledged_at",
+            "acknowledged_by",
+            "acknowledgement_note",
+            "resolved_at",
+            "resolution",
+        ]
+
+
+class EscalationAcknowledgeSerializer(serializers.Serializer):
+    note = StrictCharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class EscalationFilter(StrictFilterSet):
+    status = django_filters.ChoiceFilter(choices=EscalationStatus.choices)
+
+    class Meta:
+        model = Escalation
+        fields = ["status"]
+
+
+class EscalationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = EscalationSerializer
+    filterset_class = EscalationFilter
+    pagination_class = RaisedCursorPagination
+    lookup_value_converter = "uuid"
+
+    def get_queryset(self):
+        return escalations.visible_escalations(self.request.user)
+
+    @extend_schema(
+        parameters=[IDEMPOTENCY_KEY],
+        request=EscalationAcknowledgeSerializer,
+        responses={200: EscalationSerializer},
+        summary="I have it: stop the climb",
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def acknowledge(self, request, pk=None):
+        serializer = EscalationAcknowledgeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        escalation = escalations.acknowledge(
+            actor=request.user, escalation=self.get_object(), note=serializer.validated_data["note"]
+        )
+        return Response(EscalationSerializer(escalation).data)
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    escalation = serializers.UUIDField(source="escalation_id", allow_null=True)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "title", "body", "data", "escalation", "created_at", "read_at"]
+
+
+class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = NotificationSerializer
+    lookup_value_converter = "uuid"
+
+    def get_queryset(self):
+        return Notification.objects.filter(user=self.request.user)
+
+    @extend_schema(request=None, responses={200: NotificationSerializer}, summary="Mark as read")
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        from django.utils import timezone
+
+        notification = self.get_object()
+        if notification.read_at is None:
+            Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+                read_at=timezone.now()
+            )
+            notification.refresh_from_db()
+        record_access(
+            action=AccessAction.READ,
+            object_type="notification",
+            object_ids=[notification.pk],
+            request=request,
+        )
+        return Response(NotificationSerializer(notification).data, status=status.HTTP_200_OK)
