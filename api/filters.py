@@ -1,7 +1,10 @@
 """django-filter, strict: `?person=` (empty) is refused rather than silently meaning "no filter"."""
 
+import datetime
+
 import django_filters
 from django.core.exceptions import ValidationError
+from django_filters.fields import IsoDateTimeField
 
 
 class StrictFilterSet(django_filters.FilterSet):
@@ -16,3 +19,22 @@ class StrictFilterSet(django_filters.FilterSet):
                 self.form.add_error(name, error)
                 valid = False
         return valid
+
+
+class _SaneIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time the database can compare: UTC offset within ±14 h, year 1900 to 9000."""
+
+    def clean(self, value):
+        result = super().clean(value)
+        if result is None:
+            return result
+        offset = result.utcoffset()
+        if offset is not None and abs(offset.total_seconds()) > 14 * 3600:
+            raise ValidationError("The UTC offset must be within ±14 hours.", code="invalid")
+        if not 1900 <= result.year <= 9000:
+            raise ValidationError("Give a date-time between the years 1900 and 9000.", code="invalid")
+        return result.astimezone(datetime.UTC) if offset is not None else result
+
+
+class SaneIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = _SaneIsoDateTimeField

@@ -90,3 +90,15 @@ def is_postgres(db):
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _celery_runs_in_process():
+    """Unit and API tests run tasks in-process (a scheduled check runs at once, and its guard decides);
+    the e2e and reliability tests start real workers on a real broker instead."""
+    from ooh.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = False

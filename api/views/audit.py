@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import BasePermission
 
-from api.filters import StrictFilterSet
+from api.filters import SaneIsoDateTimeFilter, StrictFilterSet
 from api.pagination import StrictCursorPagination
 from ooh.accounts.models import MANAGER_ROLES, Role
 from ooh.audit.models import AccessAction, AccessedPerson, AccessLog
@@ -26,7 +26,7 @@ class AuditFilter(StrictFilterSet):
     )
     user = django_filters.UUIDFilter(field_name="user_id")
     incident = django_filters.UUIDFilter(field_name="incident_id")
-    since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
+    since = SaneIsoDateTimeFilter(field_name="at", lookup_expr="gte")
     action = django_filters.ChoiceFilter(choices=AccessAction.choices)
 
     class Meta:

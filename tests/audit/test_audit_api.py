@@ -39,3 +39,12 @@ def test_reading_the_audit_log_is_audited(police):
     client_for(manager).get("/api/v1/audit/")
     rows = client_for(manager).get("/api/v1/audit/", {"action": "read"}).json()["results"]
     assert rows[0]["object_type"] == "audit_log"
+
+
+def test_an_impossible_since_is_a_400_not_a_database_error(police):
+    manager = client_for(member(role=Role.MANAGER, agency=police))
+    for since in ["0338-07-15T07:01:31.176-17:03", "1850-01-01T00:00:00Z", "yesterday"]:
+        response = manager.get("/api/v1/audit/", {"since": since})
+        assert response.status_code == 400, since
+        assert response.json()["errors"][0]["attr"] == "since"
+    assert manager.get("/api/v1/audit/", {"since": "2026-11-24T00:15:00+01:00"}).status_code == 200
