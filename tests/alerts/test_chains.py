@@ -1,0 +1,100 @@
+"""Chains climb when nobody answers and stop when someone does; nothing is raised or sent twice."""
+
+import pytest
+
+from alerts import escalations
+from alerts.models import Escalation, Notification
+from ooh.accounts.models import Role
+from ooh.domain import Conflict
+from ooh.incidents import actions
+from ooh.incidents.models import Event
+from tests.alerts.conftest import T0, at
+from tests.conftest import client_for
+from tests.factories import member
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def requested(alice, incident, edt):
+    return actions.request_attendance(
+        actor=alice, incident=incident, agency=edt, respond_within_minutes=10, now=T0
+    )
+
+
+def test_raised_once_with_inbox_entries_and_an_incident_event(requested, incident, edt_manager):
+    assert escalations.sweep(now=at(minutes=10))["raised"] == 1
+    assert escalations.sweep(now=at(minutes=10, seconds=5))["raised"] == 0  # a second (overlapping) sweep
+    [escalation] = Escalation.objects.all()
+    assert (escalation.rule, escalation.level, escalation.status) == ("attendance_not_answered", 1, "open")
+    assert list(escalation.addressed_users.all()) == [edt_manager]
+    assert Notification.objects.filter(user=edt_manager, escalation=escalation).count() == 1
+    event = Event.objects.get(incident=incident, type="escalation.raised")
+    assert event.data["rule"] == "attendance_not_answered"
+
+
+def test_the_chain_climbs_after_the_wait_and_not_before(requested, edt_manager, edt_admin, settings):
+    escalations.sweep(now=at(minutes=10))
+    first = Escalation.objects.get(level=1)
+    assert escalations.climb(first.pk, first.token, now=at(minutes=19, seconds=59)) is None
+    second = escalations.climb(first.pk, first.token, now=at(minutes=20))
+    assert second.level == 2
+    assert escalations.climb(first.pk, first.token, now=at(minutes=21)) is None  # the old token is spent
+    third = escalations.climb(second.pk, second.token, now=at(minutes=30))
+    assert third.level == 3
+    assert edt_admin in third.addressed_users.all()
+    assert third.next_level_at is None  # the top of the chain (OOH_ESCALATION_MAX_LEVEL = 3)
+
+
+def test_an_acknowledgement_stops_the_climb(requested, edt_manager):
+    escalations.sweep(now=at(minutes=10))
+    first = Escalation.objects.get(level=1)
+    escalations.acknowledge(actor=edt_manager, escalation=first, note="Calling the team", now=at(minutes=12))
+    assert escalations.climb(first.pk, first.token, now=at(minutes=20)) is None
+    assert escalations.sweep(now=at(minutes=40)) == {"raised": 0, "climbed": 0, "resolved": 0}
+    assert Escalation.objects.count() == 1
+    with pytest.raises(Conflict):
+        escalations.acknowledge(actor=edt_manager, escalation=first, now=at(minutes=13))
+
+
+def test_the_condition_ending_resolves_the_chain(requested, incident, omar):
+    escalations.sweep(now=at(minutes=10))
+    escalations.sweep(now=at(minutes=20))
+    assert Escalation.objects.filter(status="open").count() == 2
+    actions.update_attendance(
+        actor=omar, incident=incident, status="cannot_attend", agreed_role="Phone advice"
+    )
+    assert escalations.sweep(now=at(minutes=21))["resolved"] == 1
+    assert set(Escalation.objects.values_list("status", flat=True)) == {"resolved"}
+    assert Event.objects.filter(incident=incident, type="escalation.resolved").count() == 1
+
+
+def test_only_addressees_may_acknowledge(requested, edt_manager, bob):
+    escalations.sweep(now=at(minutes=10))
+    escalation = Escalation.objects.get()
+    assert client_for(bob).post(f"/api/v1/escalations/{escalation.pk}/acknowledge/", {}).status_code == 404
+    response = client_for(edt_manager).post(
+        f"/api/v1/escalations/{escalation.pk}/acknowledge/", {"note": "On it"}
+    )
+    assert response.status_code == 200
+    assert response.json()["status"] == "acknowledged"
+
+
+def test_escalations_and_the_inbox_over_http(requested, edt_manager):
+    escalations.sweep(now=at(minutes=10))
+    client = client_for(edt_manager)
+    [listed] = client.get("/api/v1/escalations/", {"status": "open"}).json()["results"]
+    assert listed["rule"] == "attendance_not_answered"
+    [note] = client.get("/api/v1/notifications/").json()["results"]
+    assert note["read_at"] is None
+    assert client.post(f"/api/v1/notifications/{note['id']}/read/").json()["read_at"] is not None
+    other = client_for(member(role=Role.MANAGER))
+    assert other.get("/api/v1/notifications/").json()["results"] == []
+
+
+def test_a_scheduled_check_raises_at_the_deadline_and_no_earlier(requested, edt_manager):
+    key = f"attendance:{requested.pk}:{requested.respond_by.isoformat()}"
+    assert escalations.check_subject("attendance_not_answered", key, now=at(minutes=9)) is None
+    assert escalations.check_subject("attendance_not_answered", key, now=at(minutes=10)) is not None
+    assert escalations.check_subject("attendance_not_answered", key, now=at(minutes=10, seconds=1)) is None
+    assert Escalation.objects.count() == 1
