@@ -5,7 +5,16 @@ from .models import Escalation, Flag, FlagVersion, Notification, PushDelivery
 
 @admin.register(Flag)
 class FlagAdmin(admin.ModelAdmin):
-    list_display = ["category", "severity", "summary", "status", "source_agency", "owner", "valid_until", "review_by"]
+    list_display = [
+        "category",
+        "severity",
+        "summary",
+        "status",
+        "source_agency",
+        "owner",
+        "valid_until",
+        "review_by",
+    ]
     list_filter = ["group", "severity", "status"]
     search_fields = ["summary"]
     raw_id_fields = ["subject_person", "subject_address", "owner", "created_by", "revoked_by"]

@@ -137,9 +137,11 @@ def no_decision_maker(now, subject_key=None) -> list[Due]:
         network = subjects_network([s.person for s in incident.subjects.select_related("person")], now=now)
         if not any(f.group in (FlagGroup.SAFEGUARDING, FlagGroup.OFFICER_SAFETY) for f in network.flags):
             continue
+        # The control room supervisors of every agency on the incident (the opener, the agencies with a stake).
+        involved = list(incident.agencies.values_list("agency_id", flat=True))
         supervisors = set(
             Membership.objects.filter(
-                agency_id=incident.opening_agency_id, role=Role.CONTROL_ROOM_SUPERVISOR, user__is_active=True
+                agency_id__in=involved, role=Role.CONTROL_ROOM_SUPERVISOR, user__is_active=True
             ).values_list("user_id", flat=True)
         )
         leads = {p["lead_professional"]["id"] for p in network.birth_plans if p["lead_professional"]}
@@ -150,7 +152,7 @@ def no_decision_maker(now, subject_key=None) -> list[Due]:
                 incident.opened_at + minutes("no_decision_maker"),
                 f"Nobody is named decision maker on {incident.reference}, opened at {incident.opened_at:%H:%M}.",
                 users=supervisors | {_uuid(u) for u in leads},
-                agencies={incident.opening_agency_id},
+                agencies=set(involved),
                 incident_id=incident.pk,
             )
         )

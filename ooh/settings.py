@@ -14,6 +14,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -172,7 +173,13 @@ elif CHANNEL_LAYER_BACKEND in {"redis", "redis_pubsub"}:
                 if CHANNEL_LAYER_BACKEND == "redis_pubsub"
                 else "channels_redis.core.RedisChannelLayer"
             ),
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 60},
+            # redis-py 8 reads with a 5 s socket timeout by default, the same as the layer's blocking pop:
+            # an idle consumer would time out and drop its socket. Reads wait longer; connecting fails fast.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 2}],
+                "capacity": 1000,
+                "expiry": 60,
+            },
         }
     }
 else:
@@ -226,6 +233,7 @@ CELERY_TASK_ROUTES = {
     "alerts.tasks.resolve_ended": {"queue": "escalations"},
     "alerts.tasks.deliver_push": {"queue": "notifications"},
 }
+CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "escalations", "notifications")]
 CELERY_TASK_CREATE_MISSING_QUEUES = False
 # A broker outage must not hold an HTTP write: publishing gives up fast and the sweeper catches up.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {

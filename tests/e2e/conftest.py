@@ -38,8 +38,11 @@ class Stack:
         self.env.update(
             OOH_VAR_DIR=str(tmp / "var"),
             OOH_LOG_JSON="true",
-            OOH_WS_RESYNC_SECONDS="30",  # delivery must come through the channel layer, not the re-check
             PYTHONUNBUFFERED="1",
+            # The night, compressed: three seconds without a decision maker escalates; the sweeper runs each second.
+            OOH_NO_DECISION_MAKER_MINUTES="0.05",
+            OOH_SWEEP_SECONDS="1",
+            OOH_ESCALATION_LEVEL_WAIT_MINUTES="60",
         )
         self.database = None
         if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
@@ -50,9 +53,13 @@ class Stack:
                 f"postgres://{base['USER']}@{base['HOST'] or '127.0.0.1'}:{base['PORT'] or 5432}/{self.database}"
             )
             self.env.setdefault("SECRET_KEY", "e2e-" + secrets.token_hex(16))
+            # Live delivery must come through the Redis channel layer, not the periodic re-check.
+            self.env["OOH_WS_RESYNC_SECONDS"] = "30"
         else:
             for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "OOH_CHANNEL_LAYER"):
                 self.env.pop(name, None)
+            # Embedded, the worker's events reach the web process's sockets through the re-check.
+            self.env["OOH_WS_RESYNC_SECONDS"] = "1"
         self.processes = []
         self.manage("migrate", "--noinput", "-v0")
         self.manage("load_demo", "--allow-non-embedded")
@@ -106,6 +113,42 @@ class Stack:
         server = Server(f"127.0.0.1:{port}", self, process)
         server.wait_ready()
         return server
+
+    def celery(self, name="worker"):
+        """A worker on every queue and a beat sweeping every second, on this stack's broker."""
+        worker = self.start(
+            [
+                str(BIN / "celery"),
+                "-A",
+                "ooh",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                "2",
+                "--without-mingle",
+                "--without-gossip",
+                "--queues",
+                "default,escalations,notifications",
+                "--hostname",
+                f"{name}@%h",
+            ],
+            name,
+        )
+        beat = self.start(
+            [
+                str(BIN / "celery"),
+                "-A",
+                "ooh",
+                "beat",
+                "--loglevel",
+                "INFO",
+                "--schedule",
+                str(self.tmp / f"{name}-beat-schedule"),
+            ],
+            f"{name}-beat",
+        )
+        return worker, beat
 
     def stop(self):
         for process, log in reversed(self.processes):
@@ -180,17 +223,26 @@ class Socket:
 
         self._stack = ExitStack()
         self.connection = self._stack.enter_context(connect(url, additional_headers=headers))
+        self.held = []  # events read while looking for another kind
 
     def next(self, timeout=10) -> dict:
         import json
 
         return json.loads(self.connection.recv(timeout=timeout))
 
-    def next_event(self, timeout=10) -> dict:
+    def next_event(self, timeout=10, kinds=None) -> dict:
+        """The next event (of one of `kinds`, if given; others are held for later calls), in seq order."""
+        for index, message in enumerate(self.held):
+            if kinds is None or message["event"] in kinds:
+                return self.held.pop(index)
+        deadline = time.monotonic() + timeout
         while True:
-            message = self.next(timeout)
-            if message["type"] in ("event", "feed"):
+            message = self.next(max(deadline - time.monotonic(), 0.01))
+            if message["type"] not in ("event", "feed"):
+                continue
+            if kinds is None or message["event"] in kinds:
                 return message
+            self.held.append(message)
 
     def close(self):
         self._stack.close()
