@@ -3,6 +3,7 @@
 import uuid
 from collections.abc import Iterable
 
+from django.db import transaction
 from django.utils import timezone
 
 from ooh.observability import current_client_ip, current_request_id
@@ -49,6 +50,36 @@ def record_access(
     if request is not None:
         reason = reason or request.headers.get("X-Access-Reason", "")[:500]
         incident_id = incident_id or _incident_from_request(request)
+    with transaction.atomic():  # one commit for the row and the people it names
+        return _write(
+            user=user,
+            membership=membership,
+            action=action,
+            object_type=object_type,
+            object_ids=object_ids,
+            incident_id=incident_id,
+            reason=reason,
+            request=request,
+            detail=detail,
+            person_ids=person_ids,
+            username=username,
+        )
+
+
+def _write(
+    *,
+    user,
+    membership,
+    action,
+    object_type,
+    object_ids,
+    incident_id,
+    reason,
+    request,
+    detail,
+    person_ids,
+    username,
+):
     log = AccessLog.objects.create(
         at=timezone.now(),
         user=user,

@@ -138,6 +138,16 @@ def _finish(network: Network, people: dict, now):
         Flag.objects.in_force(now)
         .filter(Q(subject_person_id__in=person_ids) | Q(subject_address_id__in=list(addresses)))
         .select_related("source_agency", "owner")
+        .only(
+            *(f.name for f in Flag._meta.concrete_fields if f.name not in ("source_agency", "owner")),
+            "source_agency__id",
+            "source_agency__code",
+            "source_agency__name",
+            "source_agency__kind",
+            "owner__id",
+            "owner__username",
+            "owner__display_name",
+        )
     )
     network.flags = sorted(flags, key=flag_sort_key)
     for extend in network_extensions:
