@@ -41,6 +41,11 @@ def managers_of(agency_ids) -> set:
     )
 
 
+def stamp(moment) -> str:
+    """A deadline in a subject key: whole seconds, the same however the time was serialised on the way."""
+    return str(int(moment.timestamp()))
+
+
 def _key_filter(subject_key, prefix):
     """(row id, stamp) from a subject key like 'attendance:<id>:<stamp>' if it belongs to this rule."""
     if subject_key is None:
@@ -68,7 +73,7 @@ def attendance_not_answered(now, subject_key=None) -> list[Due]:
     return [
         Due(
             "attendance_not_answered",
-            f"attendance:{row.pk}:{row.respond_by.isoformat()}",
+            f"attendance:{row.pk}:{stamp(row.respond_by)}",
             row.respond_by + minutes("attendance_not_answered"),
             f"{row.agency.name} has not answered the request to attend {row.incident.reference}.",
             users=managers_of([row.agency_id]),
@@ -104,7 +109,7 @@ def eta_overdue(now, subject_key=None) -> list[Due]:
         due.append(
             Due(
                 "eta_overdue",
-                f"eta:{row.pk}:{row.eta.isoformat()}",
+                f"eta:{row.pk}:{stamp(row.eta)}",
                 row.eta + minutes("eta_overdue"),
                 f"{row.agency.name} said it would arrive at {row.eta:%H:%M} at {row.incident.reference} "
                 f"and is not on scene.",

@@ -36,14 +36,20 @@ def on_incident_event(message: dict):
     anything the change may have ended (an answer, a decision maker) straight away."""
     from datetime import datetime, timedelta
 
+    from .escalation_rules import stamp
+
     minutes = settings.ESCALATION_MINUTES
     event, data = message["event"], message["data"]
 
-    def at(stamp, rule):
-        return datetime.fromisoformat(stamp.replace("Z", "+00:00")) + timedelta(minutes=minutes[rule])
+    def parse(value):
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+    def at(value, rule):
+        # A second late, never early: a timer that fires a moment before the deadline would find nothing due.
+        return parse(value) + timedelta(minutes=minutes[rule], seconds=1)
 
     if event == "attendance.requested" and data.get("respond_by"):
-        key = f"attendance:{data['id']}:{datetime.fromisoformat(data['respond_by'].replace('Z', '+00:00')).isoformat()}"
+        key = f"attendance:{data['id']}:{stamp(parse(data['respond_by']))}"
         schedule(
             "check_subject",
             ("attendance_not_answered", key),
@@ -51,7 +57,7 @@ def on_incident_event(message: dict):
         )
     elif event == "attendance.updated":
         if data.get("eta") and data.get("status") in ("attending", "en_route"):
-            key = f"eta:{data['id']}:{datetime.fromisoformat(data['eta'].replace('Z', '+00:00')).isoformat()}"
+            key = f"eta:{data['id']}:{stamp(parse(data['eta']))}"
             schedule("check_subject", ("eta_overdue", key), at(data["eta"], "eta_overdue"))
         schedule("resolve_ended", (message["incident"],), timezone.now())
     elif event == "incident.opened":

@@ -1,18 +1,32 @@
 """Login throttles: per client IP and per username tried, whatever the outcome."""
 
 import hashlib
+import logging
 
 from rest_framework.throttling import SimpleRateThrottle
 
+logger = logging.getLogger(__name__)
 
-class LoginIPThrottle(SimpleRateThrottle):
+
+class FailOpenMixin:
+    """If the cache (Redis) is down, let the login through rather than lock everyone out at 3 a.m."""
+
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except Exception:
+            logger.warning("login throttle unavailable (cache down); allowing the attempt", exc_info=True)
+            return True
+
+
+class LoginIPThrottle(FailOpenMixin, SimpleRateThrottle):
     scope = "login_ip"
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class LoginUsernameThrottle(SimpleRateThrottle):
+class LoginUsernameThrottle(FailOpenMixin, SimpleRateThrottle):
     scope = "login_username"
 
     def get_cache_key(self, request, view):

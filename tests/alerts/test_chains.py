@@ -93,8 +93,31 @@ def test_escalations_and_the_inbox_over_http(requested, edt_manager):
 
 
 def test_a_scheduled_check_raises_at_the_deadline_and_no_earlier(requested, edt_manager):
-    key = f"attendance:{requested.pk}:{requested.respond_by.isoformat()}"
+    key = f"attendance:{requested.pk}:{int(requested.respond_by.timestamp())}"
     assert escalations.check_subject("attendance_not_answered", key, now=at(minutes=9)) is None
     assert escalations.check_subject("attendance_not_answered", key, now=at(minutes=10)) is not None
     assert escalations.check_subject("attendance_not_answered", key, now=at(minutes=10, seconds=1)) is None
     assert Escalation.objects.count() == 1
+
+
+def test_the_scheduled_key_matches_the_rules_key_after_a_trip_through_json(requested):
+    """The web process schedules from the event's JSON (milliseconds); the rule reads the database."""
+    from unittest import mock
+
+    from alerts import scheduling
+    from ooh.incidents.events import event_dict
+    from ooh.incidents.models import Event as EventRow
+
+    event = EventRow.objects.filter(type="attendance.requested").get()
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    message = json.loads(json.dumps(event_dict(event), cls=DjangoJSONEncoder))
+    with mock.patch.object(scheduling, "schedule") as schedule:
+        scheduling.on_incident_event(message)
+    (task, (rule, key), _at), _ = schedule.call_args
+    assert (task, rule) == ("check_subject", "attendance_not_answered")
+    from alerts.escalation_rules import attendance_not_answered
+
+    assert key in [d.subject_key for d in attendance_not_answered(at(minutes=10))]

@@ -39,7 +39,7 @@ def test_overlapping_sweeps_and_a_scheduled_check_raise_once(alice, incident, ed
     row = actions.request_attendance(
         actor=alice, incident=incident, agency=edt, respond_within_minutes=10, now=T0
     )
-    key = f"attendance:{row.pk}:{row.respond_by.isoformat()}"
+    key = f"attendance:{row.pk}:{int(row.respond_by.timestamp())}"
     when = at(minutes=10)
     _race(
         lambda: escalations.sweep(now=when),

@@ -30,7 +30,7 @@ def free_port() -> int:
 class Stack:
     """One deployment: its environment, its database, and the processes started on it."""
 
-    def __init__(self, tmp: Path):
+    def __init__(self, tmp: Path, redis_url: str | None = None, **env):
         from django.conf import settings
 
         self.tmp = tmp
@@ -44,6 +44,9 @@ class Stack:
             OOH_SWEEP_SECONDS="1",
             OOH_ESCALATION_LEVEL_WAIT_MINUTES="60",
         )
+        self.env.update(env)
+        if redis_url:
+            self.env["REDIS_URL"] = redis_url
         self.database = None
         if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
             self.database = f"ooh_e2e_{secrets.token_hex(4)}"
@@ -91,7 +94,12 @@ class Stack:
     def start(self, argv, name, **extra_env):
         log = (self.tmp / f"{name}.log").open("w")
         process = subprocess.Popen(
-            argv, cwd=ROOT, env={**self.env, **extra_env}, stdout=log, stderr=subprocess.STDOUT
+            argv,
+            cwd=ROOT,
+            env={**self.env, **extra_env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: a test can kill a worker and its children
         )
         self.processes.append((process, log))
         return process
@@ -114,9 +122,8 @@ class Stack:
         server.wait_ready()
         return server
 
-    def celery(self, name="worker"):
-        """A worker on every queue and a beat sweeping every second, on this stack's broker."""
-        worker = self.start(
+    def worker(self, name="worker"):
+        return self.start(
             [
                 str(BIN / "celery"),
                 "-A",
@@ -135,6 +142,10 @@ class Stack:
             ],
             name,
         )
+
+    def celery(self, name="worker"):
+        """A worker on every queue and a beat sweeping every second, on this stack's broker."""
+        worker = self.worker(name)
         beat = self.start(
             [
                 str(BIN / "celery"),
@@ -161,6 +172,54 @@ class Stack:
             log.close()
         if self.database:
             self._admin_sql(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+
+    def sql(self, query, params=(), *, connection=None):
+        """Read the stack's own PostgreSQL database directly (what the record says, not what the API says)."""
+        import psycopg
+
+        if connection is not None:
+            return connection.execute(query, params).fetchall()
+        with psycopg.connect(self.env["DATABASE_URL"], autocommit=True) as conn:
+            return conn.execute(query, params).fetchall()
+
+
+class PrivateRedis:
+    """A redis-server of the test's own on a free port, which the test may stop and start at will."""
+
+    def __init__(self, tmp: Path):
+        self.tmp, self.port, self.process = tmp, free_port(), None
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.tmp),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.05)  # waiting for a process to listen
+        raise RuntimeError("private redis did not start")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
 
 
 class Server:
