@@ -3,6 +3,7 @@
 import hashlib
 import logging
 
+from rest_framework.exceptions import APIException
 from rest_framework.throttling import SimpleRateThrottle
 
 logger = logging.getLogger(__name__)
@@ -14,6 +15,8 @@ class FailOpenMixin:
     def allow_request(self, request, view):
         try:
             return super().allow_request(request, view)
+        except APIException:
+            raise  # the request itself is bad (a malformed body): that is the client's 400, not an outage
         except Exception:
             logger.warning("login throttle unavailable (cache down); allowing the attempt", exc_info=True)
             return True

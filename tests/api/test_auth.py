@@ -211,3 +211,18 @@ class TestWebsocketTicket:
 
     def test_unknown_ticket_is_refused(self, db):
         assert redeem_ws_ticket(ticket="made-up") is None
+
+
+def test_login_still_works_when_the_throttle_cache_is_down(api_client, alice, monkeypatch):
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "get", down)
+    response = api_client.post(
+        "/api/v1/auth/token/",
+        {"username": "alice", "password": DEFAULT_PASSWORD, "device_name": "phone"},
+        format="json",
+    )
+    assert response.status_code == 201
