@@ -296,10 +296,15 @@ class Server:
         return self
 
     def _drain(self):
+        started = 0
         for line in self.process.stderr:
             self.log.write(line)
-            if "Uvicorn running on" in line:
-                self.ready.set()  # bound and listening (with --workers, they accept from the backlog)
+            if WORKERS == 1 and "Uvicorn running on" in line:
+                self.ready.set()  # bound and listening
+            if WORKERS > 1 and "Started server process" in line:
+                started += 1  # a worker imported the app; it listens a few ms later (see wait_ready)
+                if started == WORKERS:
+                    self.ready.set()
             summary = _error_summary(line)
             if summary:
                 self.errors[summary] += 1
@@ -349,7 +354,15 @@ class Poster:
         return t0, t1, response.status_code, response.text[:300]
 
     def get(self, url):
-        return self._session().get(url, timeout=60).status_code
+        """The first request to a server: with --workers the parent's socket is bound before a worker
+        listens on it, so a refused connection is retried a few times (urllib3's backoff)."""
+        from requests.adapters import HTTPAdapter
+        from urllib3.util.retry import Retry
+
+        with self._requests.Session() as session:
+            session.trust_env = False
+            session.mount("http://", HTTPAdapter(max_retries=Retry(connect=10, backoff_factor=0.05)))
+            return session.get(url, timeout=60).status_code
 
     async def apost(self, url, headers=None, body=None):
         return await asyncio.get_running_loop().run_in_executor(self.pool, self.post, url, headers, body)
@@ -394,6 +407,7 @@ class Clients:
         self.alive = [0] * scenario.incidents  # ready and open, per incident
         self.ready = [False] * scenario.clients
         self.closing = False
+        self.cutoff = False  # set when the connect deadline passed
 
     def _url(self, incident: int) -> str:
         if self.kind == "ooh":
@@ -430,14 +444,19 @@ class Clients:
                     return
                 self.sockets[i] = ws
                 self.tasks.append(asyncio.create_task(self._read(i, incident, ws, ready[i])))
-                with contextlib.suppress(Exception):
-                    await ready[i]
+                # shielded: cancelling this slot at the deadline must not cancel the reader's future
+                await asyncio.shield(ready[i])
 
         pending = [asyncio.create_task(one(i)) for i in range(n)]
         _, late = await asyncio.wait(pending, timeout=timeout)
+        self.cutoff = True  # from here on nobody becomes ready: sockets still not ready are closed, left out
         for task in late:
             task.cancel()
         await asyncio.gather(*late, return_exceptions=True)
+        await asyncio.gather(
+            *(ws.close() for i, ws in enumerate(self.sockets) if ws is not None and not self.ready[i]),
+            return_exceptions=True,
+        )
         return sum(self.ready)
 
     async def _read(self, i, incident, ws, ready):
@@ -483,7 +502,7 @@ class Clients:
                 self.tally.problems.append(f"client {i}: {type(exc).__name__}: {exc}"[:200])
         finally:
             if not ready.done():
-                ready.set_exception(RuntimeError(f"client {i} closed before it was ready"))
+                ready.set_result(None)  # closed before it was ready: self.ready[i] stays False
             if self.ready[i] and not self.closing:
                 self.tally.dropped[i] = time.perf_counter()
                 self.alive[incident] -= 1
@@ -493,9 +512,10 @@ class Clients:
                         future.set_result(None)
 
     def _set_ready(self, i, incident, ready):
-        if not self.ready[i]:
+        if not self.ready[i] and not self.cutoff:
             self.ready[i] = True
             self.alive[incident] += 1
+        if not ready.done():
             ready.set_result(None)
 
     def expect(self, incident: int, seq: int):
@@ -1089,6 +1109,7 @@ def test_websockets_survive_an_idle_channel_layer(layer):
         "tests.benchmarks.ws_floor_app:application", env, OUT_DIR / f"websockets-idle-{_slug(layer)}.log"
     ) as server:
         server.wait_ready()
+        Poster(1).get(f"http://{server.base}/ready")
         result = _run_async(_idle_check(server.base, layer))
     result["server_errors"] = dict(server.errors.most_common(5))
     _IDLE_RESULTS[layer] = result
