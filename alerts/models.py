@@ -196,11 +196,13 @@ class FlagVersion(models.Model):
 
 
 def flag_sort_key(flag: Flag):
-    """Officer safety first, then severity (critical first), then newest first."""
+    """Officer safety first, then severity (critical first), then newest first (then by id, so the
+    order is total and the PostgreSQL path of the linked picture gives the same)."""
     return (
         0 if flag.group == FlagGroup.OFFICER_SAFETY else 1,
         -SEVERITY_RANK[flag.severity],
         -flag.created_at.timestamp(),
+        str(flag.pk),
     )
 
 

@@ -5,7 +5,7 @@ Every read is audited through record_access, naming every person disclosed.
 
 import django_filters
 from django.db.models import OuterRef, Q, Subquery, UUIDField
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, serializers, status, viewsets
@@ -17,7 +17,8 @@ from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
 from ooh.people import actions
 from ooh.people.models import Address, Person, PersonIdentifier, Relationship, Residence, normalise_postcode
-from ooh.people.network import address_network, person_network
+from ooh.people.network import address_network
+from ooh.people.network_sql import person_network_payload
 from ooh.people.payload import network_payload
 
 from ..serializers.people import (
@@ -159,28 +160,20 @@ class PersonViewSet(
     def network(self, request, pk=None):
         query = DepthQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        person = self.get_object()
-        network = person_network(person, depth=query.validated_data["depth"])
+        depth = query.validated_data["depth"]
+        found = person_network_payload(self.kwargs["pk"], depth=depth)
+        if found is None:
+            raise Http404
+        payload, person_ids = found
         record_access(
             action=AccessAction.READ,
             object_type="network",
-            object_ids=[person.pk],
-            person_ids=network.person_ids,
+            object_ids=[self.kwargs["pk"]],
+            person_ids=person_ids,
             request=request,
-            detail={"depth": query.validated_data["depth"], "flags": len(network.flags)},
+            detail={"depth": depth, "flags": len(payload["flags"])},
         )
-        return Response(network_payload(network))
-
-    def get_object(self):
-        # The network reads the plain person; list/retrieve need the annotated one.
-        if self.action == "network":
-            return self._get(Person.objects.all())
-        return self._get(self.get_queryset())
-
-    def _get(self, queryset):
-        obj = get_object_or_404(queryset, pk=self.kwargs["pk"])
-        self.check_object_permissions(self.request, obj)
-        return obj
+        return Response(payload)
 
 
 class AddressViewSet(

@@ -43,14 +43,23 @@ ROLE_INVERSE = {
 
 def role_of(person: Person, edge_from_id, kind: str) -> str:
     """What `person` is to the other end of an edge, read from `person`'s side."""
-    if person.pk == edge_from_id:
+    return role(person.pk == edge_from_id, kind, person.status)
+
+
+def role(is_from: bool, kind: str, status: str) -> str:
+    """'father' (Dean father_of the baby, from Dean's side); 'unborn child' from the baby's side."""
+    if is_from:
         return ROLE_FORWARD[kind]
-    role = ROLE_INVERSE[kind]
-    return f"unborn {role}" if role == "child" and person.status == PersonStatus.UNBORN else role
+    inverse = ROLE_INVERSE[kind]
+    return f"unborn {inverse}" if inverse == "child" and status == PersonStatus.UNBORN else inverse
 
 
 def describe(person: Person) -> str:
-    return "the unborn child" if person.status == PersonStatus.UNBORN else person.full_name
+    return describe_subject(person.status, person.full_name)
+
+
+def describe_subject(status: str, full_name: str) -> str:
+    return "the unborn child" if status == PersonStatus.UNBORN else full_name
 
 
 @dataclass
@@ -100,15 +109,19 @@ def _edges_touching(person_ids):
     )
 
 
-def _walk(start_ids, depth, seen_edges=None):
-    """Breadth-first over relationships: {person id: (reached from id, edge) | None} within `depth` hops."""
+def walk(start_ids, depth, edges_touching, seen_edges=None):
+    """Breadth-first over relationships: {person id: (reached from id, edge) | None} within `depth` hops.
+
+    `edges_touching(ids)` gives every (from id, to id, kind) with either end in ids, oldest first: the
+    ORM path queries them hop by hop, the PostgreSQL path (network_sql.py) filters the ones it read.
+    """
     reached = dict.fromkeys(start_ids)
     frontier = list(start_ids)
     for _ in range(depth):
         if not frontier:
             break
         in_frontier, next_frontier = set(frontier), []
-        for edge in _edges_touching(frontier):
+        for edge in edges_touching(frontier):
             if seen_edges is not None:
                 seen_edges.add(edge)
             from_id, to_id, _kind = edge
@@ -123,7 +136,11 @@ def _walk(start_ids, depth, seen_edges=None):
 def _finish(network: Network, people: dict, now):
     """Current addresses, identifiers, flags and extensions for the subject and members (4 queries + extensions)."""
     person_ids = list(people)
-    residences = Residence.objects.filter(person_id__in=person_ids, current=True).select_related("address")
+    residences = (
+        Residence.objects.filter(person_id__in=person_ids, current=True)
+        .select_related("address")
+        .order_by("id")
+    )
     residents = defaultdict(list)
     addresses = {}
     if isinstance(network.subject, Address):
@@ -169,7 +186,7 @@ def subjects_network(persons, *, depth: int = 1, now=None) -> Network:
 def _people_network(persons, *, subject, depth, now) -> Network:
     now = now or timezone.now()
     edges = set()
-    reached = _walk([p.pk for p in persons], depth, edges)
+    reached = walk([p.pk for p in persons], depth, _edges_touching, edges)
     people = {p.pk: p for p in Person.objects.filter(pk__in=[pid for pid, via in reached.items() if via])}
     people.update({p.pk: p for p in persons})
     network = Network(subject=subject, generated_at=now)
@@ -186,7 +203,7 @@ def _people_network(persons, *, subject, depth, now) -> Network:
         network.members.append(
             Member(
                 person=people[pid],
-                relation=_relation(path, reached, people),
+                relation=relation_label(path, reached, lambda p: people[p].status, describe(people[path[0]])),
                 path=path,
                 distance=len(path) - 1,
             )
@@ -195,14 +212,16 @@ def _people_network(persons, *, subject, depth, now) -> Network:
     return _finish(network, people, now)
 
 
-def _relation(path, reached, people) -> str:
-    """'father of the unborn child'; 'partner of the mother of the unborn child' at distance 2."""
+def relation_label(path, reached, status_of, subject: str) -> str:
+    """'father of the unborn child'; 'partner of the mother of the unborn child' at distance 2.
+
+    `status_of(person id)` gives a person's status; `subject` is how the subject reads (describe()).
+    """
     roles = []
     for pid in reversed(path[1:]):
         _via, (edge_from, _to, kind) = reached[pid]
-        roles.append(role_of(people[pid], edge_from, kind))
-    subject = people[path[0]]
-    return " of the ".join(roles) + f" of {describe(subject)}"
+        roles.append(role(pid == edge_from, kind, status_of(pid)))
+    return " of the ".join(roles) + f" of {subject}"
 
 
 def address_network(address: Address, *, now=None) -> Network:
@@ -214,7 +233,7 @@ def address_network(address: Address, *, now=None) -> Network:
         .values_list("person_id", flat=True)
     )
     edges = set()
-    reached = _walk(resident_ids, 1, edges)
+    reached = walk(resident_ids, 1, _edges_touching, edges)
     people = {p.pk: p for p in Person.objects.filter(pk__in=list(reached))}
     network = Network(subject=address, generated_at=now)
     network.edges = [e for e in edges if e[0] in reached and e[1] in reached]

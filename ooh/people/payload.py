@@ -9,7 +9,8 @@ def _iso(value):
     return value.isoformat() if value is not None else None
 
 
-def _iso_dt(value):
+def iso_datetime(value):
+    """'2026-11-24T01:02:03.000450Z' (no fraction when it is zero); network_sql.iso_utc matches it."""
     return value.isoformat().replace("+00:00", "Z") if value is not None else None
 
 
@@ -35,7 +36,7 @@ def address_dict(address: Address) -> dict:
         "town": address.town,
         "postcode": address.postcode,
         "uprn": address.uprn,
-        "created_at": _iso_dt(address.created_at),
+        "created_at": iso_datetime(address.created_at),
     }
 
 
@@ -57,12 +58,12 @@ def flag_dict(flag, now) -> dict:
             "kind": agency.kind,
         },
         "owner": {"id": str(owner.pk), "username": owner.username, "display_name": owner.display_name},
-        "valid_from": _iso_dt(flag.valid_from),
-        "valid_until": _iso_dt(flag.valid_until),
+        "valid_from": iso_datetime(flag.valid_from),
+        "valid_until": iso_datetime(flag.valid_until),
         "review_by": _iso(flag.review_by),
         "status": flag.effective_status(now),
         "version": flag.version,
-        "created_at": _iso_dt(flag.created_at),
+        "created_at": iso_datetime(flag.created_at),
     }
 
 
@@ -73,7 +74,7 @@ def network_payload(network: Network) -> dict:
     return {
         "subject": person_dict(subject, ids.get(subject.pk, ())) if is_person else address_dict(subject),
         "subject_type": "person" if is_person else "address",
-        "generated_at": _iso_dt(network.generated_at),
+        "generated_at": iso_datetime(network.generated_at),
         "highest_severity": network.highest_severity,
         "members": [
             {

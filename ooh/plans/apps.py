@@ -8,7 +8,9 @@ class PlansConfig(AppConfig):
 
     def ready(self):
         from ooh.people.network import network_extensions
+        from ooh.people.network_sql import network_sql_extensions
 
-        from .network import add_birth_plans
+        from .network import add_birth_plans, plans_sql
 
         network_extensions.append(add_birth_plans)
+        network_sql_extensions["birth_plans"] = plans_sql()

@@ -52,9 +52,41 @@ def active_plans_for(person_ids):
         )
         .select_related("lead_professional")
         .prefetch_related(Prefetch("key_contacts", queryset=KeyContact.objects.select_related("agency")))
-        .order_by("expected_date")
+        .order_by("expected_date", "created_at", "id")
     )
 
 
 def add_birth_plans(network, person_ids, now):
     network.birth_plans = [plan_summary(plan) for plan in active_plans_for(person_ids)]
+
+
+def plans_sql() -> str:
+    """The same list as add_birth_plans, as one SQL expression over the CTE `reached(id)` of
+    ooh.people.network_sql (the linked picture's single PostgreSQL statement)."""
+    from ooh.accounts.models import Agency, User
+    from ooh.people.network_sql import agency_json, user_json
+
+    plan, contact = BirthPlan._meta.db_table, KeyContact._meta.db_table
+    agency, user = Agency._meta.db_table, User._meta.db_table
+    return f"""(
+        SELECT coalesce(json_agg(json_build_object(
+            'id', bp.id, 'status', bp.status, 'version', bp.version, 'expected_date', bp.expected_date,
+            'mother', bp.mother_id, 'unborn_child', bp.unborn_child_id,
+            'plan_at_birth', bp.plan_at_birth, 'home_birth_contingency', bp.home_birth_contingency,
+            'out_of_hours_instructions', bp.out_of_hours_instructions,
+            'parents_aware_of_plan', bp.parents_aware_of_plan,
+            'parents_not_aware_reason', bp.parents_not_aware_reason, 'legal_status', bp.legal_status,
+            'child_protection_status', bp.child_protection_status, 'hospital', bp.hospital,
+            'lead_professional', CASE WHEN lp.id IS NULL THEN NULL ELSE {user_json("lp")} END,
+            'key_contacts_out_of_hours', (
+                SELECT coalesce(json_agg(json_build_object(
+                    'agency', {agency_json("ca")}, 'name', c.name, 'role', c.role,
+                    'phone_out_of_hours', coalesce(nullif(c.phone_out_of_hours, ''), c.phone_in_hours)
+                ) ORDER BY c.id), '[]')
+                FROM {contact} c JOIN {agency} ca ON ca.id = c.agency_id WHERE c.plan_id = bp.id
+            )
+        ) ORDER BY bp.expected_date, bp.created_at, bp.id), '[]')
+        FROM {plan} bp LEFT JOIN {user} lp ON lp.id = bp.lead_professional_id
+        WHERE bp.status = '{PlanStatus.ACTIVE}'
+          AND (bp.mother_id IN (SELECT id FROM reached) OR bp.unborn_child_id IN (SELECT id FROM reached))
+    )"""
