@@ -155,6 +155,26 @@ else:
     # 0 under ASGI, as Django advises: request threads come and go. Celery workers may raise it.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # With CONN_MAX_AGE 0 (the web) connections come from psycopg's pool, one per process, instead of a
+    # new connection per request; DATABASE_POOL_MAX_SIZE=0 turns the pool off.
+    _pool_max = env.int("DATABASE_POOL_MAX_SIZE", default=10)
+    if _pool_max < 0:
+        raise ImproperlyConfigured(f"DATABASE_POOL_MAX_SIZE must be 0 or more, not {_pool_max}")
+    if _pool_max and not DATABASES["default"]["CONN_MAX_AGE"]:
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": min(2, _pool_max),
+            "max_size": _pool_max,
+            "timeout": env.positive_float("DATABASE_POOL_TIMEOUT_SECONDS", default=10),
+        }
+    # Statements run on a server-binding cursor (the linked picture) are prepared on a connection after
+    # this many runs and then skip planning. "none" disables it (a transaction-mode pgbouncer older
+    # than 1.21). The ORM's own client-binding cursors never prepare.
+    _prepare = env.str("DATABASE_PREPARE_THRESHOLD", default="5").strip().lower()
+    if _prepare not in ("none", "") and not (_prepare.isdigit()):
+        raise ImproperlyConfigured(
+            f"DATABASE_PREPARE_THRESHOLD must be a whole number or none, not {_prepare!r}"
+        )
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = int(_prepare) if _prepare.isdigit() else None
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

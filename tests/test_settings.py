@@ -1,5 +1,6 @@
 """Settings fail fast: strict booleans, and no production start without a SECRET_KEY."""
 
+import ast
 import os
 import subprocess
 import sys
@@ -58,17 +59,18 @@ def test_positive_float_refuses_zero_and_below(env, monkeypatch, raw):
         env.positive_float("OOH_TEST_SECONDS", default=1)
 
 
-def start_django(tmp_path, **overrides):
-    """django.setup() in a fresh interpreter with a production-like environment plus `overrides`."""
+def start_django(tmp_path, _code=SETUP_DJANGO, **overrides):
+    """django.setup() (then `_code`) in a fresh interpreter with a production-like environment plus
+    `overrides`."""
     child_env = {
         key: value
         for key, value in os.environ.items()
         if key not in {"SECRET_KEY", "DJANGO_DEBUG", "DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}
-        and not key.startswith("OOH_")
+        and not key.startswith(("OOH_", "DATABASE_"))
     }
     child_env.update(DATABASE_URL="postgres://x@127.0.0.1/x", OOH_VAR_DIR=str(tmp_path), **overrides)
     return subprocess.run(
-        [sys.executable, "-c", SETUP_DJANGO],
+        [sys.executable, "-c", _code],
         cwd=PROJECT_ROOT,
         env=child_env,
         capture_output=True,
@@ -101,3 +103,44 @@ def test_a_malformed_debug_flag_stops_the_start(tmp_path):
     result = start_django(tmp_path, DJANGO_DEBUG="yes", SECRET_KEY="x")
     assert result.returncode != 0
     assert "DJANGO_DEBUG must be true, false, 1 or 0, not 'yes'" in result.stderr
+
+
+PRINT_DATABASE_OPTIONS = (
+    SETUP_DJANGO + "; from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
+)
+
+
+def database_options(tmp_path, **overrides):
+    """The default database's OPTIONS as a fresh interpreter with `overrides` sees them."""
+    result = start_django(tmp_path, SECRET_KEY="x", **overrides, _code=PRINT_DATABASE_OPTIONS)
+    assert result.returncode == 0, result.stderr
+    return ast.literal_eval(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_web_gets_a_connection_pool_and_prepared_statements_by_default(tmp_path):
+    options = database_options(tmp_path)
+    assert options["pool"] == {"min_size": 2, "max_size": 10, "timeout": 10.0}
+    assert options["prepare_threshold"] == 5
+
+
+@pytest.mark.parametrize("overrides", [{"DATABASE_CONN_MAX_AGE": "60"}, {"DATABASE_POOL_MAX_SIZE": "0"}])
+def test_a_persistent_connection_or_a_zero_size_turns_the_pool_off(tmp_path, overrides):
+    assert "pool" not in database_options(tmp_path, **overrides)
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pgbouncer(tmp_path):
+    assert database_options(tmp_path, DATABASE_PREPARE_THRESHOLD="none")["prepare_threshold"] is None
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "message"),
+    [
+        ("DATABASE_POOL_MAX_SIZE", "-1", "DATABASE_POOL_MAX_SIZE must be 0 or more"),
+        ("DATABASE_PREPARE_THRESHOLD", "often", "DATABASE_PREPARE_THRESHOLD must be a whole number or none"),
+        ("DATABASE_POOL_TIMEOUT_SECONDS", "0", "DATABASE_POOL_TIMEOUT_SECONDS must be a positive number"),
+    ],
+)
+def test_a_malformed_pool_setting_stops_the_start_naming_it(tmp_path, name, raw, message):
+    result = start_django(tmp_path, SECRET_KEY="x", **{name: raw})
+    assert result.returncode != 0
+    assert message in result.stderr

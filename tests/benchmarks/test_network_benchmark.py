@@ -161,16 +161,23 @@ def time_api(client, urls, rounds):
     return durations
 
 
-def time_sql(subjects, rounds):
+def time_sql(subjects, rounds, *, prepared=False):
+    """The floor as a plain statement (client-side binding, planned on every run, as the ORM sends
+    queries), or prepared (server-side binding, planned once: the way ooh sends its one statement)."""
+    import psycopg
+
     durations = []
     clock = time.perf_counter_ns
     connection.ensure_connection()
     raw = connection.connection  # the psycopg connection Django uses, autocommit as in a request
-    with raw.cursor() as cursor:
+    with psycopg.Cursor(raw) if prepared else raw.cursor() as cursor:
         for _ in range(rounds):
             for subject in subjects:
                 started = clock()
-                cursor.execute(FLOOR_SQL, {"subject": subject})
+                if prepared:
+                    cursor.execute(FLOOR_SQL, {"subject": subject}, prepare=True)
+                else:
+                    cursor.execute(FLOOR_SQL, {"subject": subject})
                 cursor.fetchall()
                 durations.append(clock() - started)
     return durations
@@ -260,6 +267,7 @@ def table_counts():
 
 def write_markdown(figures):
     api, sql, gen = figures["api"], figures["sql_floor"], figures["generation"] or {}
+    prep = figures["sql_floor_prepared"]
     counts, m = figures["counts"], figures["machine"]
     people = counts["people_person"]
     targets = figures["targets"]
@@ -305,8 +313,11 @@ def write_markdown(figures):
         f"{api['p95_ms']} | {api['p99_ms']} | {api['mean_ms']} | {api['max_ms']} |",
         f"| SQL floor (one statement, execute + fetchall) | {sql['n']} | {sql['p50_ms']} | "
         f"{sql['p95_ms']} | {sql['p99_ms']} | {sql['mean_ms']} | {sql['max_ms']} |",
+        f"| SQL floor, prepared (planned once) | {prep['n']} | {prep['p50_ms']} | "
+        f"{prep['p95_ms']} | {prep['p99_ms']} | {prep['mean_ms']} | {prep['max_ms']} |",
         "",
-        f"Ratio p50 API / p50 SQL: **{figures['ratio_p50']}x**. "
+        f"Ratio p50 API / p50 SQL: **{figures['ratio_p50']}x** "
+        f"({figures['ratio_p50_prepared_floor']}x against the prepared floor). "
         f"Queries per API request: {figures['queries_per_request']}.",
         "",
         "## Targets",
@@ -342,6 +353,8 @@ def test_linked_picture_depth_2_latency(bench_population, django_db_blocker):
         api = summarise(time_api(client, urls, rounds))
         time_sql(subjects, WARMUP_ROUNDS)
         sql = summarise(time_sql(subjects, rounds))
+        time_sql(subjects, WARMUP_ROUNDS, prepared=True)
+        sql_prepared = summarise(time_sql(subjects, rounds, prepared=True))
         profile = profile_api(client, urls[:PROFILE_REQUESTS])
         counts = table_counts()
         figures_machine = machine()
@@ -366,7 +379,9 @@ def test_linked_picture_depth_2_latency(bench_population, django_db_blocker):
         "queries_per_request": queries_per_request,
         "api": api,
         "sql_floor": sql,
+        "sql_floor_prepared": sql_prepared,
         "ratio_p50": ratio,
+        "ratio_p50_prepared_floor": round(api["p50_ms"] / sql_prepared["p50_ms"], 2),
         "floor_checked_families": len(checked),
         "targets": TARGETS,
         "targets_met": {
@@ -383,6 +398,6 @@ def test_linked_picture_depth_2_latency(bench_population, django_db_blocker):
     print("\n" + (OUT_DIR / "network.md").read_text())
     assert json.loads((OUT_DIR / "network.json").read_text())["api"]["n"] >= REQUESTS
     assert (OUT_DIR / "network.md").stat().st_size > 0
-    # The targets are not met yet (see network.md); OOH_BENCH_ENFORCE_TARGETS=1 makes them fail the run.
-    if os.environ.get("OOH_BENCH_ENFORCE_TARGETS") == "1":
+    # A shared 2-core machine is noisy: OOH_BENCH_ENFORCE_TARGETS=0 reports a missed target without failing.
+    if os.environ.get("OOH_BENCH_ENFORCE_TARGETS", "1") == "1":
         assert all(figures["targets_met"].values()), figures["targets_met"]
