@@ -183,3 +183,13 @@ def test_query_count_is_the_same_for_a_family_of_3_and_of_30(alice, depth):
         # when there is one); 2 the audit row and the people it names, in one transaction (2 savepoint
         # statements here, inside the test's transaction).
         assert counts[30] == 11 + depth, counts
+
+
+def test_the_network_of_an_unknown_person_is_a_404_disclosing_nobody(alice_client):
+    import uuid
+
+    before = AccessLog.objects.count()
+    response = alice_client.get(f"/api/v1/people/{uuid.uuid4()}/network/?depth=2")
+    assert response.status_code == 404
+    assert response.json()["type"] == "client_error"
+    assert AccessLog.objects.count() == before  # nothing was disclosed
