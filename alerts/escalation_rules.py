@@ -56,7 +56,23 @@ def _key_filter(subject_key, prefix):
     return rest.partition(":")[0]
 
 
-def attendance_not_answered(now, subject_key=None) -> list[Due]:
+def unraised(rule: str, keyed: dict) -> dict:
+    """{subject key: row} without the keys this rule has already raised: one indexed query (the unique
+    rule, subject key, level). The sweeper asks only for these, so what stays overdue after it was
+    raised (an agency that never answers) costs nothing per row on every later sweep."""
+    from .models import Escalation
+
+    if not keyed:
+        return keyed
+    raised = set(
+        Escalation.objects.filter(rule=rule, level=1, subject_key__in=list(keyed)).values_list(
+            "subject_key", flat=True
+        )
+    )
+    return {key: row for key, row in keyed.items() if key not in raised}
+
+
+def attendance_not_answered(now, subject_key=None, *, fresh=False, keys_only=False, among=None) -> list[Due]:
     """An agency asked to attend has not moved past `requested` by respond_by -> its duty managers."""
     from ooh.incidents.models import Attendance, AttendanceStatus, IncidentStatus
 
@@ -70,21 +86,24 @@ def attendance_not_answered(now, subject_key=None) -> list[Due]:
     ).select_related("agency", "incident")
     if only:
         rows = rows.filter(pk=only)
+    keyed = {f"attendance:{row.pk}:{stamp(row.respond_by)}": row for row in rows}
+    if fresh:
+        keyed = unraised("attendance_not_answered", keyed)
     return [
         Due(
             "attendance_not_answered",
-            f"attendance:{row.pk}:{stamp(row.respond_by)}",
+            key,
             row.respond_by + minutes("attendance_not_answered"),
             f"{row.agency.name} has not answered the request to attend {row.incident.reference}.",
-            users=managers_of([row.agency_id]),
+            users=set() if keys_only else managers_of([row.agency_id]),
             agencies={row.agency_id},
             incident_id=row.incident_id,
         )
-        for row in rows
+        for key, row in keyed.items()
     ]
 
 
-def eta_overdue(now, subject_key=None) -> list[Due]:
+def eta_overdue(now, subject_key=None, *, fresh=False, keys_only=False, among=None) -> list[Due]:
     """Attending or en route, the ETA long past and not on scene -> the control room and the agency's managers."""
     from ooh.incidents.models import Attendance, IncidentStatus
     from ooh.incidents.rules import COMING
@@ -97,8 +116,14 @@ def eta_overdue(now, subject_key=None) -> list[Due]:
     ).select_related("agency", "incident")
     if only:
         rows = rows.filter(pk=only)
+    keyed = {f"eta:{row.pk}:{stamp(row.eta)}": row for row in rows}
+    if fresh:
+        keyed = unraised("eta_overdue", keyed)
     due = []
-    for row in rows:
+    for key, row in keyed.items():
+        if keys_only:
+            due.append(Due("eta_overdue", key, row.eta + minutes("eta_overdue"), ""))
+            continue
         control_room = set(
             Membership.objects.filter(
                 agency_id=row.incident.opening_agency_id,
@@ -109,7 +134,7 @@ def eta_overdue(now, subject_key=None) -> list[Due]:
         due.append(
             Due(
                 "eta_overdue",
-                f"eta:{row.pk}:{stamp(row.eta)}",
+                key,
                 row.eta + minutes("eta_overdue"),
                 f"{row.agency.name} said it would arrive at {row.eta:%H:%M} at {row.incident.reference} "
                 f"and is not on scene.",
@@ -121,7 +146,7 @@ def eta_overdue(now, subject_key=None) -> list[Due]:
     return due
 
 
-def no_decision_maker(now, subject_key=None) -> list[Due]:
+def no_decision_maker(now, subject_key=None, *, fresh=False, keys_only=False, among=None) -> list[Due]:
     """An open incident with safeguarding or officer-safety flags in its picture and nobody deciding
     after N minutes -> the control room supervisor and the lead professional of any birth plan in force."""
     from ooh.incidents.models import Incident, IncidentStatus
@@ -137,8 +162,13 @@ def no_decision_maker(now, subject_key=None) -> list[Due]:
     )
     if only:
         incidents = incidents.filter(pk=only)
+    if among is not None:  # the sweeper re-checking its open chains: only their incidents
+        incidents = incidents.filter(pk__in=[key.partition(":")[2] for key in among])
+    keyed = {f"incident:{incident.pk}": incident for incident in incidents}
+    if fresh:  # the linked picture of each is read only for incidents not yet raised
+        keyed = unraised("no_decision_maker", keyed)
     due = []
-    for incident in incidents:
+    for key, incident in keyed.items():
         network = subjects_network([s.person for s in incident.subjects.select_related("person")], now=now)
         if not any(f.group in (FlagGroup.SAFEGUARDING, FlagGroup.OFFICER_SAFETY) for f in network.flags):
             continue
@@ -153,7 +183,7 @@ def no_decision_maker(now, subject_key=None) -> list[Due]:
         due.append(
             Due(
                 "no_decision_maker",
-                f"incident:{incident.pk}",
+                key,
                 incident.opened_at + minutes("no_decision_maker"),
                 f"Nobody is named decision maker on {incident.reference}, opened at {incident.opened_at:%H:%M}.",
                 users=supervisors | {_uuid(u) for u in leads},
@@ -164,7 +194,7 @@ def no_decision_maker(now, subject_key=None) -> list[Due]:
     return due
 
 
-def birth_plan_not_ready(now, subject_key=None) -> list[Due]:
+def birth_plan_not_ready(now, subject_key=None, *, fresh=False, keys_only=False, among=None) -> list[Due]:
     """An unborn child with a child protection flag expected within N minutes (28 days) with no plan in
     force, or one that police, ambulance, out-of-hours social care or midwifery have not acknowledged at
     its current version -> the lead professional (or the flag's owner) and their manager."""
@@ -215,10 +245,10 @@ def birth_plan_not_ready(now, subject_key=None) -> list[Due]:
                 agencies=lead_agencies,
             )
         )
-    return due
+    return list(unraised("birth_plan_not_ready", {d.subject_key: d for d in due}).values()) if fresh else due
 
 
-def flag_review_overdue(now, subject_key=None) -> list[Due]:
+def flag_review_overdue(now, subject_key=None, *, fresh=False, keys_only=False, among=None) -> list[Due]:
     """An active high or critical flag past its review date -> its owner, then the owner's manager."""
     only = _key_filter(subject_key, "flag")
     if only is False:
@@ -231,7 +261,7 @@ def flag_review_overdue(now, subject_key=None) -> list[Due]:
     )
     if only:
         flags = flags.filter(pk=only)
-    return [
+    due = [
         Due(
             "flag_review_overdue",
             f"flag:{flag.pk}:{flag.review_by.isoformat()}",
@@ -242,6 +272,7 @@ def flag_review_overdue(now, subject_key=None) -> list[Due]:
         )
         for flag in flags
     ]
+    return list(unraised("flag_review_overdue", {d.subject_key: d for d in due}).values()) if fresh else due
 
 
 def _uuid(value):
@@ -260,8 +291,17 @@ RULES = {
 
 
 def all_due(now) -> list[Due]:
-    return [due for rule in RULES.values() for due in rule(now)]
+    """Everything due now and not raised yet (the sweeper's question; `fresh` in every rule)."""
+    return [due for rule in RULES.values() for due in rule(now, fresh=True)]
 
 
 def still_due(rule: str, subject_key: str, now) -> bool:
     return any(d.subject_key == subject_key for d in RULES[rule](now, subject_key=subject_key))
+
+
+def still_due_among(rule: str, subject_keys, now) -> set:
+    """Which of these subject keys are still due: one pass of the rule for all of them (the sweeper's
+    resolve step), addressees not looked up."""
+    return {d.subject_key for d in RULES[rule](now, keys_only=True, among=set(subject_keys))} & set(
+        subject_keys
+    )

@@ -277,11 +277,15 @@ def sweep(*, now=None) -> dict:
     ).values_list("pk", "token"):
         climbed += climb(escalation_id, token, now=now) is not None
     resolved = 0
+    open_chains = {}
     for rule, subject_key in (
         Escalation.objects.exclude(status=EscalationStatus.RESOLVED)
+        .order_by()
         .values_list("rule", "subject_key")
         .distinct()
     ):
-        if not escalation_rules.still_due(rule, subject_key, now):
+        open_chains.setdefault(rule, set()).add(subject_key)
+    for rule, subject_keys in open_chains.items():  # one pass per rule, not one per chain
+        for subject_key in sorted(subject_keys - escalation_rules.still_due_among(rule, subject_keys, now)):
             resolved += resolve_chain(rule, subject_key, reason="condition ended", now=now) > 0
     return {"raised": raised, "climbed": climbed, "resolved": resolved}

@@ -121,3 +121,54 @@ def test_the_scheduled_key_matches_the_rules_key_after_a_trip_through_json(reque
     from alerts.escalation_rules import attendance_not_answered
 
     assert key in [d.subject_key for d in attendance_not_answered(at(minutes=10))]
+
+
+def _open_requests(alice, family, agencies, count):
+    """`count` incidents on the family, each asking every agency in `agencies` to answer in 10 minutes."""
+    for _ in range(count):
+        incident = actions.open_incident(
+            actor=alice, kind="birth", summary="Home birth", subjects=[family["kerry"]], now=T0
+        )
+        for agency in agencies:
+            actions.request_attendance(
+                actor=alice, incident=incident, agency=agency, respond_within_minutes=10, now=T0
+            )
+
+
+def test_the_sweeper_skips_what_it_already_raised_at_a_cost_that_does_not_grow(
+    alice, family, edt, edt_manager
+):
+    """Requests that stay unanswered after they were raised are not re-examined row by row on every
+    sweep: the sweeper asks only for what is due and not yet raised (the rule itself still sees them)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from alerts import escalation_rules
+
+    counts = {}
+    for round_, extra in enumerate((2, 8)):
+        _open_requests(alice, family, [edt], extra)
+        now = at(minutes=11 + round_)
+        assert escalations.sweep(now=now)["raised"] == extra  # the new ones, once
+        raised = Escalation.objects.filter(rule="attendance_not_answered").count()
+        assert len(escalation_rules.attendance_not_answered(now)) == raised  # still overdue
+        with CaptureQueriesContext(connection) as queries:
+            assert [d.rule for d in escalation_rules.all_due(now)] == []
+        with CaptureQueriesContext(connection) as sweep_queries:
+            assert escalations.sweep(now=now) == {"raised": 0, "climbed": 0, "resolved": 0}
+        counts[raised] = (len(queries), len(sweep_queries))
+    assert list(counts) == [2, 10]
+    assert counts[2] == counts[10], counts  # neither finding what is due nor re-checking open chains grows
+
+
+def test_the_sweeper_resolves_in_one_pass_the_chains_whose_condition_ended(
+    alice, family, edt, edt_manager, omar
+):
+    _open_requests(alice, family, [edt], 3)
+    escalations.sweep(now=at(minutes=11))
+    answered = Escalation.objects.order_by("raised_at").first().incident
+    actions.update_attendance(actor=omar, incident=answered, status="acknowledged", now=at(minutes=12))
+    assert escalations.sweep(now=at(minutes=12))["resolved"] == 1
+    statuses = {e.incident_id: e.status for e in Escalation.objects.all()}
+    assert statuses.pop(answered.pk) == "resolved"
+    assert set(statuses.values()) == {"open"}
