@@ -108,12 +108,18 @@ listeners = []
 
 
 def publish(message: dict, *, feed_agencies=(), feed_users=()):
-    """Wake the incident's sockets and the feeds; serialised once. Never raises: the record is already safe."""
+    """Wake the incident's sockets and the feeds, serialised once; then the listeners (deadline
+    scheduling talks to the broker, and the phones should not wait for it). Never raises: the record
+    is already safe."""
+    _wake(message, feed_agencies, feed_users)
     for listener in listeners:
         try:
             listener(message)
         except Exception:  # a scheduling hiccup must not stop the wake-up; the sweeper catches up
             logger.warning("listener failed for %s", message["event"], exc_info=True)
+
+
+def _wake(message: dict, feed_agencies, feed_users):
     layer = get_channel_layer()
     if layer is None:
         return
