@@ -194,12 +194,7 @@ def _people_network(persons, *, subject, depth, now) -> Network:
     for pid, via in reached.items():
         if via is None or pid not in people:
             continue
-        path = [pid]
-        step = via
-        while step is not None:
-            path.append(step[0])
-            step = reached[step[0]]
-        path.reverse()  # subject ... member
+        path = path_to(pid, reached)
         network.members.append(
             Member(
                 person=people[pid],
@@ -210,6 +205,17 @@ def _people_network(persons, *, subject, depth, now) -> Network:
         )
     network.members.sort(key=lambda m: (m.distance, m.person.family_name, m.person.given_name))
     return _finish(network, people, now)
+
+
+def path_to(pid, reached) -> list:
+    """[subject id, ..., pid]: how the walk reached this person."""
+    path = [pid]
+    step = reached[pid]
+    while step is not None:
+        path.append(step[0])
+        step = reached[step[0]]
+    path.reverse()
+    return path
 
 
 def relation_label(path, reached, status_of, subject: str) -> str:

@@ -20,7 +20,7 @@ from alerts.models import SEVERITY_RANK, Flag, FlagGroup
 from ooh.accounts.models import Agency, User
 
 from .models import Address, Person, PersonIdentifier, Relationship, Residence
-from .network import describe_subject, person_network, relation_label, walk
+from .network import describe_subject, path_to, person_network, relation_label, walk
 from .payload import iso_datetime, network_payload
 
 # Extensions add a key to the payload: {key: SQL expression over the CTE `reached(id)`} (birth plans).
@@ -189,12 +189,7 @@ def person_network_json(person_id, *, depth: int, now=None) -> tuple[dict, list]
     for pid, via in reached.items():
         if via is None:
             continue
-        path = [pid]
-        step = via
-        while step is not None:
-            path.append(step[0])
-            step = reached[step[0]]
-        path.reverse()
+        path = path_to(pid, reached)
         person = people[pid]
         members.append(
             (
