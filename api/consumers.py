@@ -10,6 +10,7 @@ import json
 import logging
 from urllib.parse import parse_qs
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
@@ -18,7 +19,7 @@ from ooh.incidents.events import agency_feed_group, event_dict, incident_group, 
 from ooh.incidents.models import Event, Incident, IncidentStatus
 from ooh.incidents.rules import visible_incidents_filter
 
-from .ws_auth import origin_allowed, socket_db
+from .ws_auth import origin_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +109,9 @@ class AuthenticatedConsumer(AsyncWebsocketConsumer):
             pass
 
     async def recheck(self) -> bool:
-        return await socket_db(_still_allowed)(self.scope["user"], self.scope.get("token_digest"))
+        return await database_sync_to_async(_still_allowed)(
+            self.scope["user"], self.scope.get("token_digest")
+        )
 
 
 class IncidentConsumer(AuthenticatedConsumer):
@@ -126,7 +129,7 @@ class IncidentConsumer(AuthenticatedConsumer):
             await self.close(code=CLOSE_BAD_REQUEST)
             return
         self.incident_id = self.scope["url_route"]["kwargs"]["incident_id"]
-        incident = await socket_db(self._visible_incident)(user)
+        incident = await database_sync_to_async(self._visible_incident)(user)
         if incident is None:
             await self.close(code=CLOSE_NOT_FOUND)
             return
@@ -153,7 +156,7 @@ class IncidentConsumer(AuthenticatedConsumer):
     async def _catch_up(self):
         """Send every stored event after the last one sent, in order (the caller holds the lock)."""
         while True:
-            batch = await socket_db(self._events_after)(self.sent_seq)
+            batch = await database_sync_to_async(self._events_after)(self.sent_seq)
             for seq, text in batch:
                 await self.send(text_data=text)
                 self.sent_seq = seq
@@ -174,7 +177,7 @@ class IncidentConsumer(AuthenticatedConsumer):
     async def recheck(self) -> bool:
         if not await super().recheck():
             return False
-        state = await socket_db(self._state)()
+        state = await database_sync_to_async(self._state)()
         if state is None:
             return False
         last_seq, closed_at = state

@@ -12,14 +12,6 @@ from ooh.accounts.actions import redeem_ws_ticket
 from .authentication import TokenAuthentication
 
 
-def socket_db(func):
-    """database_sync_to_async on the event loop's worker threads, not on the one thread Django's sync
-    views share (Channels' default): thousands of sockets authenticating, replaying and re-checking
-    must not queue in front of the attendance POST whose event they are waiting for. Each call takes
-    a connection from the pool and gives it back (close_old_connections before and after)."""
-    return database_sync_to_async(func, thread_sensitive=False)
-
-
 def origin_allowed(scope) -> bool:
     """Phones send no Origin and are accepted; a browser's Origin must be one of ALLOWED_HOSTS."""
     origin = dict(scope.get("headers", [])).get(b"origin")
@@ -61,9 +53,11 @@ class TokenOrTicketAuthMiddleware:
         scope = dict(scope, user=None, token_digest=None)
         authorization = dict(scope.get("headers", [])).get(b"authorization", b"").decode("latin1")
         if authorization[:6].lower() == "token ":
-            scope["user"], scope["token_digest"] = await socket_db(_from_token)(authorization[6:].strip())
+            scope["user"], scope["token_digest"] = await database_sync_to_async(_from_token)(
+                authorization[6:].strip()
+            )
         else:
             ticket = parse_qs(scope.get("query_string", b"").decode("latin1")).get("ticket", [None])[0]
             if ticket:
-                scope["user"] = await socket_db(_from_ticket)(ticket)
+                scope["user"] = await database_sync_to_async(_from_ticket)(ticket)
         return await self.app(scope, receive, send)
