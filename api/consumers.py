@@ -2,7 +2,8 @@
 
 The channel layer may drop messages, so a consumer trusts only the Event table: it joins the group
 before replaying (nothing falls between), drops what it already sent, fills any gap in seq from the
-database, and re-checks the database every few seconds in case the wake-up itself was lost.
+database, and is re-checked against the database every few seconds with every other socket of the
+process (api/resync.py) in case the wake-up itself was lost or access has ended.
 """
 
 import asyncio
@@ -10,15 +11,16 @@ import json
 import logging
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.utils import timezone
 
 from ooh.incidents.events import agency_feed_group, event_dict, incident_group, user_feed_group
-from ooh.incidents.models import Event, Incident, IncidentStatus
+from ooh.incidents.models import Event, Incident
 from ooh.incidents.rules import visible_incidents_filter
 
+from . import resync
 from .ws_auth import origin_allowed
 
 logger = logging.getLogger(__name__)
@@ -30,23 +32,10 @@ CLOSE_BAD_REQUEST = 4400
 REPLAY_BATCH = 500
 
 
-def _still_allowed(user, token_digest) -> bool:
-    """The token has not been revoked or expired and the user is still active with an agency."""
-    from knox.models import AuthToken
-
-    user = type(user).objects.filter(pk=user.pk, is_active=True, membership__isnull=False).first()
-    if user is None:
-        return False
-    if token_digest is None:
-        return True
-    return AuthToken.objects.filter(digest=token_digest, expiry__gt=timezone.now()).exists()
-
-
 class AuthenticatedConsumer(AsyncWebsocketConsumer):
     """Refuses a foreign browser Origin at the handshake, and anyone unauthenticated with 4401."""
 
     async def connect(self):
-        self.poller = None
         if not origin_allowed(self.scope):
             await self.close()  # before accept: the handshake is refused (HTTP 403)
             return
@@ -63,9 +52,21 @@ class AuthenticatedConsumer(AsyncWebsocketConsumer):
     async def start(self, user):
         raise NotImplementedError
 
+    async def dispatch(self, message):
+        """Channels' dispatch, without its hop to the shared sync thread on every message.
+
+        Channels closes stale database connections before each handler, in a thread hop; with 1,000
+        sockets on an incident that is 1,000 hops queued behind one thread per event. Every database
+        read here goes through database_sync_to_async, which closes stale connections before and after
+        itself, so the hop is pure cost: the live path sends a pre-serialised text and touches nothing.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def disconnect(self, code):
-        if self.poller is not None:
-            self.poller.cancel()
+        resync.hub.discard(self)
         for group in getattr(self, "groups_joined", ()):
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -94,24 +95,21 @@ class AuthenticatedConsumer(AsyncWebsocketConsumer):
     async def send_json(self, content):
         await self.send(text_data=json.dumps(content, separators=(",", ":")))
 
-    def start_polling(self):
-        self.poller = asyncio.create_task(self._poll())
+    def start_resyncing(self):
+        """From now on the process's resync hub re-checks this socket with all the others."""
+        resync.hub.add(self)
 
-    async def _poll(self):
-        interval = settings.WS_RESYNC_SECONDS
-        try:
-            while True:
-                await asyncio.sleep(interval)
-                if not await self.recheck():
-                    await self.close(code=CLOSE_FORBIDDEN)
-                    return
-        except asyncio.CancelledError:
-            pass
+    def resync_subject(self) -> resync.Subject:
+        return resync.Subject(self.scope["user"].pk, self.scope.get("token_digest"))
 
-    async def recheck(self) -> bool:
-        return await database_sync_to_async(_still_allowed)(
-            self.scope["user"], self.scope.get("token_digest")
-        )
+    async def resync(self, verdict: resync.Verdict):
+        if not verdict.allowed(self.resync_subject()):
+            await self.refuse()
+
+    async def refuse(self):
+        """Access ended while the socket was open (token revoked or expired, agency gone...): 4403."""
+        resync.hub.discard(self)
+        await self.close(code=CLOSE_FORBIDDEN)
 
 
 class IncidentConsumer(AuthenticatedConsumer):
@@ -140,7 +138,7 @@ class IncidentConsumer(AuthenticatedConsumer):
                 {"type": "hello", "incident": str(incident.pk), "last_seq": incident.last_seq}
             )
             await self._catch_up()
-        self.start_polling()
+        self.start_resyncing()
 
     def _visible_incident(self, user):
         return Incident.objects.filter(visible_incidents_filter(user), pk=self.incident_id).first()
@@ -174,27 +172,21 @@ class IncidentConsumer(AuthenticatedConsumer):
             else:
                 await self._catch_up()  # a message was dropped: the database has it
 
-    async def recheck(self) -> bool:
-        if not await super().recheck():
-            return False
-        state = await database_sync_to_async(self._state)()
+    def resync_subject(self) -> resync.Subject:
+        return resync.Subject(self.scope["user"].pk, self.scope.get("token_digest"), self.incident_id)
+
+    async def resync(self, verdict: resync.Verdict):
+        subject = self.resync_subject()
+        state = verdict.incident_state(subject) if verdict.allowed(subject) else None
         if state is None:
-            return False
+            await self.refuse()
+            return
         last_seq, closed_at = state
-        if closed_at is not None and timezone.now() - closed_at > settings.CLOSED_INCIDENT_GRACE:
-            return False
-        if last_seq > self.sent_seq:
+        if closed_at is not None and verdict.now - closed_at > settings.CLOSED_INCIDENT_GRACE:
+            await self.refuse()
+        elif last_seq > self.sent_seq:  # a wake-up was lost and nothing has come since
             async with self.lock:
                 await self._catch_up()
-        return True
-
-    def _state(self):
-        incident = Incident.objects.filter(
-            visible_incidents_filter(self.scope["user"]), pk=self.incident_id
-        ).first()
-        if incident is None:
-            return None
-        return incident.last_seq, incident.closed_at if incident.status == IncidentStatus.CLOSED else None
 
 
 class FeedConsumer(AuthenticatedConsumer):
@@ -207,7 +199,7 @@ class FeedConsumer(AuthenticatedConsumer):
         await self.send_json(
             {"type": "hello", "feed": {"user": str(user.pk), "agency": str(user.membership.agency_id)}}
         )
-        self.start_polling()
+        self.start_resyncing()
 
     async def feed_message(self, message):
         await self.send(text_data=message["text"])

@@ -6,6 +6,7 @@ from unittest import mock
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing.websocket import WebsocketCommunicator
 from django.utils import timezone
 
@@ -138,11 +139,31 @@ async def test_duplicate_wake_ups_are_dropped(alice, hale, incident):
     await _receive(ws)
     first = await _receive(ws)
     assert first["seq"] == 1
-    events.publish(first)  # the same event woken twice
+    await sync_to_async(events.publish)(first)  # the same event woken twice
     await _act(actions.appoint, actor=alice, incident=incident, role="decision_maker", user=hale, reason="x")
     assert (await _receive(ws))["seq"] == 2
     assert await ws.receive_nothing(timeout=0.1)
     await ws.disconnect()
+
+
+async def test_live_events_go_out_without_a_hop_to_the_shared_sync_thread(alice, hale, incident):
+    """Channels' default dispatch hops to the one sync thread per message (to close stale connections):
+    1,000 hops queued per event on a busy incident. The live path must not touch the thread at all."""
+    token = await sync_to_async(_token)(alice)
+    ws, _, _ = await _connect(f"/ws/v1/incidents/{incident.pk}/?after=1", token)
+    await _receive(ws)
+    text = await sync_to_async(_opened_as_seq_2)(incident)
+    hop = mock.patch("channels.consumer.aclose_old_connections", side_effect=AssertionError("a thread hop"))
+    with hop, mock.patch("asgiref.sync.SyncToAsync.__call__", side_effect=AssertionError("a thread hop")):
+        await get_channel_layer().group_send(
+            events.incident_group(incident.pk), {"type": "incident.event", "seq": 2, "text": text}
+        )
+        assert (await _receive(ws))["seq"] == 2
+    await ws.disconnect()
+
+
+def _opened_as_seq_2(incident):
+    return json.dumps({**events.event_dict(events.Event.objects.get(incident=incident, seq=1)), "seq": 2})
 
 
 async def test_without_credentials_the_socket_is_closed_4401(incident):

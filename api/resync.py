@@ -1,0 +1,135 @@
+"""The periodic re-check of every open socket, batched: one task per process, a few queries per sweep.
+
+Each socket must learn, within WS_RESYNC_SECONDS, that its token was revoked or expired, that its user
+lost their agency or the incident its visibility or its grace after closing, and that it missed an
+event whose wake-up the channel layer dropped. Asked socket by socket that is three queries each:
+3,000 per sweep for 1,000 phones, queued on the one thread Channels gives database reads, in front of
+the live events. The hub asks once for all of them - the users, the tokens, the incidents and who may
+see them, in chunks - and each consumer applies the verdict itself (close 4403, or catch up).
+"""
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from ooh.incidents.models import Incident, IncidentStatus
+from ooh.incidents.rules import visible_pairs
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 500  # ids per IN (...): under SQLite's bound-parameter limit, small for PostgreSQL's planner
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a socket stands on: its user, its token (None for a ticket) and its incident (None: a feed)."""
+
+    user_id: object
+    token_digest: str | None
+    incident_id: object = None
+
+
+@dataclass
+class Verdict:
+    now: object
+    agencies: dict = field(default_factory=dict)  # active user with an agency -> agency id
+    tokens: set = field(default_factory=set)  # digests still valid
+    incidents: dict = field(default_factory=dict)  # incident id -> (last_seq, closed_at or None)
+    visible: set = field(default_factory=set)  # (incident id, agency id) the agency may see
+
+    def allowed(self, subject: Subject) -> bool:
+        """The user is active with an agency and the token (if any) is neither revoked nor expired."""
+        if subject.user_id not in self.agencies:
+            return False
+        return subject.token_digest is None or subject.token_digest in self.tokens
+
+    def incident_state(self, subject: Subject):
+        """(last_seq, closed_at) if the subject's agency may still see the incident, else None."""
+        state = self.incidents.get(subject.incident_id)
+        if state is None or (subject.incident_id, self.agencies.get(subject.user_id)) not in self.visible:
+            return None
+        return state
+
+
+def _chunks(values):
+    values = list(values)
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+def check(subjects, now) -> Verdict:
+    """Everything the sockets stand on, in one query per kind (per CHUNK ids)."""
+    from django.contrib.auth import get_user_model
+    from knox.models import get_token_model
+
+    verdict = Verdict(now=now)
+    user_model, token_model = get_user_model(), get_token_model()
+    for ids in _chunks({s.user_id for s in subjects}):
+        verdict.agencies.update(
+            user_model.objects.filter(pk__in=ids, is_active=True, membership__isnull=False).values_list(
+                "pk", "membership__agency_id"
+            )
+        )
+    unexpired = Q(expiry__isnull=True) | Q(expiry__gt=now)
+    for digests in _chunks({s.token_digest for s in subjects if s.token_digest is not None}):
+        verdict.tokens.update(
+            token_model.objects.filter(unexpired, digest__in=digests).values_list("digest", flat=True)
+        )
+    agencies = set(verdict.agencies.values())
+    for ids in _chunks({s.incident_id for s in subjects if s.incident_id is not None}):
+        for pk, last_seq, status, closed_at in Incident.objects.filter(pk__in=ids).values_list(
+            "pk", "last_seq", "status", "closed_at"
+        ):
+            verdict.incidents[pk] = (last_seq, closed_at if status == IncidentStatus.CLOSED else None)
+        verdict.visible |= visible_pairs(ids, agencies)
+    return verdict
+
+
+class Hub:
+    """The consumers of this process's event loop, re-checked together every WS_RESYNC_SECONDS."""
+
+    def __init__(self):
+        self.members = set()
+        self.loop = None
+        self.task = None
+
+    def add(self, consumer):
+        loop = asyncio.get_running_loop()
+        if loop is not self.loop:  # a new loop (a test's, or after a restart): the old one's sockets are gone
+            self.members, self.loop, self.task = set(), loop, None
+        self.members.add(consumer)
+        if self.task is None or self.task.done():
+            self.task = loop.create_task(self._run())
+
+    def discard(self, consumer):
+        self.members.discard(consumer)
+
+    async def _run(self):
+        while self.members:
+            await asyncio.sleep(settings.WS_RESYNC_SECONDS)
+            try:
+                await self.sweep()
+            except Exception:  # the database is away: the sockets stay up and the next sweep tries again
+                logger.warning("websocket resync failed", exc_info=True)
+
+    async def sweep(self, now=None):
+        """Check every member against the database once; each closes or catches up as the verdict says."""
+        members = list(self.members)
+        if not members:
+            return
+        verdict = await database_sync_to_async(check)(
+            [m.resync_subject() for m in members], now or timezone.now()
+        )
+        results = await asyncio.gather(
+            *(m.resync(verdict) for m in members if m in self.members), return_exceptions=True
+        )
+        for failure in (r for r in results if isinstance(r, Exception)):
+            logger.warning("websocket resync of one socket failed", exc_info=failure)
+
+
+hub = Hub()

@@ -1,0 +1,168 @@
+"""The resync hub: every open socket of the process re-checked against the database together.
+
+The hub's own timer is set far away; each test drives a sweep itself, with the time it wants.
+"""
+
+import datetime
+import json
+import uuid
+from unittest import mock
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing.websocket import WebsocketCommunicator
+from django.conf import settings as django_settings
+from django.utils import timezone
+from knox.models import AuthToken
+
+from api import resync
+from api.resync import Subject, check
+from ooh.accounts.actions import issue_token, issue_ws_ticket
+from ooh.accounts.models import Membership, User
+from ooh.asgi import application
+from ooh.incidents import actions, events
+from tests import factories
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def sweeps_by_hand(settings):
+    settings.WS_RESYNC_SECONDS = 3600
+
+
+def _token(user):
+    return issue_token(user=user, device_name="phone")[1]
+
+
+async def _open(path, token=None):
+    headers = [(b"authorization", f"Token {token}".encode())] if token else []
+    communicator = WebsocketCommunicator(application, path, headers=headers)
+    connected, _ = await communicator.connect(timeout=5)
+    assert connected
+    return communicator
+
+
+async def _incident_socket(user, incident, after=None):
+    token = await sync_to_async(_token)(user)
+    ws = await _open(f"/ws/v1/incidents/{incident.pk}/?after={after if after is not None else 0}", token)
+    hello = json.loads(await ws.receive_from(timeout=5))
+    for _ in range(hello["last_seq"] - (after or 0)):
+        await ws.receive_from(timeout=5)
+    return ws, token
+
+
+async def _closed_with(ws):
+    message = await ws.receive_output(timeout=5)
+    assert message["type"] == "websocket.close"
+    return message.get("code")
+
+
+@pytest.mark.asyncio
+async def test_one_task_re_checks_every_socket_of_the_process(alice, hale, incident):
+    first, _ = await _incident_socket(alice, incident)
+    second, _ = await _incident_socket(hale, incident)
+    feed = await _open("/ws/v1/feed/", await sync_to_async(_token)(alice))
+    await feed.receive_from(timeout=5)
+    assert len(resync.hub.members) == 3
+    task = resync.hub.task
+    assert task is not None and not task.done()
+    for ws in (first, second, feed):
+        await ws.disconnect()
+    assert resync.hub.members == set()
+
+
+@pytest.mark.asyncio
+async def test_a_sweep_closes_the_socket_whose_token_expired_and_keeps_the_others(alice, hale, incident):
+    expiring, token = await _incident_socket(alice, incident)
+    staying, _ = await _incident_socket(hale, incident)
+    now = timezone.now()
+    await sync_to_async(AuthToken.objects.filter(token_key=token[:15]).update)(
+        expiry=now + datetime.timedelta(minutes=1)
+    )
+    await resync.hub.sweep(now=now)  # not yet expired
+    assert await expiring.receive_nothing(timeout=0.05)
+    await resync.hub.sweep(now=now + datetime.timedelta(minutes=2))
+    assert await _closed_with(expiring) == 4403
+    assert await staying.receive_nothing(timeout=0.05)
+    assert len(resync.hub.members) == 1
+    await staying.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_a_sweep_fills_in_a_lost_last_wake_up_once(alice, hale, incident):
+    ws, _ = await _incident_socket(alice, incident)
+    with mock.patch.object(events, "publish", return_value=None):  # the channel layer loses seq 2
+        await sync_to_async(actions.appoint)(
+            actor=alice, incident=incident, role="decision_maker", user=hale, reason="quiet"
+        )
+    assert await ws.receive_nothing(timeout=0.05)
+    await resync.hub.sweep()
+    message = json.loads(await ws.receive_from(timeout=5))
+    assert (message["seq"], message["event"]) == (2, "decision_maker.appointed")
+    await resync.hub.sweep()
+    assert await ws.receive_nothing(timeout=0.05)
+    await ws.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_a_closed_incident_stays_open_through_its_grace_then_is_closed(alice, incident):
+    ws, _ = await _incident_socket(alice, incident)
+    closed = await sync_to_async(actions.close_incident)(actor=alice, incident=incident, outcome="Safe")
+    assert json.loads(await ws.receive_from(timeout=5))["event"] == "incident.closed"
+    grace = django_settings.CLOSED_INCIDENT_GRACE
+    await resync.hub.sweep(now=closed.closed_at + grace - datetime.timedelta(seconds=1))
+    assert await ws.receive_nothing(timeout=0.05)
+    await resync.hub.sweep(now=closed.closed_at + grace + datetime.timedelta(seconds=1))
+    assert await _closed_with(ws) == 4403
+
+
+@pytest.mark.asyncio
+async def test_a_user_moved_to_an_agency_not_involved_loses_the_incident(hale, edt, incident):
+    ws, _ = await _incident_socket(hale, incident)
+    await sync_to_async(Membership.objects.filter(user=hale).update)(agency=edt)
+    await resync.hub.sweep()
+    assert await _closed_with(ws) == 4403
+
+
+@pytest.mark.asyncio
+async def test_a_deactivated_user_loses_the_feed_and_a_ticket_socket(alice, incident):
+    feed = await _open("/ws/v1/feed/", await sync_to_async(_token)(alice))
+    await feed.receive_from(timeout=5)
+    ticket, _ = await sync_to_async(issue_ws_ticket)(user=alice)
+    by_ticket = await _open(f"/ws/v1/incidents/{incident.pk}/?ticket={ticket}&after=1")
+    await by_ticket.receive_from(timeout=5)
+    await resync.hub.sweep()
+    assert await feed.receive_nothing(timeout=0.05)
+    assert await by_ticket.receive_nothing(timeout=0.05)
+    await sync_to_async(User.objects.filter(pk=alice.pk).update)(is_active=False)
+    await resync.hub.sweep()
+    assert await _closed_with(feed) == 4403
+    assert await _closed_with(by_ticket) == 4403
+
+
+def test_the_check_costs_four_queries_however_many_sockets(
+    alice, hale, omar, incident, django_assert_num_queries
+):
+    now = timezone.now()
+    users = [alice, hale, omar] + [factories.member(agency=alice.membership.agency) for _ in range(20)]
+    tokens = {u.pk: AuthToken.objects.create(user=u, expiry=datetime.timedelta(hours=1))[0] for u in users}
+    AuthToken.objects.filter(pk=tokens[hale.pk].pk).update(expiry=now - datetime.timedelta(seconds=1))
+    subjects = [Subject(u.pk, tokens[u.pk].digest, incident.pk) for u in users]
+    subjects += [Subject(u.pk, None) for u in users]  # their feeds, by ticket
+    with django_assert_num_queries(4):  # users, tokens, incidents, who sees them
+        verdict = check(subjects, now)
+    assert verdict.allowed(subjects[0]) and not verdict.allowed(subjects[1])
+    assert verdict.incident_state(subjects[0]) == (incident.last_seq, None)
+    assert verdict.incident_state(subjects[2]) is None  # omar's agency is not involved
+    assert all(verdict.allowed(s) for s in subjects[len(users) :])
+
+
+def test_the_check_reads_ids_in_chunks(alice, incident, django_assert_num_queries):
+    subjects = [Subject(alice.pk, None, incident.pk)]
+    with mock.patch.object(resync, "CHUNK", 1):
+        subjects.append(Subject(alice.pk, None, uuid.uuid4()))  # an incident since deleted
+        with django_assert_num_queries(1 + 2 * 2):
+            verdict = check(subjects, timezone.now())
+    assert verdict.incident_state(subjects[0]) == (incident.last_seq, None)
+    assert verdict.incident_state(subjects[1]) is None
