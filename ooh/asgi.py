@@ -5,9 +5,29 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ooh.settings")
 
-from django.core.asgi import get_asgi_application
+import django
+from django.core.handlers.asgi import ASGIHandler
 
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+
+class OneThreadASGIHandler(ASGIHandler):
+    """Django's ASGI handler, running the middleware chain and the view together in one worker thread.
+
+    Django builds the ASGI chain async, and each of its sync-or-async middleware (sessions, CSRF, auth,
+    messages...) then runs its hooks through sync_to_async: a dozen hops between the event loop and a
+    thread per request, each queued behind whatever the loop is doing - under load, 1,000 websockets.
+    Every view here is sync, so the chain is built as under WSGI and entered once, in one thread.
+    """
+
+    def load_middleware(self, is_async=False):
+        super().load_middleware(is_async=False)
+        self._middleware_chain = self.adapt_method_mode(
+            True, self._middleware_chain, False, name="middleware chain (sync, in one thread)"
+        )
+
+
+django_asgi_app = OneThreadASGIHandler()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.urls import get_resolver  # noqa: E402

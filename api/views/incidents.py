@@ -1,6 +1,7 @@
 """Incidents: open, read the snapshot, and every change of the night - each one a domain action."""
 
 import django_filters
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
@@ -196,11 +197,16 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     @idempotent
     def attendance(self, request, pk=None):
-        # An agency not asked may still declare itself, so the incident is found by id alone.
-        incident = get_object_or_404(Incident.objects.all(), pk=pk)
+        # An agency not asked may still declare itself, so the incident is found by id alone: the action
+        # locks it by id (one read, not two, on the phones' busiest write).
         serializer = AttendanceUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        row = actions.update_attendance(actor=request.user, incident=incident, **serializer.validated_data)
+        try:
+            row = actions.update_attendance(
+                actor=request.user, incident=Incident(pk=pk), **serializer.validated_data
+            )
+        except Incident.DoesNotExist as missing:
+            raise Http404 from missing
         row.agency = request.user.membership.agency
         return Response(_attendance(row))
 

@@ -30,6 +30,7 @@ ETA_TOLERANCE = timedelta(minutes=5)  # phones' clocks drift; an ETA a little in
 
 
 def _lock(incident) -> Incident:
+    """The incident row, locked for the transaction; Incident.DoesNotExist if there is none."""
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     if incident.status != IncidentStatus.OPEN:
         raise Conflict("This incident is closed; it cannot change.", code="incident_closed")
@@ -180,7 +181,8 @@ def update_attendance(*, actor, incident, status, eta=None, agreed_role="", note
     elif status == AttendanceStatus.CANNOT_ATTEND:
         row.eta, row.agreed_role = None, agreed_role.strip()
     row.save()
-    _involve(incident, agency, InvolvementReason.DECLARED, now)
+    if previous is None:  # an agency with a row was involved when the row was first written
+        _involve(incident, agency, InvolvementReason.DECLARED, now)
     append_event(
         incident=incident,
         type="attendance.updated",

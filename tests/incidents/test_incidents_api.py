@@ -144,6 +144,25 @@ def test_an_agency_not_asked_may_declare_itself_attending(alice, family, omar):
     assert client_for(omar).get(f"/api/v1/incidents/{incident['id']}/").status_code == 200
 
 
+def test_an_attendance_update_costs_six_queries(alice, family, omar, django_assert_num_queries):
+    """The phones' hot write, pinned: the token, the incident locked, the agency's row read and written,
+    the incident's seq and its event (the agency was involved when its row was first written)."""
+    incident = _open(client_for(alice), family).json()
+    url = f"/api/v1/incidents/{incident['id']}/attendance/"
+    client = client_for(omar)
+    assert client.post(url, {"status": "on_scene"}).status_code == 200  # first answer: involves EDT too
+    assert IncidentAgency.objects.filter(incident_id=incident["id"], agency=omar.membership.agency).exists()
+    with django_assert_num_queries(6 + 2):  # + SAVEPOINT / RELEASE: the test runs inside a transaction
+        assert client.post(url, {"status": "left"}).status_code == 200
+
+
+def test_an_attendance_update_on_an_unknown_incident_is_a_404(omar):
+    response = client_for(omar).post(
+        "/api/v1/incidents/00000000-0000-0000-0000-000000000000/attendance/", {"status": "on_scene"}
+    )
+    assert response.status_code == 404
+
+
 def test_an_illegal_transition_is_a_409(alice, family, omar, edt):
     incident = _open(client_for(alice), family).json()
     url = f"/api/v1/incidents/{incident['id']}/attendance/"

@@ -66,7 +66,8 @@ async def test_one_task_re_checks_every_socket_of_the_process(alice, hale, incid
     await feed.receive_from(timeout=5)
     assert len(resync.hub.members) == 3
     task = resync.hub.task
-    assert task is not None and not task.done()
+    assert task is not None
+    assert not task.done()
     for ws in (first, second, feed):
         await ws.disconnect()
     assert resync.hub.members == set()
@@ -152,7 +153,8 @@ def test_the_check_costs_four_queries_however_many_sockets(
     subjects += [Subject(u.pk, None) for u in users]  # their feeds, by ticket
     with django_assert_num_queries(4):  # users, tokens, incidents, who sees them
         verdict = check(subjects, now)
-    assert verdict.allowed(subjects[0]) and not verdict.allowed(subjects[1])
+    assert verdict.allowed(subjects[0])
+    assert not verdict.allowed(subjects[1])
     assert verdict.incident_state(subjects[0]) == (incident.last_seq, None)
     assert verdict.incident_state(subjects[2]) is None  # omar's agency is not involved
     assert all(verdict.allowed(s) for s in subjects[len(users) :])
