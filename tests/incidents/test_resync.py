@@ -168,3 +168,28 @@ def test_the_check_reads_ids_in_chunks(alice, incident, django_assert_num_querie
             verdict = check(subjects, timezone.now())
     assert verdict.incident_state(subjects[0]) == (incident.last_seq, None)
     assert verdict.incident_state(subjects[1]) is None
+
+
+@pytest.mark.asyncio
+async def test_a_failed_sweep_leaves_the_sockets_up_and_the_next_one_catches_up(
+    alice, hale, incident, settings
+):
+    real_check, calls = resync.check, []
+
+    def down_once(subjects, now):
+        calls.append(now)
+        if len(calls) == 1:
+            raise ConnectionError("the database is away")
+        return real_check(subjects, now)
+
+    settings.WS_RESYNC_SECONDS = 0.01  # the hub's own timer this time
+    with mock.patch.object(resync, "check", down_once):
+        ws, _ = await _incident_socket(alice, incident)
+        with mock.patch.object(events, "publish", return_value=None):  # seq 2's wake-up is lost
+            await sync_to_async(actions.appoint)(
+                actor=alice, incident=incident, role="decision_maker", user=hale, reason="quiet"
+            )
+        message = json.loads(await ws.receive_from(timeout=5))
+    assert message["seq"] == 2
+    assert len(calls) >= 2
+    await ws.disconnect()
