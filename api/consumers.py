@@ -7,6 +7,7 @@ process (api/resync.py) in case the wake-up itself was lost or access has ended.
 """
 
 import asyncio
+import dataclasses
 import json
 import logging
 from urllib.parse import parse_qs
@@ -66,7 +67,7 @@ class AuthenticatedConsumer(AsyncWebsocketConsumer):
         await handler(message)
 
     async def disconnect(self, code):
-        resync.hub.discard(self)
+        resync.hub().discard(self)
         for group in getattr(self, "groups_joined", ()):
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -97,10 +98,11 @@ class AuthenticatedConsumer(AsyncWebsocketConsumer):
 
     def start_resyncing(self):
         """From now on the process's resync hub re-checks this socket with all the others."""
-        resync.hub.add(self)
+        resync.hub().add(self)
 
     def resync_subject(self) -> resync.Subject:
-        return resync.Subject(self.scope["user"].pk, self.scope.get("token_digest"))
+        user = self.scope["user"]
+        return resync.Subject(user.pk, user.membership.agency_id, self.scope.get("token_digest"))
 
     async def resync(self, verdict: resync.Verdict):
         if not verdict.allowed(self.resync_subject()):
@@ -108,7 +110,7 @@ class AuthenticatedConsumer(AsyncWebsocketConsumer):
 
     async def refuse(self):
         """Access ended while the socket was open (token revoked or expired, agency gone...): 4403."""
-        resync.hub.discard(self)
+        resync.hub().discard(self)
         await self.close(code=CLOSE_FORBIDDEN)
 
 
@@ -173,7 +175,7 @@ class IncidentConsumer(AuthenticatedConsumer):
                 await self._catch_up()  # a message was dropped: the database has it
 
     def resync_subject(self) -> resync.Subject:
-        return resync.Subject(self.scope["user"].pk, self.scope.get("token_digest"), self.incident_id)
+        return dataclasses.replace(super().resync_subject(), incident_id=self.incident_id)
 
     async def resync(self, verdict: resync.Verdict):
         subject = self.resync_subject()

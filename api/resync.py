@@ -10,6 +10,7 @@ see them, in chunks - and each consumer applies the verdict itself (close 4403, 
 
 import asyncio
 import logging
+import weakref
 from dataclasses import dataclass, field
 
 from channels.db import database_sync_to_async
@@ -27,9 +28,11 @@ CHUNK = 500  # ids per IN (...): under SQLite's bound-parameter limit, small for
 
 @dataclass(frozen=True)
 class Subject:
-    """What a socket stands on: its user, its token (None for a ticket) and its incident (None: a feed)."""
+    """What a socket stands on: its user, the agency it was opened for, its token (None for a ticket)
+    and its incident (None: a feed)."""
 
     user_id: object
+    agency_id: object
     token_digest: str | None
     incident_id: object = None
 
@@ -43,15 +46,16 @@ class Verdict:
     visible: set = field(default_factory=set)  # (incident id, agency id) the agency may see
 
     def allowed(self, subject: Subject) -> bool:
-        """The user is active with an agency and the token (if any) is neither revoked nor expired."""
-        if subject.user_id not in self.agencies:
+        """The user is active, still with the agency the socket was opened for (a move means a new
+        socket, authorised afresh), and the token (if any) is neither revoked nor expired."""
+        if self.agencies.get(subject.user_id) != subject.agency_id:
             return False
         return subject.token_digest is None or subject.token_digest in self.tokens
 
     def incident_state(self, subject: Subject):
         """(last_seq, closed_at) if the subject's agency may still see the incident, else None."""
         state = self.incidents.get(subject.incident_id)
-        if state is None or (subject.incident_id, self.agencies.get(subject.user_id)) not in self.visible:
+        if state is None or (subject.incident_id, subject.agency_id) not in self.visible:
             return None
         return state
 
@@ -80,7 +84,7 @@ def check(subjects, now) -> Verdict:
         verdict.tokens.update(
             token_model.objects.filter(unexpired, digest__in=digests).values_list("digest", flat=True)
         )
-    agencies = set(verdict.agencies.values())
+    agencies = {s.agency_id for s in subjects}
     for ids in _chunks({s.incident_id for s in subjects if s.incident_id is not None}):
         for pk, last_seq, status, closed_at in Incident.objects.filter(pk__in=ids).values_list(
             "pk", "last_seq", "status", "closed_at"
@@ -91,20 +95,23 @@ def check(subjects, now) -> Verdict:
 
 
 class Hub:
-    """The consumers of this process's event loop, re-checked together every WS_RESYNC_SECONDS."""
+    """The consumers of one event loop, re-checked together every WS_RESYNC_SECONDS.
+
+    Members are held weakly: a consumer that ended without disconnect() (a handler raised) drops out.
+    A sweep waits at most one interval for its sockets; one that is still busy from the last sweep (a
+    close the phone never answers, a catch-up stuck behind a full send buffer) is left to finish and
+    holds up neither the sweep nor the others.
+    """
 
     def __init__(self):
-        self.members = set()
-        self.loop = None
+        self.members = weakref.WeakSet()
+        self.running = weakref.WeakKeyDictionary()  # consumer -> its resync task still in flight
         self.task = None
 
     def add(self, consumer):
-        loop = asyncio.get_running_loop()
-        if loop is not self.loop:  # a new loop (a test's, or after a restart): the old one's sockets are gone
-            self.members, self.loop, self.task = set(), loop, None
         self.members.add(consumer)
         if self.task is None or self.task.done():
-            self.task = loop.create_task(self._run())
+            self.task = asyncio.get_running_loop().create_task(self._run())
 
     def discard(self, consumer):
         self.members.discard(consumer)
@@ -125,11 +132,31 @@ class Hub:
         verdict = await database_sync_to_async(check)(
             [m.resync_subject() for m in members], now or timezone.now()
         )
-        results = await asyncio.gather(
-            *(m.resync(verdict) for m in members if m in self.members), return_exceptions=True
-        )
-        for failure in (r for r in results if isinstance(r, Exception)):
-            logger.warning("websocket resync of one socket failed", exc_info=failure)
+        started = []
+        for member in members:
+            busy = self.running.get(member)
+            if member not in self.members or (busy is not None and not busy.done()):
+                continue
+            self.running[member] = task = asyncio.create_task(self._resync(member, verdict))
+            started.append(task)
+        if started:
+            await asyncio.wait(started, timeout=settings.WS_RESYNC_SECONDS)
+
+    @staticmethod
+    async def _resync(member, verdict):
+        try:
+            await member.resync(verdict)
+        except Exception:
+            logger.warning("websocket resync of one socket failed", exc_info=True)
 
 
-hub = Hub()
+_hubs = weakref.WeakKeyDictionary()  # event loop -> its hub: one per process under uvicorn
+
+
+def hub() -> Hub:
+    """The running event loop's hub."""
+    loop = asyncio.get_running_loop()
+    found = _hubs.get(loop)
+    if found is None:
+        found = _hubs[loop] = Hub()
+    return found

@@ -40,4 +40,5 @@ application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocke
 # first request) lives as long as the process. Frozen, the collector's full passes skip it: a full pass
 # over it stalled every socket and request of the process for ~100 ms on a 2-core server.
 get_resolver().url_patterns  # noqa: B018
+gc.collect()  # garbage of the imports goes now; frozen, it would stay for good
 gc.freeze()

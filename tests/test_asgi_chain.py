@@ -5,6 +5,7 @@ through sync_to_async: a dozen hops between the event loop and a thread per requ
 behind the websockets on the same loop.
 """
 
+import logging
 from unittest import mock
 
 import pytest
@@ -13,6 +14,7 @@ from asgiref.testing import ApplicationCommunicator
 
 from ooh.accounts.actions import issue_token
 from ooh.asgi import application
+from ooh.observability import RequestIdFilter, current_request_id
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -95,3 +97,29 @@ async def test_the_request_id_and_static_files_still_work_through_it():
     assert b"body" in response["body"]
     missing = await _get("/static/admin/css/no-such-file.css")
     assert missing["status"] == 404
+
+
+@pytest.fixture
+def records(caplog):
+    caplog.handler.addFilter(RequestIdFilter())
+    caplog.set_level(logging.INFO)
+    return caplog
+
+
+@pytest.mark.urls("tests.test_observability")
+async def test_log_records_in_a_view_carry_the_request_id_and_it_does_not_leak(records):
+    response = await _get("/log-something", [(b"x-request-id", b"trace-0005-abcd")])
+    assert response["status"] == 200
+    assert response["headers"][b"X-Request-ID"] == b"trace-0005-abcd"
+    [record] = [r for r in records.records if r.getMessage() == "inside the view"]
+    assert record.request_id == "trace-0005-abcd"
+    assert current_request_id() == "-"
+
+
+async def test_a_refused_request_is_logged_once_with_its_request_id(records):
+    response = await _get("/api/v1/me/", [(b"x-request-id", b"trace-0006-abcd")])
+    assert response["status"] == 401
+    logged = [r for r in records.records if r.name == "django.request"]
+    assert [(r.getMessage(), r.request_id) for r in logged] == [
+        ("Unauthorized: /api/v1/me/", "trace-0006-abcd")
+    ]

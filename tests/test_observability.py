@@ -147,35 +147,3 @@ def test_the_console_handler_applies_the_request_id_filter():
     handler = settings.LOGGING["handlers"]["console"]
     assert "request_id" in handler["filters"]
     assert settings.LOGGING["filters"]["request_id"]["()"] == "ooh.observability.RequestIdFilter"
-
-
-# Under ASGI the middleware runs on the event loop (see tests/test_asgi_chain.py): the same promises hold.
-
-
-@pytest.mark.asyncio
-async def test_under_asgi_a_response_carries_the_supplied_request_id():
-    from django.test import AsyncClient
-
-    response = await AsyncClient().get("/healthz", headers={"X-Request-ID": "phone-43-abcdef"})
-    assert response["X-Request-ID"] == "phone-43-abcdef"
-    assert current_request_id() == "-"
-
-
-@pytest.mark.asyncio
-@pytest.mark.urls(__name__)
-async def test_under_asgi_log_records_in_a_sync_view_carry_the_request_id(records):
-    from django.test import AsyncClient
-
-    response = await AsyncClient().get("/log-something", headers={"X-Request-ID": "trace-0005-abcd"})
-    assert response.status_code == 200
-    [record] = [r for r in records.records if r.getMessage() == "inside the view"]
-    assert record.request_id == "trace-0005-abcd"
-
-
-@pytest.mark.asyncio
-async def test_under_asgi_a_404_is_logged_once_with_the_request_id(records):
-    from django.test import AsyncClient
-
-    await AsyncClient().get("/no-such-page", headers={"X-Request-ID": "trace-0006-abcd"})
-    logged = [r for r in records.records if r.name == "django.request"]
-    assert [r.request_id for r in logged] == ["trace-0006-abcd"]

@@ -3,6 +3,7 @@
 The hub's own timer is set far away; each test drives a sweep itself, with the time it wants.
 """
 
+import asyncio
 import datetime
 import json
 import uuid
@@ -64,13 +65,13 @@ async def test_one_task_re_checks_every_socket_of_the_process(alice, hale, incid
     second, _ = await _incident_socket(hale, incident)
     feed = await _open("/ws/v1/feed/", await sync_to_async(_token)(alice))
     await feed.receive_from(timeout=5)
-    assert len(resync.hub.members) == 3
-    task = resync.hub.task
+    assert len(resync.hub().members) == 3
+    task = resync.hub().task
     assert task is not None
     assert not task.done()
     for ws in (first, second, feed):
         await ws.disconnect()
-    assert resync.hub.members == set()
+    assert len(resync.hub().members) == 0
 
 
 @pytest.mark.asyncio
@@ -81,12 +82,12 @@ async def test_a_sweep_closes_the_socket_whose_token_expired_and_keeps_the_other
     await sync_to_async(AuthToken.objects.filter(token_key=token[:15]).update)(
         expiry=now + datetime.timedelta(minutes=1)
     )
-    await resync.hub.sweep(now=now)  # not yet expired
+    await resync.hub().sweep(now=now)  # not yet expired
     assert await expiring.receive_nothing(timeout=0.05)
-    await resync.hub.sweep(now=now + datetime.timedelta(minutes=2))
+    await resync.hub().sweep(now=now + datetime.timedelta(minutes=2))
     assert await _closed_with(expiring) == 4403
     assert await staying.receive_nothing(timeout=0.05)
-    assert len(resync.hub.members) == 1
+    assert len(resync.hub().members) == 1
     await staying.disconnect()
 
 
@@ -98,10 +99,10 @@ async def test_a_sweep_fills_in_a_lost_last_wake_up_once(alice, hale, incident):
             actor=alice, incident=incident, role="decision_maker", user=hale, reason="quiet"
         )
     assert await ws.receive_nothing(timeout=0.05)
-    await resync.hub.sweep()
+    await resync.hub().sweep()
     message = json.loads(await ws.receive_from(timeout=5))
     assert (message["seq"], message["event"]) == (2, "decision_maker.appointed")
-    await resync.hub.sweep()
+    await resync.hub().sweep()
     assert await ws.receive_nothing(timeout=0.05)
     await ws.disconnect()
 
@@ -112,9 +113,9 @@ async def test_a_closed_incident_stays_open_through_its_grace_then_is_closed(ali
     closed = await sync_to_async(actions.close_incident)(actor=alice, incident=incident, outcome="Safe")
     assert json.loads(await ws.receive_from(timeout=5))["event"] == "incident.closed"
     grace = django_settings.CLOSED_INCIDENT_GRACE
-    await resync.hub.sweep(now=closed.closed_at + grace - datetime.timedelta(seconds=1))
+    await resync.hub().sweep(now=closed.closed_at + grace - datetime.timedelta(seconds=1))
     assert await ws.receive_nothing(timeout=0.05)
-    await resync.hub.sweep(now=closed.closed_at + grace + datetime.timedelta(seconds=1))
+    await resync.hub().sweep(now=closed.closed_at + grace + datetime.timedelta(seconds=1))
     assert await _closed_with(ws) == 4403
 
 
@@ -122,8 +123,42 @@ async def test_a_closed_incident_stays_open_through_its_grace_then_is_closed(ali
 async def test_a_user_moved_to_an_agency_not_involved_loses_the_incident(hale, edt, incident):
     ws, _ = await _incident_socket(hale, incident)
     await sync_to_async(Membership.objects.filter(user=hale).update)(agency=edt)
-    await resync.hub.sweep()
+    await resync.hub().sweep()
     assert await _closed_with(ws) == 4403
+
+
+@pytest.mark.asyncio
+async def test_a_user_moved_to_another_agency_loses_the_old_agencys_feed(alice, edt):
+    feed = await _open("/ws/v1/feed/", await sync_to_async(_token)(alice))
+    await feed.receive_from(timeout=5)
+    await sync_to_async(Membership.objects.filter(user=alice).update)(agency=edt)
+    await resync.hub().sweep()
+    assert await _closed_with(feed) == 4403
+
+
+@pytest.mark.asyncio
+async def test_a_socket_slow_to_resync_holds_up_neither_the_sweep_nor_the_others(
+    alice, hale, incident, settings
+):
+    stuck, _ = await _incident_socket(alice, incident)
+    expiring, token = await _incident_socket(hale, incident)
+    hub = resync.hub()
+    [slow] = [m for m in hub.members if m.scope["user"].pk == alice.pk]
+    release, calls = asyncio.Event(), []
+
+    async def never_answers(verdict):  # e.g. closing a socket whose phone has gone quiet
+        calls.append(verdict)
+        await release.wait()
+
+    slow.resync = never_answers
+    settings.WS_RESYNC_SECONDS = 0.05  # how long a sweep waits for its sockets
+    await sync_to_async(AuthToken.objects.filter(token_key=token[:15]).update)(expiry=timezone.now())
+    await asyncio.wait_for(hub.sweep(), timeout=5)
+    assert await _closed_with(expiring) == 4403
+    await asyncio.wait_for(hub.sweep(), timeout=5)
+    assert len(calls) == 1  # not asked again while the first answer is still in flight
+    release.set()
+    await stuck.disconnect()
 
 
 @pytest.mark.asyncio
@@ -133,11 +168,11 @@ async def test_a_deactivated_user_loses_the_feed_and_a_ticket_socket(alice, inci
     ticket, _ = await sync_to_async(issue_ws_ticket)(user=alice)
     by_ticket = await _open(f"/ws/v1/incidents/{incident.pk}/?ticket={ticket}&after=1")
     await by_ticket.receive_from(timeout=5)
-    await resync.hub.sweep()
+    await resync.hub().sweep()
     assert await feed.receive_nothing(timeout=0.05)
     assert await by_ticket.receive_nothing(timeout=0.05)
     await sync_to_async(User.objects.filter(pk=alice.pk).update)(is_active=False)
-    await resync.hub.sweep()
+    await resync.hub().sweep()
     assert await _closed_with(feed) == 4403
     assert await _closed_with(by_ticket) == 4403
 
@@ -149,8 +184,8 @@ def test_the_check_costs_four_queries_however_many_sockets(
     users = [alice, hale, omar] + [factories.member(agency=alice.membership.agency) for _ in range(20)]
     tokens = {u.pk: AuthToken.objects.create(user=u, expiry=datetime.timedelta(hours=1))[0] for u in users}
     AuthToken.objects.filter(pk=tokens[hale.pk].pk).update(expiry=now - datetime.timedelta(seconds=1))
-    subjects = [Subject(u.pk, tokens[u.pk].digest, incident.pk) for u in users]
-    subjects += [Subject(u.pk, None) for u in users]  # their feeds, by ticket
+    subjects = [Subject(u.pk, u.membership.agency_id, tokens[u.pk].digest, incident.pk) for u in users]
+    subjects += [Subject(u.pk, u.membership.agency_id, None) for u in users]  # their feeds, by ticket
     with django_assert_num_queries(4):  # users, tokens, incidents, who sees them
         verdict = check(subjects, now)
     assert verdict.allowed(subjects[0])
@@ -161,9 +196,10 @@ def test_the_check_costs_four_queries_however_many_sockets(
 
 
 def test_the_check_reads_ids_in_chunks(alice, incident, django_assert_num_queries):
-    subjects = [Subject(alice.pk, None, incident.pk)]
+    police = alice.membership.agency_id
+    subjects = [Subject(alice.pk, police, None, incident.pk)]
     with mock.patch.object(resync, "CHUNK", 1):
-        subjects.append(Subject(alice.pk, None, uuid.uuid4()))  # an incident since deleted
+        subjects.append(Subject(alice.pk, police, None, uuid.uuid4()))  # an incident since deleted
         with django_assert_num_queries(1 + 2 * 2):
             verdict = check(subjects, timezone.now())
     assert verdict.incident_state(subjects[0]) == (incident.last_seq, None)
