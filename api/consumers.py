@@ -104,9 +104,10 @@ class AuthenticatedConsumer(AsyncWebsocketConsumer):
         user = self.scope["user"]
         return resync.Subject(user.pk, user.membership.agency_id, self.scope.get("token_digest"))
 
-    async def resync(self, verdict: resync.Verdict):
-        if not verdict.allowed(self.resync_subject()):
-            await self.refuse()
+    def resync(self, verdict: resync.Verdict):
+        """What a sweep's verdict asks of this socket: None (most sockets, most sweeps), or a coroutine
+        for the hub to run - close it, or fill in a lost wake-up."""
+        return None if verdict.allowed(self.resync_subject()) else self.refuse()
 
     async def refuse(self):
         """Access ended while the socket was open (token revoked or expired, agency gone...): 4403."""
@@ -118,7 +119,7 @@ class IncidentConsumer(AuthenticatedConsumer):
     """/ws/v1/incidents/{id}/?after=<seq>: hello, every event after `after`, then live events - gapless."""
 
     async def start(self, user):
-        self.sent_seq = 0
+        self.sent_seq = self.seen_seq = 0  # seen_seq: the incident's last_seq at the previous sweep
         self.lock = asyncio.Lock()
         query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
         after = query.get("after", ["0"])[0]
@@ -177,18 +178,27 @@ class IncidentConsumer(AuthenticatedConsumer):
     def resync_subject(self) -> resync.Subject:
         return dataclasses.replace(super().resync_subject(), incident_id=self.incident_id)
 
-    async def resync(self, verdict: resync.Verdict):
+    def resync(self, verdict: resync.Verdict):
+        """Close if access ended; catch up only to what the previous sweep already saw.
+
+        A seq the database has now may still be on its way through the channel layer (under a burst,
+        hundreds are): catching up on it would queue one database read per socket on the one thread
+        Channels gives them, each holding up that socket's live events. A seq seen a whole sweep ago
+        and still not sent was lost, so a lost last wake-up is filled within two intervals."""
         subject = self.resync_subject()
         state = verdict.incident_state(subject) if verdict.allowed(subject) else None
         if state is None:
-            await self.refuse()
-            return
+            return self.refuse()
         last_seq, closed_at = state
         if closed_at is not None and verdict.now - closed_at > settings.CLOSED_INCIDENT_GRACE:
-            await self.refuse()
-        elif last_seq > self.sent_seq:  # a wake-up was lost and nothing has come since
-            async with self.lock:
-                await self._catch_up()
+            return self.refuse()
+        lost = self.sent_seq < self.seen_seq
+        self.seen_seq = last_seq
+        return self._locked_catch_up() if lost else None
+
+    async def _locked_catch_up(self):
+        async with self.lock:
+            await self._catch_up()
 
 
 class FeedConsumer(AuthenticatedConsumer):

@@ -5,7 +5,8 @@ lost their agency or the incident its visibility or its grace after closing, and
 event whose wake-up the channel layer dropped. Asked socket by socket that is three queries each:
 3,000 per sweep for 1,000 phones, queued on the one thread Channels gives database reads, in front of
 the live events. The hub asks once for all of them - the users, the tokens, the incidents and who may
-see them, in chunks - and each consumer applies the verdict itself (close 4403, or catch up).
+see them, in chunks - and each consumer reads the verdict itself, asking the hub to run something only
+when it must close (4403) or fill in a lost wake-up.
 """
 
 import asyncio
@@ -137,15 +138,17 @@ class Hub:
             busy = self.running.get(member)
             if member not in self.members or (busy is not None and not busy.done()):
                 continue
-            self.running[member] = task = asyncio.create_task(self._resync(member, verdict))
-            started.append(task)
+            action = member.resync(verdict)  # None for most sockets: nothing to schedule
+            if action is not None:
+                self.running[member] = task = asyncio.create_task(self._act(action))
+                started.append(task)
         if started:
             await asyncio.wait(started, timeout=settings.WS_RESYNC_SECONDS)
 
     @staticmethod
-    async def _resync(member, verdict):
+    async def _act(action):
         try:
-            await member.resync(verdict)
+            await action
         except Exception:
             logger.warning("websocket resync of one socket failed", exc_info=True)
 

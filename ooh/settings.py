@@ -309,10 +309,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# How often a websocket re-reads the database: catches events whose wake-up the channel layer dropped
-# (or, embedded, that another process wrote) and closes sockets whose token was revoked.
+# How often each process re-checks its websockets against the database (api/resync.py): closes sockets
+# whose access ended, and fills in an event whose wake-up the channel layer dropped (or, embedded, that
+# another process wrote) - within two intervals, as a seq is first given the time to arrive live.
 WS_RESYNC_SECONDS = env.positive_float(
-    "OOH_WS_RESYNC_SECONDS", default=2 if CHANNEL_LAYER_BACKEND == "memory" else 10
+    "OOH_WS_RESYNC_SECONDS", default=1 if CHANNEL_LAYER_BACKEND == "memory" else 5
 )
 # Sockets on a closed incident stay open this long, so phones see the outcome.
 CLOSED_INCIDENT_GRACE = timedelta(minutes=env.positive_float("OOH_CLOSED_INCIDENT_GRACE_MINUTES", default=10))

@@ -17,6 +17,7 @@ from django.utils import timezone
 from knox.models import AuthToken
 
 from api import resync
+from api.consumers import IncidentConsumer
 from api.resync import Subject, check
 from ooh.accounts.actions import issue_token, issue_ws_ticket
 from ooh.accounts.models import Membership, User
@@ -92,18 +93,42 @@ async def test_a_sweep_closes_the_socket_whose_token_expired_and_keeps_the_other
 
 
 @pytest.mark.asyncio
-async def test_a_sweep_fills_in_a_lost_last_wake_up_once(alice, hale, incident):
+async def test_a_lost_last_wake_up_is_filled_by_the_second_sweep_that_sees_it_once(alice, hale, incident):
     ws, _ = await _incident_socket(alice, incident)
     with mock.patch.object(events, "publish", return_value=None):  # the channel layer loses seq 2
         await sync_to_async(actions.appoint)(
             actor=alice, incident=incident, role="decision_maker", user=hale, reason="quiet"
         )
+    await resync.hub().sweep()  # seq 2 might still be on its way
     assert await ws.receive_nothing(timeout=0.05)
-    await resync.hub().sweep()
+    await resync.hub().sweep()  # a whole sweep later it has not come: lost
     message = json.loads(await ws.receive_from(timeout=5))
     assert (message["seq"], message["event"]) == (2, "decision_maker.appointed")
     await resync.hub().sweep()
     assert await ws.receive_nothing(timeout=0.05)
+    await ws.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_a_sweep_leaves_a_wake_up_still_on_its_way_to_the_channel_layer(alice, hale, incident):
+    """Under a burst the database is ahead of the wake-ups in flight: reading it for every such socket
+    would queue a read per socket on one thread, holding up their live events."""
+    ws, _ = await _incident_socket(alice, incident)
+    late = []
+    with mock.patch.object(events, "publish", side_effect=lambda message, **kw: late.append(message)):
+        await sync_to_async(actions.appoint)(
+            actor=alice, incident=incident, role="decision_maker", user=hale, reason="in flight"
+        )
+    reads = mock.patch.object(
+        IncidentConsumer, "_events_after", autospec=True, side_effect=IncidentConsumer._events_after
+    )
+    with reads as read:
+        await resync.hub().sweep()
+        await sync_to_async(events.publish)(late[0])  # the wake-up arrives
+        assert json.loads(await ws.receive_from(timeout=5))["seq"] == 2
+        await resync.hub().sweep()
+        assert await ws.receive_nothing(timeout=0.05)
+    assert read.call_count == 0
     await ws.disconnect()
 
 
