@@ -11,7 +11,6 @@ from unittest import mock
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing.websocket import WebsocketCommunicator
 from django.conf import settings as django_settings
 from django.utils import timezone
 from knox.models import AuthToken
@@ -19,11 +18,12 @@ from knox.models import AuthToken
 from api import resync
 from api.consumers import IncidentConsumer
 from api.resync import Subject, check
-from ooh.accounts.actions import issue_token, issue_ws_ticket
+from ooh.accounts.actions import issue_ws_ticket
 from ooh.accounts.models import Membership, User
-from ooh.asgi import application
 from ooh.incidents import actions, events
 from tests import factories
+
+from .wsclient import closed_with, connect, token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,20 +33,14 @@ def sweeps_by_hand(settings):
     settings.WS_RESYNC_SECONDS = 3600
 
 
-def _token(user):
-    return issue_token(user=user, device_name="phone")[1]
-
-
 async def _open(path, token=None):
-    headers = [(b"authorization", f"Token {token}".encode())] if token else []
-    communicator = WebsocketCommunicator(application, path, headers=headers)
-    connected, _ = await communicator.connect(timeout=5)
+    communicator, connected, _ = await connect(path, token)
     assert connected
     return communicator
 
 
 async def _incident_socket(user, incident, after=None):
-    token = await sync_to_async(_token)(user)
+    token = await sync_to_async(token_for)(user)
     ws = await _open(f"/ws/v1/incidents/{incident.pk}/?after={after if after is not None else 0}", token)
     hello = json.loads(await ws.receive_from(timeout=5))
     for _ in range(hello["last_seq"] - (after or 0)):
@@ -54,17 +48,11 @@ async def _incident_socket(user, incident, after=None):
     return ws, token
 
 
-async def _closed_with(ws):
-    message = await ws.receive_output(timeout=5)
-    assert message["type"] == "websocket.close"
-    return message.get("code")
-
-
 @pytest.mark.asyncio
 async def test_one_task_re_checks_every_socket_of_the_process(alice, hale, incident):
     first, _ = await _incident_socket(alice, incident)
     second, _ = await _incident_socket(hale, incident)
-    feed = await _open("/ws/v1/feed/", await sync_to_async(_token)(alice))
+    feed = await _open("/ws/v1/feed/", await sync_to_async(token_for)(alice))
     await feed.receive_from(timeout=5)
     assert len(resync.hub().members) == 3
     task = resync.hub().task
@@ -86,7 +74,7 @@ async def test_a_sweep_closes_the_socket_whose_token_expired_and_keeps_the_other
     await resync.hub().sweep(now=now)  # not yet expired
     assert await expiring.receive_nothing(timeout=0.05)
     await resync.hub().sweep(now=now + datetime.timedelta(minutes=2))
-    assert await _closed_with(expiring) == 4403
+    assert await closed_with(expiring) == 4403
     assert await staying.receive_nothing(timeout=0.05)
     assert len(resync.hub().members) == 1
     await staying.disconnect()
@@ -141,7 +129,7 @@ async def test_a_closed_incident_stays_open_through_its_grace_then_is_closed(ali
     await resync.hub().sweep(now=closed.closed_at + grace - datetime.timedelta(seconds=1))
     assert await ws.receive_nothing(timeout=0.05)
     await resync.hub().sweep(now=closed.closed_at + grace + datetime.timedelta(seconds=1))
-    assert await _closed_with(ws) == 4403
+    assert await closed_with(ws) == 4403
 
 
 @pytest.mark.asyncio
@@ -149,16 +137,16 @@ async def test_a_user_moved_to_an_agency_not_involved_loses_the_incident(hale, e
     ws, _ = await _incident_socket(hale, incident)
     await sync_to_async(Membership.objects.filter(user=hale).update)(agency=edt)
     await resync.hub().sweep()
-    assert await _closed_with(ws) == 4403
+    assert await closed_with(ws) == 4403
 
 
 @pytest.mark.asyncio
 async def test_a_user_moved_to_another_agency_loses_the_old_agencys_feed(alice, edt):
-    feed = await _open("/ws/v1/feed/", await sync_to_async(_token)(alice))
+    feed = await _open("/ws/v1/feed/", await sync_to_async(token_for)(alice))
     await feed.receive_from(timeout=5)
     await sync_to_async(Membership.objects.filter(user=alice).update)(agency=edt)
     await resync.hub().sweep()
-    assert await _closed_with(feed) == 4403
+    assert await closed_with(feed) == 4403
 
 
 @pytest.mark.asyncio
@@ -179,7 +167,7 @@ async def test_a_socket_slow_to_resync_holds_up_neither_the_sweep_nor_the_others
     settings.WS_RESYNC_SECONDS = 0.05  # how long a sweep waits for its sockets
     await sync_to_async(AuthToken.objects.filter(token_key=token[:15]).update)(expiry=timezone.now())
     await asyncio.wait_for(hub.sweep(), timeout=5)
-    assert await _closed_with(expiring) == 4403
+    assert await closed_with(expiring) == 4403
     await asyncio.wait_for(hub.sweep(), timeout=5)
     assert len(calls) == 1  # not asked again while the first answer is still in flight
     release.set()
@@ -188,7 +176,7 @@ async def test_a_socket_slow_to_resync_holds_up_neither_the_sweep_nor_the_others
 
 @pytest.mark.asyncio
 async def test_a_deactivated_user_loses_the_feed_and_a_ticket_socket(alice, incident):
-    feed = await _open("/ws/v1/feed/", await sync_to_async(_token)(alice))
+    feed = await _open("/ws/v1/feed/", await sync_to_async(token_for)(alice))
     await feed.receive_from(timeout=5)
     ticket, _ = await sync_to_async(issue_ws_ticket)(user=alice)
     by_ticket = await _open(f"/ws/v1/incidents/{incident.pk}/?ticket={ticket}&after=1")
@@ -198,8 +186,8 @@ async def test_a_deactivated_user_loses_the_feed_and_a_ticket_socket(alice, inci
     assert await by_ticket.receive_nothing(timeout=0.05)
     await sync_to_async(User.objects.filter(pk=alice.pk).update)(is_active=False)
     await resync.hub().sweep()
-    assert await _closed_with(feed) == 4403
-    assert await _closed_with(by_ticket) == 4403
+    assert await closed_with(feed) == 4403
+    assert await closed_with(by_ticket) == 4403
 
 
 def test_the_check_costs_four_queries_however_many_sockets(

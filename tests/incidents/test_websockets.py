@@ -7,12 +7,12 @@ from unittest import mock
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
-from channels.testing.websocket import WebsocketCommunicator
 from django.utils import timezone
 
-from ooh.accounts.actions import issue_token, issue_ws_ticket
-from ooh.asgi import application
+from ooh.accounts.actions import issue_ws_ticket
 from ooh.incidents import actions, events
+
+from .wsclient import closed_with, connect, receive, token_for
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -28,45 +28,20 @@ def fast_resync(settings):
     settings.WS_RESYNC_SECONDS = 0.05
 
 
-def _token(user):
-    return issue_token(user=user, device_name="phone")[1]
-
-
-async def _connect(path, token=None, origin=None):
-    headers = []
-    if token:
-        headers.append((b"authorization", f"Token {token}".encode()))
-    if origin:
-        headers.append((b"origin", origin.encode()))
-    communicator = WebsocketCommunicator(application, path, headers=headers)
-    connected, code = await communicator.connect(timeout=5)
-    return communicator, connected, code
-
-
-async def _receive(communicator):
-    return json.loads(await communicator.receive_from(timeout=5))
-
-
-async def _closed_with(communicator):
-    message = await communicator.receive_output(timeout=5)
-    assert message["type"] == "websocket.close"
-    return message.get("code")
-
-
 async def _act(fn, **kwargs):
     return await sync_to_async(fn)(**kwargs)
 
 
 async def test_hello_then_the_whole_timeline_then_live_events(alice, omar, edt, incident):
-    token = await sync_to_async(_token)(alice)
+    token = await sync_to_async(token_for)(alice)
     await _act(
         actions.request_attendance, actor=alice, incident=incident, agency=edt, respond_within_minutes=10
     )
-    ws, connected, _ = await _connect(f"/ws/v1/incidents/{incident.pk}/", token)
+    ws, connected, _ = await connect(f"/ws/v1/incidents/{incident.pk}/", token)
     assert connected
-    hello = await _receive(ws)
+    hello = await receive(ws)
     assert hello == {"type": "hello", "incident": str(incident.pk), "last_seq": 2}
-    replay = [await _receive(ws), await _receive(ws)]
+    replay = [await receive(ws), await receive(ws)]
     assert [(m["seq"], m["event"]) for m in replay] == [(1, "incident.opened"), (2, "attendance.requested")]
     await _act(
         actions.update_attendance,
@@ -75,7 +50,7 @@ async def test_hello_then_the_whole_timeline_then_live_events(alice, omar, edt, 
         status="attending",
         eta=timezone.now() + datetime.timedelta(minutes=30),
     )
-    live = await _receive(ws)
+    live = await receive(ws)
     assert (live["seq"], live["event"], live["data"]["status"]) == (3, "attendance.updated", "attending")
     assert live["actor"]["username"] == "omar"
     assert await ws.receive_nothing(timeout=0.1)
@@ -83,14 +58,14 @@ async def test_hello_then_the_whole_timeline_then_live_events(alice, omar, edt, 
 
 
 async def test_a_reconnecting_client_gets_exactly_what_it_missed(alice, hale, edt, incident):
-    token = await sync_to_async(_token)(alice)
+    token = await sync_to_async(token_for)(alice)
     for reason in ("first", "second", "third"):
         await _act(
             actions.appoint, actor=alice, incident=incident, role="decision_maker", user=hale, reason=reason
         )
-    ws, _, _ = await _connect(f"/ws/v1/incidents/{incident.pk}/?after=2", token)
-    assert (await _receive(ws))["last_seq"] == 4
-    received = [await _receive(ws), await _receive(ws)]
+    ws, _, _ = await connect(f"/ws/v1/incidents/{incident.pk}/?after=2", token)
+    assert (await receive(ws))["last_seq"] == 4
+    received = [await receive(ws), await receive(ws)]
     assert [m["seq"] for m in received] == [3, 4]
     assert [m["data"]["reason"] for m in received] == ["second", "third"]
     assert await ws.receive_nothing(timeout=0.1)
@@ -98,9 +73,9 @@ async def test_a_reconnecting_client_gets_exactly_what_it_missed(alice, hale, ed
 
 
 async def test_a_dropped_wake_up_is_filled_from_the_database_in_order(alice, hale, incident):
-    token = await sync_to_async(_token)(alice)
-    ws, _, _ = await _connect(f"/ws/v1/incidents/{incident.pk}/?after=1", token)
-    await _receive(ws)  # hello
+    token = await sync_to_async(token_for)(alice)
+    ws, _, _ = await connect(f"/ws/v1/incidents/{incident.pk}/?after=1", token)
+    await receive(ws)  # hello
     real_publish = events.publish
     with mock.patch.object(events, "publish", return_value=None):  # the channel layer loses seq 2
         await _act(
@@ -115,33 +90,33 @@ async def test_a_dropped_wake_up_is_filled_from_the_database_in_order(alice, hal
             user=hale,
             reason="seen",
         )
-    received = [await _receive(ws), await _receive(ws)]
+    received = [await receive(ws), await receive(ws)]
     assert [(m["seq"], m["data"]["reason"]) for m in received] == [(2, "lost"), (3, "seen")]
     assert await ws.receive_nothing(timeout=0.1)
     await ws.disconnect()
 
 
 async def test_a_lost_last_wake_up_is_caught_by_the_periodic_resync(alice, hale, incident, fast_resync):
-    token = await sync_to_async(_token)(alice)
-    ws, _, _ = await _connect(f"/ws/v1/incidents/{incident.pk}/?after=1", token)
-    await _receive(ws)
+    token = await sync_to_async(token_for)(alice)
+    ws, _, _ = await connect(f"/ws/v1/incidents/{incident.pk}/?after=1", token)
+    await receive(ws)
     with mock.patch.object(events, "publish", return_value=None):
         await _act(
             actions.appoint, actor=alice, incident=incident, role="decision_maker", user=hale, reason="quiet"
         )
-    assert (await _receive(ws))["seq"] == 2
+    assert (await receive(ws))["seq"] == 2
     await ws.disconnect()
 
 
 async def test_duplicate_wake_ups_are_dropped(alice, hale, incident):
-    token = await sync_to_async(_token)(alice)
-    ws, _, _ = await _connect(f"/ws/v1/incidents/{incident.pk}/?after=0", token)
-    await _receive(ws)
-    first = await _receive(ws)
+    token = await sync_to_async(token_for)(alice)
+    ws, _, _ = await connect(f"/ws/v1/incidents/{incident.pk}/?after=0", token)
+    await receive(ws)
+    first = await receive(ws)
     assert first["seq"] == 1
     await sync_to_async(events.publish)(first)  # the same event woken twice
     await _act(actions.appoint, actor=alice, incident=incident, role="decision_maker", user=hale, reason="x")
-    assert (await _receive(ws))["seq"] == 2
+    assert (await receive(ws))["seq"] == 2
     assert await ws.receive_nothing(timeout=0.1)
     await ws.disconnect()
 
@@ -149,16 +124,16 @@ async def test_duplicate_wake_ups_are_dropped(alice, hale, incident):
 async def test_live_events_go_out_without_a_hop_to_the_shared_sync_thread(alice, hale, incident):
     """Channels' default dispatch hops to the one sync thread per message (to close stale connections):
     1,000 hops queued per event on a busy incident. The live path must not touch the thread at all."""
-    token = await sync_to_async(_token)(alice)
-    ws, _, _ = await _connect(f"/ws/v1/incidents/{incident.pk}/?after=1", token)
-    await _receive(ws)
+    token = await sync_to_async(token_for)(alice)
+    ws, _, _ = await connect(f"/ws/v1/incidents/{incident.pk}/?after=1", token)
+    await receive(ws)
     text = await sync_to_async(_opened_as_seq_2)(incident)
     hop = mock.patch("channels.consumer.aclose_old_connections", side_effect=AssertionError("a thread hop"))
     with hop, mock.patch("asgiref.sync.SyncToAsync.__call__", side_effect=AssertionError("a thread hop")):
         await get_channel_layer().group_send(
             events.incident_group(incident.pk), {"type": "incident.event", "seq": 2, "text": text}
         )
-        assert (await _receive(ws))["seq"] == 2
+        assert (await receive(ws))["seq"] == 2
     await ws.disconnect()
 
 
@@ -167,95 +142,95 @@ def _opened_as_seq_2(incident):
 
 
 async def test_without_credentials_the_socket_is_closed_4401(incident):
-    ws, connected, _ = await _connect(f"/ws/v1/incidents/{incident.pk}/")
+    ws, connected, _ = await connect(f"/ws/v1/incidents/{incident.pk}/")
     assert connected
-    assert await _closed_with(ws) == 4401
+    assert await closed_with(ws) == 4401
 
 
 async def test_a_bad_token_is_closed_4401(incident):
-    ws, _, _ = await _connect(f"/ws/v1/incidents/{incident.pk}/", "not-a-token")
-    assert await _closed_with(ws) == 4401
+    ws, _, _ = await connect(f"/ws/v1/incidents/{incident.pk}/", "not-a-token")
+    assert await closed_with(ws) == 4401
 
 
 async def test_an_incident_the_caller_may_not_see_is_closed_4404(incident, omar):
-    token = await sync_to_async(_token)(omar)  # EDT is not involved in this incident
-    ws, _, _ = await _connect(f"/ws/v1/incidents/{incident.pk}/", token)
-    assert await _closed_with(ws) == 4404
+    token = await sync_to_async(token_for)(omar)  # EDT is not involved in this incident
+    ws, _, _ = await connect(f"/ws/v1/incidents/{incident.pk}/", token)
+    assert await closed_with(ws) == 4404
 
 
 async def test_an_unknown_incident_is_closed_4404(alice):
-    token = await sync_to_async(_token)(alice)
-    ws, _, _ = await _connect("/ws/v1/incidents/00000000-0000-0000-0000-000000000000/", token)
-    assert await _closed_with(ws) == 4404
+    token = await sync_to_async(token_for)(alice)
+    ws, _, _ = await connect("/ws/v1/incidents/00000000-0000-0000-0000-000000000000/", token)
+    assert await closed_with(ws) == 4404
 
 
 async def test_a_user_without_an_agency_is_closed_4403(incident, nobody):
-    token = await sync_to_async(_token)(nobody)
-    ws, _, _ = await _connect(f"/ws/v1/incidents/{incident.pk}/", token)
-    assert await _closed_with(ws) == 4403
+    token = await sync_to_async(token_for)(nobody)
+    ws, _, _ = await connect(f"/ws/v1/incidents/{incident.pk}/", token)
+    assert await closed_with(ws) == 4403
 
 
 async def test_a_revoked_token_closes_the_socket_4403(alice, incident, fast_resync):
     from ooh.accounts.actions import revoke_all_tokens
 
-    token = await sync_to_async(_token)(alice)
-    ws, _, _ = await _connect(f"/ws/v1/incidents/{incident.pk}/", token)
-    await _receive(ws)
-    await _receive(ws)
+    token = await sync_to_async(token_for)(alice)
+    ws, _, _ = await connect(f"/ws/v1/incidents/{incident.pk}/", token)
+    await receive(ws)
+    await receive(ws)
     await _act(revoke_all_tokens, user=alice)
-    assert await _closed_with(ws) == 4403
+    assert await closed_with(ws) == 4403
 
 
 async def test_a_single_use_ticket_opens_one_socket(alice, incident):
     ticket, _ = await sync_to_async(issue_ws_ticket)(user=alice)
-    ws, _, _ = await _connect(f"/ws/v1/incidents/{incident.pk}/?ticket={ticket}")
-    assert (await _receive(ws))["type"] == "hello"
+    ws, _, _ = await connect(f"/ws/v1/incidents/{incident.pk}/?ticket={ticket}")
+    assert (await receive(ws))["type"] == "hello"
     await ws.disconnect()
-    again, _, _ = await _connect(f"/ws/v1/incidents/{incident.pk}/?ticket={ticket}")
-    assert await _closed_with(again) == 4401
+    again, _, _ = await connect(f"/ws/v1/incidents/{incident.pk}/?ticket={ticket}")
+    assert await closed_with(again) == 4401
 
 
 async def test_phones_without_origin_are_accepted_and_foreign_browsers_refused(alice, incident):
-    token = await sync_to_async(_token)(alice)
-    allowed, connected, _ = await _connect(
+    token = await sync_to_async(token_for)(alice)
+    allowed, connected, _ = await connect(
         f"/ws/v1/incidents/{incident.pk}/", token, origin="http://localhost:3000"
     )
     assert connected
     await allowed.disconnect()
-    _foreign, connected, _ = await _connect(
+    _foreign, connected, _ = await connect(
         f"/ws/v1/incidents/{incident.pk}/", token, origin="https://evil.example"
     )
     assert not connected
 
 
 async def test_ping_pong_and_bad_messages_keep_the_socket_open(alice, incident):
-    token = await sync_to_async(_token)(alice)
-    ws, _, _ = await _connect(f"/ws/v1/incidents/{incident.pk}/", token)
-    await _receive(ws)
-    await _receive(ws)
+    token = await sync_to_async(token_for)(alice)
+    ws, _, _ = await connect(f"/ws/v1/incidents/{incident.pk}/", token)
+    await receive(ws)
+    await receive(ws)
     await ws.send_to(text_data="not json")
-    assert (await _receive(ws))["code"] == "invalid_json"
+    assert (await receive(ws))["code"] == "invalid_json"
     await ws.send_json_to({"type": "subscribe"})
-    assert (await _receive(ws))["code"] == "unknown_type"
+    assert (await receive(ws))["code"] == "unknown_type"
     await ws.send_json_to({"type": "ping"})
-    assert await _receive(ws) == {"type": "pong"}
+    assert await receive(ws) == {"type": "pong"}
     await ws.disconnect()
 
 
 async def test_a_malformed_after_is_refused(alice, incident):
-    token = await sync_to_async(_token)(alice)
-    ws, _, _ = await _connect(f"/ws/v1/incidents/{incident.pk}/?after=minus-one", token)
-    assert (await _receive(ws))["code"] == "invalid_after"
-    assert await _closed_with(ws) == 4400
+    token = await sync_to_async(token_for)(alice)
+    ws, _, _ = await connect(f"/ws/v1/incidents/{incident.pk}/?after=minus-one", token)
+    assert (await receive(ws))["code"] == "invalid_after"
+    assert await closed_with(ws) == 4400
 
 
 async def test_the_feed_hears_of_an_incident_opened_for_its_agency(alice, bob, family):
     from tests import factories
 
     await sync_to_async(factories.flag)(alice, on=family["dean"], category="violence")  # police hold a stake
-    token = await sync_to_async(_token)(alice)
-    feed, _, _ = await _connect("/ws/v1/feed/", token)
-    assert (await _receive(feed))["type"] == "hello"
+    token = await sync_to_async(token_for)(alice)
+    feed, _, _ = await connect("/ws/v1/feed/", token)
+    assert (await receive(feed))["type"] == "hello"
     opened = await _act(
         actions.open_incident,
         actor=bob,
@@ -264,7 +239,7 @@ async def test_the_feed_hears_of_an_incident_opened_for_its_agency(alice, bob, f
         subjects=[family["baby"]],
         stakeholder_agency_ids=[alice.membership.agency_id],
     )
-    message = await _receive(feed)
+    message = await receive(feed)
     assert (message["type"], message["event"], message["incident"]) == (
         "feed",
         "incident.opened",

@@ -1,0 +1,35 @@
+"""A websocket client over the full ASGI application, for the consumer tests."""
+
+import json
+
+from channels.testing.websocket import WebsocketCommunicator
+
+from ooh.accounts.actions import issue_token
+from ooh.asgi import application
+
+
+def token_for(user):
+    return issue_token(user=user, device_name="phone")[1]
+
+
+async def connect(path, token=None, origin=None):
+    """(communicator, connected, code) for a handshake with these credentials and Origin."""
+    headers = []
+    if token:
+        headers.append((b"authorization", f"Token {token}".encode()))
+    if origin:
+        headers.append((b"origin", origin.encode()))
+    communicator = WebsocketCommunicator(application, path, headers=headers)
+    connected, code = await communicator.connect(timeout=5)
+    return communicator, connected, code
+
+
+async def receive(communicator):
+    return json.loads(await communicator.receive_from(timeout=5))
+
+
+async def closed_with(communicator):
+    """The close code the server sent next."""
+    message = await communicator.receive_output(timeout=5)
+    assert message["type"] == "websocket.close"
+    return message.get("code")
