@@ -104,10 +104,10 @@ class AuthenticatedConsumer(AsyncWebsocketConsumer):
         user = self.scope["user"]
         return resync.Subject(user.pk, user.membership.agency_id, self.scope.get("token_digest"))
 
-    def resync(self, verdict: resync.Verdict):
-        """What a sweep's verdict asks of this socket: None (most sockets, most sweeps), or a coroutine
-        for the hub to run - close it, or fill in a lost wake-up."""
-        return None if verdict.allowed(self.resync_subject()) else self.refuse()
+    def resync(self, verdict: resync.Verdict, subject: resync.Subject):
+        """What a sweep's verdict on this socket's subject asks of it: None (most sockets, most sweeps),
+        or a coroutine for the hub to run - close it, or fill in a lost wake-up."""
+        return None if verdict.allowed(subject) else self.refuse()
 
     async def refuse(self):
         """Access ended while the socket was open (token revoked or expired, agency gone...): 4403."""
@@ -178,14 +178,13 @@ class IncidentConsumer(AuthenticatedConsumer):
     def resync_subject(self) -> resync.Subject:
         return dataclasses.replace(super().resync_subject(), incident_id=self.incident_id)
 
-    def resync(self, verdict: resync.Verdict):
+    def resync(self, verdict: resync.Verdict, subject: resync.Subject):
         """Close if access ended; catch up only to what the previous sweep already saw.
 
         A seq the database has now may still be on its way through the channel layer (under a burst,
         hundreds are): catching up on it would queue one database read per socket on the one thread
         Channels gives them, each holding up that socket's live events. A seq seen a whole sweep ago
         and still not sent was lost, so a lost last wake-up is filled within two intervals."""
-        subject = self.resync_subject()
         state = verdict.incident_state(subject) if verdict.allowed(subject) else None
         if state is None:
             return self.refuse()

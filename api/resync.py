@@ -130,15 +130,14 @@ class Hub:
         members = list(self.members)
         if not members:
             return
-        verdict = await database_sync_to_async(check)(
-            [m.resync_subject() for m in members], now or timezone.now()
-        )
+        subjects = [m.resync_subject() for m in members]
+        verdict = await database_sync_to_async(check)(subjects, now or timezone.now())
         started = []
-        for member in members:
+        for member, subject in zip(members, subjects, strict=True):
             busy = self.running.get(member)
             if member not in self.members or (busy is not None and not busy.done()):
                 continue
-            action = member.resync(verdict)  # None for most sockets: nothing to schedule
+            action = member.resync(verdict, subject)  # None for most sockets: nothing to schedule
             if action is not None:
                 self.running[member] = task = asyncio.create_task(self._act(action))
                 started.append(task)

@@ -159,9 +159,9 @@ async def test_a_socket_slow_to_resync_holds_up_neither_the_sweep_nor_the_others
     [slow] = [m for m in hub.members if m.scope["user"].pk == alice.pk]
     release, calls = asyncio.Event(), []
 
-    async def never_answers(verdict):  # e.g. closing a socket whose phone has gone quiet
+    def never_answers(verdict, subject):  # e.g. closing a socket whose phone has gone quiet
         calls.append(verdict)
-        await release.wait()
+        return release.wait()
 
     slow.resync = never_answers
     settings.WS_RESYNC_SECONDS = 0.05  # how long a sweep waits for its sockets
@@ -242,3 +242,20 @@ async def test_a_failed_sweep_leaves_the_sockets_up_and_the_next_one_catches_up(
     assert message["seq"] == 2
     assert len(calls) >= 2
     await ws.disconnect()
+
+
+def test_visible_pairs_is_the_visibility_rule_for_many_agencies_at_once(alice, bob, omar, incident, family):
+    """visible_pairs re-states visible_incidents_filter for the sweep: they must never disagree."""
+    from ooh.incidents.models import Incident
+    from ooh.incidents.rules import visible_incidents_filter, visible_pairs
+
+    other = actions.open_incident(actor=bob, kind="birth", summary="Elsewhere", subjects=[family["baby"]])
+    users = [alice, bob, omar]
+    expected = {
+        (pk, user.membership.agency_id)
+        for user in users
+        for pk in Incident.objects.filter(visible_incidents_filter(user)).values_list("pk", flat=True)
+    }
+    pairs = visible_pairs([incident.pk, other.pk], [u.membership.agency_id for u in users])
+    assert pairs == expected
+    assert (incident.pk, omar.membership.agency_id) not in pairs
