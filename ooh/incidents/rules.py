@@ -5,6 +5,7 @@ from django.db.models import Q
 from ooh.accounts.models import CONTROL_ROOM_ROLES, Role
 
 from .models import AttendanceStatus as S
+from .models import IncidentAgency
 
 # Every allowed `from -> to` of an agency's attendance (None: the agency has no row yet).
 TRANSITIONS = {
@@ -45,8 +46,6 @@ def visible_incidents_filter(user) -> Q:
 def visible_pairs(incident_ids, agency_ids) -> set:
     """The same rule for many sockets at once: each (incident id, agency id) among those given where the
     agency's members may see the incident."""
-    from .models import IncidentAgency
-
     if not incident_ids or not agency_ids:
         return set()
     return set(
