@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "drf_standardized_errors",
     "channels",
     "ooh.accounts",
+    "ooh.access",
     "ooh.audit",
     "ooh.demo",
     "ooh.people",

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
+from ooh.domain import Conflict
 
 from .models import (
     UK_POSTCODE,
@@ -51,6 +52,11 @@ def _check_identifiers(identifiers, person=None):
             )
 
 
+def _agency_of(actor):
+    membership = getattr(actor, "membership", None)
+    return membership.agency if membership is not None else None
+
+
 def _set_current_address(person: Person, address: Address | None):
     current = Residence.objects.filter(person=person, current=True).first()
     if current is not None and address is not None and current.address_id == address.pk:
@@ -65,7 +71,10 @@ def _set_current_address(person: Person, address: Address | None):
 def create_person(*, actor, identifiers=(), current_address=None, external_id=None, **fields) -> Person:
     """Record a person (or an unborn child) with their identifiers and current address."""
     person = Person(
-        created_by=actor, external_id=external_id, **{k: fields[k] for k in fields if k in PERSON_FIELDS}
+        created_by=actor,
+        recorded_by_agency=_agency_of(actor),
+        external_id=external_id,
+        **{k: fields[k] for k in fields if k in PERSON_FIELDS},
     )
     _check_person(person)
     _check_identifiers(identifiers)
@@ -132,6 +141,7 @@ def create_address(*, actor, line1, postcode, line2="", town="", uprn=None, exte
         postcode=normalise_postcode(postcode),
         uprn=uprn,
         created_by=actor,
+        recorded_by_agency=_agency_of(actor),
         external_id=external_id,
     )
     if not re.match(UK_POSTCODE, address.postcode):
@@ -149,7 +159,7 @@ def link_people(
     """Link two people: `from_person` is `kind` `to_person` (Kerry mother_of the unborn child)."""
     if from_person.pk == to_person.pk:
         raise ValidationError({"to_person": "A person cannot be linked to themselves."})
-    if Relationship.objects.filter(from_person=from_person, to_person=to_person, kind=kind).exists():
+    if Relationship.objects.current().filter(from_person=from_person, to_person=to_person, kind=kind).exists():
         raise ValidationError({"kind": "These two people are already linked this way."})
     try:
         with transaction.atomic():
@@ -173,17 +183,30 @@ def link_people(
 
 
 @transaction.atomic
-def unlink_people(*, actor, relationship: Relationship) -> None:
-    """Remove a link recorded in error; the audit row keeps what it was."""
+def end_link(*, actor, relationship: Relationship, reason: str, now=None) -> Relationship:
+    """End a link (recorded in error, or no longer true): it leaves the picture and stays as history."""
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise ValidationError({"reason": "Say why the link is ended (at least 10 characters)."})
+    relationship = Relationship.objects.select_for_update().get(pk=relationship.pk)
+    if relationship.ended_at is not None:
+        raise Conflict("This link has already been ended.", code="link_ended")
+    relationship.ended_at, relationship.ended_by, relationship.end_reason = (
+        now or timezone.now(),
+        actor,
+        reason[:1000],
+    )
+    relationship.save(update_fields=["ended_at", "ended_by", "end_reason"])
     record_access(
         action=AccessAction.REVOKE,
         object_type="relationship",
         object_ids=[relationship.pk],
         person_ids=[relationship.from_person_id, relationship.to_person_id],
         actor=actor,
+        reason=reason[:500],
         detail={"kind": relationship.kind},
     )
-    relationship.delete()
+    return relationship
 
 
 @transaction.atomic

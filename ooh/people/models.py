@@ -58,6 +58,10 @@ class Person(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The agency that recorded the person: the person is one of its cases (ooh.access).
+    recorded_by_agency = models.ForeignKey(
+        "accounts.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -139,6 +143,9 @@ class Address(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    recorded_by_agency = models.ForeignKey(
+        "accounts.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -177,8 +184,16 @@ class Residence(models.Model):
         return f"{self.person_id} at {self.address_id}{'' if self.current else ' (past)'}"
 
 
+class RelationshipQuerySet(models.QuerySet):
+    def current(self):
+        """Links in force; an ended link stays as history and is gone from the picture."""
+        return self.filter(ended_at__isnull=True)
+
+
 class Relationship(models.Model):
-    """A directed link: `from_person` is `kind` `to_person` (Kerry mother_of the unborn child)."""
+    """A directed link: `from_person` is `kind` `to_person` (Kerry mother_of the unborn child).
+
+    A link is never deleted: it is ended, with who, when and why, and kept as history."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     from_person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="relationships_out")
@@ -190,6 +205,13 @@ class Relationship(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    end_reason = models.TextField(blank=True)
+
+    objects = RelationshipQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at"]
@@ -198,7 +220,11 @@ class Relationship(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=RelationshipKind.values), name="relationship_kind_known"
             ),
-            models.UniqueConstraint(fields=["from_person", "to_person", "kind"], name="relationship_unique"),
+            models.UniqueConstraint(
+                fields=["from_person", "to_person", "kind"],
+                condition=Q(ended_at__isnull=True),
+                name="relationship_unique_current",
+            ),
         ]
         indexes = [models.Index(fields=["to_person"])]
 

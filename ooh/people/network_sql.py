@@ -51,9 +51,9 @@ def _edges_cte(depth: int) -> str:
     columns = "r.id, r.from_person_id, r.to_person_id, r.kind, r.created_at"
     hop1 = f"""
     e1 AS (
-        SELECT {columns} FROM {relationship} r WHERE r.from_person_id = %(subject)s
+        SELECT {columns} FROM {relationship} r WHERE r.from_person_id = %(subject)s AND r.ended_at IS NULL
         UNION ALL
-        SELECT {columns} FROM {relationship} r WHERE r.to_person_id = %(subject)s
+        SELECT {columns} FROM {relationship} r WHERE r.to_person_id = %(subject)s AND r.ended_at IS NULL
     )"""
     if depth == 1:
         return hop1 + ", edges AS (SELECT * FROM e1)"
@@ -65,9 +65,9 @@ def _edges_cte(depth: int) -> str:
         FROM e1
     ),
     e2 AS (
-        SELECT {columns} FROM {relationship} r JOIN hop1 h ON r.from_person_id = h.id
+        SELECT {columns} FROM {relationship} r JOIN hop1 h ON r.from_person_id = h.id WHERE r.ended_at IS NULL
         UNION
-        SELECT {columns} FROM {relationship} r JOIN hop1 h ON r.to_person_id = h.id
+        SELECT {columns} FROM {relationship} r JOIN hop1 h ON r.to_person_id = h.id WHERE r.ended_at IS NULL
     ),
     edges AS (SELECT * FROM e1 UNION SELECT * FROM e2)"""
     )

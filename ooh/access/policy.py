@@ -1,0 +1,431 @@
+"""The one access policy: who may see a family's records (querysets) and who may change them (rules).
+
+Every view, consumer, task and admin page asks here. Seeing is need to know: a record outside it is
+answered as if it did not exist (404). Changing is a rule over a visible record (403 when it fails).
+Why each rule exists, in plain words, is the README's "Security model"; `WRITE_RULES` below is the
+same table in code.
+"""
+
+from datetime import timedelta
+
+from django.apps import apps
+from django.db.models import Q
+from django.utils import timezone
+
+from ooh.accounts.models import AgencyKind, Role
+
+# Control rooms of the emergency services see everyone (with a purpose): they take the 999 call.
+CONTROL_ROOM_ROLES = frozenset({Role.CALL_HANDLER, Role.CONTROL_ROOM_SUPERVISOR})
+CONTROL_ROOM_AGENCY_KINDS = frozenset({AgencyKind.POLICE, AgencyKind.AMBULANCE})
+# Roles that hold cases: their agency's records are theirs to see.
+CASE_ROLES = frozenset({Role.SOCIAL_WORKER, Role.MIDWIFE, Role.PRACTITIONER, Role.MANAGER})
+# Roles that do casework of any kind; `admin` administers its agency and sees no family's records.
+CASEWORK_ROLES = frozenset(
+    {
+        Role.CALL_HANDLER,
+        Role.CONTROL_ROOM_SUPERVISOR,
+        Role.RESPONDER,
+        Role.SOCIAL_WORKER,
+        Role.OOH_SOCIAL_WORKER,
+        Role.MIDWIFE,
+        Role.PRACTITIONER,
+        Role.MANAGER,
+    }
+)
+# Roles that record people, addresses and links (control rooms record who they find at an incident).
+RECORDING_ROLES = CASE_ROLES | {Role.OOH_SOCIAL_WORKER} | CONTROL_ROOM_ROLES
+# Birth plans are drafted by the professionals who write them, and kept by their agency.
+PLAN_AUTHOR_ROLES = frozenset({Role.SOCIAL_WORKER, Role.MIDWIFE})
+PLAN_KEEPER_ROLES = PLAN_AUTHOR_ROLES | {Role.MANAGER}
+# Managers see their agency's audit and review break-glass.
+MANAGER_ROLES = frozenset({Role.MANAGER, Role.CONTROL_ROOM_SUPERVISOR})
+# Involvement that lets an agency's members see an incident (a flag raised long ago does not).
+INCIDENT_VISIBLE_REASONS = ("opened", "requested", "declared", "appointed", "stakeholder")
+# How long after an incident closes its responders may still read its family's records.
+INCIDENT_RECORDS_GRACE = timedelta(hours=24)
+MIN_REASON_LENGTH = 10
+
+# Who may write what - the same table as the README's "Security model". Each verb's rule is the
+# function named beside it.
+WRITE_RULES = [
+    ("person, address, link", "create", "recording roles (casework, control rooms)", "may_record"),
+    ("person", "change", "a recording role of an agency with a case on the person", "may_edit_person"),
+    ("address", "change", "a recording role of the agency that recorded it", "may_edit_address"),
+    (
+        "link",
+        "end (with a reason)",
+        "a recording role of an agency with a case on either person",
+        "may_end_link",
+    ),
+    (
+        "flag",
+        "raise",
+        "any casework role who can see the subject; owner in the raiser's agency",
+        "may_raise_flag",
+    ),
+    ("flag", "edit, revoke", "the owner, or a manager of the owning agency", "may_change_flag"),
+    (
+        "birth plan",
+        "draft",
+        "a social worker or midwife whose agency has a case on mother or baby",
+        "may_draft_plan",
+    ),
+    (
+        "birth plan",
+        "change, activate, share, close",
+        "social workers, midwives, managers of the lead's agency",
+        "may_keep_plan",
+    ),
+    ("birth plan", "acknowledge", "members of an agency it is shared with", "may_acknowledge_plan"),
+    ("incident", "open", "any casework role", "may_open_incident"),
+    ("incident", "request attendance, stand down", "control rooms", "may_direct_incident"),
+    ("incident", "declare own attendance", "any casework role who can see it", "may_attend"),
+    (
+        "incident",
+        "appoint lead / decision maker",
+        "control rooms or the current decision maker",
+        "may_appoint",
+    ),
+    ("incident", "record a decision", "the current decision maker", "is_decision_maker"),
+    ("incident", "close", "the opening agency's control room or the decision maker", "may_close_incident"),
+    ("escalation", "acknowledge", "those it is addressed to", "visible escalations"),
+    ("break-glass", "open", "any casework role", "may_break_glass"),
+    ("break-glass", "review", "managers of the user's agency", "may_review_break_glass"),
+    ("audit", "read", "managers and admins, for their agency", "visible_audit"),
+]
+
+
+def _model(label):
+    return apps.get_model(label)
+
+
+def membership_of(user):
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    return getattr(user, "membership", None)
+
+
+def role_of(user) -> str | None:
+    membership = membership_of(user)
+    return membership.role if membership else None
+
+
+def agency_id_of(user):
+    membership = membership_of(user)
+    return membership.agency_id if membership else None
+
+
+def does_casework(user) -> bool:
+    return role_of(user) in CASEWORK_ROLES
+
+
+def is_control_room(user) -> bool:
+    """A call handler or control room supervisor of a police or ambulance service."""
+    membership = membership_of(user)
+    return (
+        membership is not None
+        and membership.role in CONTROL_ROOM_ROLES
+        and membership.agency.kind in CONTROL_ROOM_AGENCY_KINDS
+    )
+
+
+def is_manager(user) -> bool:
+    return role_of(user) in MANAGER_ROLES
+
+
+# --- Incidents ------------------------------------------------------------------------------------
+
+
+def incident_visibility(user) -> Q:
+    """Incidents the user's agency opened, was asked to, attends, was appointed on or holds the birth
+    plan for; every incident for police and ambulance control rooms."""
+    if not does_casework(user):
+        return Q(pk__in=[])
+    if is_control_room(user):
+        return Q()
+    involved = _model("incidents.IncidentAgency").objects.filter(
+        agency_id=agency_id_of(user), reason__in=INCIDENT_VISIBLE_REASONS
+    )
+    return Q(pk__in=involved.values("incident_id"))
+
+
+def visible_incidents(user):
+    return _model("incidents.Incident").objects.filter(incident_visibility(user))
+
+
+def _live_incident_ids(agency_id, now):
+    """Incidents the agency is on that are open, or closed less than a day ago."""
+    Incident = _model("incidents.Incident")
+    involved = _model("incidents.IncidentAgency").objects.filter(
+        agency_id=agency_id, reason__in=INCIDENT_VISIBLE_REASONS
+    )
+    return Incident.objects.filter(
+        Q(status="open") | Q(closed_at__gte=now - INCIDENT_RECORDS_GRACE),
+        pk__in=involved.values("incident_id"),
+    ).values("pk")
+
+
+# --- People, addresses, flags, plans ------------------------------------------------------------
+
+
+def _agency_plans(agency_id):
+    """Birth plans the agency writes, leads or is a key contact on."""
+    return _model("plans.BirthPlan").objects.filter(
+        Q(authoring_agency_id=agency_id)
+        | Q(lead_professional__membership__agency_id=agency_id)
+        | Q(key_contacts__agency_id=agency_id)
+    )
+
+
+def _case_people(agency_id) -> Q:
+    """The agency's cases: people it recorded, raised a flag on, or writes, leads or is a key contact
+    on a birth plan for."""
+    plans = _agency_plans(agency_id)
+    flagged = _model("alerts.Flag").objects.filter(source_agency_id=agency_id, subject_person__isnull=False)
+    return (
+        Q(recorded_by_agency_id=agency_id)
+        | Q(pk__in=plans.values("mother_id"))
+        | Q(pk__in=plans.values("unborn_child_id"))
+        | Q(pk__in=flagged.values("subject_person_id"))
+    )
+
+
+def _shared_plan_people(agency_id) -> Q:
+    """Mother and baby of every plan shared with the agency: it was shared so that they read it."""
+    shared = _model("plans.BirthPlan").objects.filter(shares__agency_id=agency_id)
+    return Q(pk__in=shared.values("mother_id")) | Q(pk__in=shared.values("unborn_child_id"))
+
+
+def _incident_people(agency_id, now) -> Q:
+    """The subjects of the agency's live incidents and everyone linked to them: the night's picture."""
+    subjects = _model("incidents.IncidentSubject").objects.filter(
+        incident_id__in=_live_incident_ids(agency_id, now)
+    )
+    links = _model("people.Relationship").objects.filter(ended_at__isnull=True)
+    subject_ids = subjects.values("person_id")
+    return (
+        Q(pk__in=subject_ids)
+        | Q(pk__in=links.filter(from_person_id__in=subject_ids).values("to_person_id"))
+        | Q(pk__in=links.filter(to_person_id__in=subject_ids).values("from_person_id"))
+    )
+
+
+def _break_glass_people(user, now) -> Q:
+    grants = _model("access.BreakGlass").objects.filter(user_id=user.pk, expires_at__gt=now)
+    return Q(pk__in=grants.values("person_id"))
+
+
+def need_to_know_people(user, now=None) -> Q:
+    """People the user needs to know about without a stated purpose: cases, shared plans, live
+    incidents and open break-glass."""
+    if not does_casework(user):
+        return Q(pk__in=[])
+    now = now or timezone.now()
+    agency_id = agency_id_of(user)
+    q = _shared_plan_people(agency_id) | _incident_people(agency_id, now) | _break_glass_people(user, now)
+    if role_of(user) in CASE_ROLES:
+        q |= _case_people(agency_id)
+    return q
+
+
+def visible_people(user, now=None):
+    """Every person the user may see: need to know, and everyone for emergency control rooms."""
+    Person = _model("people.Person")
+    if is_control_room(user):
+        return Person.objects.all()
+    return Person.objects.filter(need_to_know_people(user, now))
+
+
+def needs_purpose(user, person_id, now=None) -> bool:
+    """Opening this person's picture is outside the user's own cases and incidents."""
+    return not _model("people.Person").objects.filter(need_to_know_people(user, now), pk=person_id).exists()
+
+
+def has_case_on(user, person_ids) -> bool:
+    """The user's agency has a case on at least one of these people."""
+    if role_of(user) not in RECORDING_ROLES:
+        return False
+    return (
+        _model("people.Person")
+        .objects.filter(_case_people(agency_id_of(user)), pk__in=list(person_ids))
+        .exists()
+    )
+
+
+def visible_addresses(user, now=None):
+    """Addresses the user may see: every one for control rooms; else those its agency recorded or
+    flagged, its incidents' addresses, and where the people it may see live or lived."""
+    Address = _model("people.Address")
+    if is_control_room(user):
+        return Address.objects.all()
+    if not does_casework(user):
+        return Address.objects.none()
+    now = now or timezone.now()
+    agency_id = agency_id_of(user)
+    residents = _model("people.Residence").objects.filter(person__in=visible_people(user, now))
+    incidents = _model("incidents.Incident").objects.filter(pk__in=_live_incident_ids(agency_id, now))
+    flagged = _model("alerts.Flag").objects.filter(source_agency_id=agency_id, subject_address__isnull=False)
+    q = Q(pk__in=residents.values("address_id")) | Q(pk__in=incidents.values("address_id"))
+    if role_of(user) in CASE_ROLES:
+        q |= Q(recorded_by_agency_id=agency_id) | Q(pk__in=flagged.values("subject_address_id"))
+    return Address.objects.filter(q)
+
+
+def visible_flags(user, now=None):
+    """Flags on the people and addresses the user may see."""
+    Flag = _model("alerts.Flag")
+    if is_control_room(user):
+        return Flag.objects.all()
+    if not does_casework(user):
+        return Flag.objects.none()
+    return Flag.objects.filter(
+        Q(subject_person__in=visible_people(user, now)) | Q(subject_address__in=visible_addresses(user, now))
+    )
+
+
+def visible_plans(user, now=None):
+    """Birth plans of a mother or baby the user may see."""
+    BirthPlan = _model("plans.BirthPlan")
+    if is_control_room(user):
+        return BirthPlan.objects.all()
+    people = visible_people(user, now).values("pk")
+    return BirthPlan.objects.filter(Q(mother_id__in=people) | Q(unborn_child_id__in=people))
+
+
+def visible_relationships(user, now=None):
+    """Links with a person the user may see at either end (ended links stay readable as history)."""
+    Relationship = _model("people.Relationship")
+    if is_control_room(user):
+        return Relationship.objects.all()
+    people = visible_people(user, now).values("pk")
+    return Relationship.objects.filter(Q(from_person_id__in=people) | Q(to_person_id__in=people))
+
+
+# --- Writes ---------------------------------------------------------------------------------------
+
+
+def may_record(user) -> bool:
+    """Record a new person, address or link."""
+    return role_of(user) in RECORDING_ROLES
+
+
+def may_edit_person(user, person) -> bool:
+    return has_case_on(user, [person.pk])
+
+
+def may_edit_address(user, address) -> bool:
+    return role_of(user) in RECORDING_ROLES and address.recorded_by_agency_id == agency_id_of(user)
+
+
+def may_end_link(user, relationship) -> bool:
+    return has_case_on(user, [relationship.from_person_id, relationship.to_person_id])
+
+
+def may_raise_flag(user) -> bool:
+    """On a subject the user can see (the caller checks that through the visible querysets)."""
+    return does_casework(user)
+
+
+def may_own_flag(user, owner) -> bool:
+    """A flag is owned inside the raiser's agency."""
+    owner_membership = getattr(owner, "membership", None)
+    return (
+        owner.is_active and owner_membership is not None and owner_membership.agency_id == agency_id_of(user)
+    )
+
+
+def may_change_flag(user, flag) -> bool:
+    """The flag's owner, or a manager of the agency that owns it."""
+    if not does_casework(user) or flag.source_agency_id != agency_id_of(user):
+        return False
+    return user.pk == flag.owner_id or is_manager(user)
+
+
+def may_draft_plan(user, mother, unborn_child) -> bool:
+    return role_of(user) in PLAN_AUTHOR_ROLES and has_case_on(user, [mother.pk, unborn_child.pk])
+
+
+def plan_keeping_agency_id(plan):
+    """The lead professional's agency keeps the plan; until a lead is named, the authoring agency."""
+    lead = plan.lead_professional
+    membership = getattr(lead, "membership", None) if lead is not None else None
+    return membership.agency_id if membership is not None else plan.authoring_agency_id
+
+
+def may_keep_plan(user, plan) -> bool:
+    """Change, activate, share or close: the lead's agency."""
+    return role_of(user) in PLAN_KEEPER_ROLES and plan_keeping_agency_id(plan) == agency_id_of(user)
+
+
+def may_acknowledge_plan(user, plan) -> bool:
+    return does_casework(user) and plan.shares.filter(agency_id=agency_id_of(user)).exists()
+
+
+def may_open_incident(user) -> bool:
+    return does_casework(user)
+
+
+def may_direct_incident(user) -> bool:
+    """Ask agencies to attend and stand them down: the control room."""
+    return role_of(user) in CONTROL_ROOM_ROLES
+
+
+def may_attend(user) -> bool:
+    return does_casework(user)
+
+
+def is_decision_maker(user, incident) -> bool:
+    appointment = incident.decision_maker
+    return appointment is not None and appointment.user_id == user.pk
+
+
+def may_appoint(user, incident) -> bool:
+    return may_direct_incident(user) or is_decision_maker(user, incident)
+
+
+def may_close_incident(user, incident) -> bool:
+    """The control room of the agency that opened it, or the decision maker."""
+    opening_control_room = may_direct_incident(user) and incident.opening_agency_id == agency_id_of(user)
+    return opening_control_room or is_decision_maker(user, incident)
+
+
+def on_incident_agency_ids(incident) -> set:
+    """Agencies on the incident: an appointee must be a member of one."""
+    return set(
+        _model("incidents.IncidentAgency")
+        .objects.filter(incident_id=incident.pk, reason__in=INCIDENT_VISIBLE_REASONS)
+        .values_list("agency_id", flat=True)
+    )
+
+
+def may_break_glass(user) -> bool:
+    return does_casework(user)
+
+
+def may_review_break_glass(user, grant) -> bool:
+    return is_manager(user) and grant.agency_id == agency_id_of(user)
+
+
+def visible_break_glass(user):
+    BreakGlass = _model("access.BreakGlass")
+    if is_manager(user):
+        return BreakGlass.objects.filter(agency_id=agency_id_of(user))
+    if does_casework(user):
+        return BreakGlass.objects.filter(user_id=user.pk)
+    return BreakGlass.objects.none()
+
+
+def may_read_audit(user) -> bool:
+    return role_of(user) in MANAGER_ROLES | {Role.ADMIN}
+
+
+def visible_audit(user):
+    """What the agency's users did, and every access by anyone to records the agency owns (flags it
+    raised, plans it writes or leads, its cases)."""
+    AccessLog = _model("audit.AccessLog")
+    if not may_read_audit(user):
+        return AccessLog.objects.none()
+    agency_id = agency_id_of(user)
+    owned = _model("people.Person").objects.filter(_case_people(agency_id)).values("pk")
+    touched = _model("audit.AccessedPerson").objects.filter(person_id__in=owned).values("log_id")
+    return AccessLog.objects.filter(Q(agency_id=agency_id) | Q(pk__in=touched))
