@@ -6,8 +6,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.forms.models import model_to_dict
+from django.utils import timezone
 
-from ooh.accounts.models import Role
+from ooh.access import policy
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
 from ooh.domain import Conflict
@@ -51,23 +52,6 @@ def _person_ids(flag):
     return [flag.subject_person_id] if flag.subject_person_id else []
 
 
-def may_change(flag: Flag, user) -> bool:
-    """The owner, a manager of the owner's agency, or an admin."""
-    membership = getattr(user, "membership", None)
-    if user.pk == flag.owner_id or user.is_superuser:
-        return True
-    if membership is None:
-        return False
-    if membership.role == Role.ADMIN:
-        return True
-    owner_membership = getattr(flag.owner, "membership", None)
-    return (
-        membership.role in (Role.MANAGER, Role.CONTROL_ROOM_SUPERVISOR)
-        and owner_membership is not None
-        and owner_membership.agency_id == membership.agency_id
-    )
-
-
 @transaction.atomic
 def raise_flag(
     *,
@@ -83,11 +67,17 @@ def raise_flag(
 
     The source agency is the raiser's unless given (an import carries the source system's agency).
     """
+    owner = owner or actor
+    source_agency = source_agency or actor.membership.agency
+    if not policy.may_own_flag(source_agency.pk, owner):
+        raise ValidationError(
+            {"owner_id": "The owner must be an active member of the agency raising the flag."}
+        )
     flag = Flag(
         subject_person=subject_person,
         subject_address=subject_address,
-        source_agency=source_agency or actor.membership.agency,
-        owner=owner or actor,
+        source_agency=source_agency,
+        owner=owner,
         created_by=actor,
         external_id=external_id,
         **fields,
@@ -110,15 +100,17 @@ def raise_flag(
 def edit_flag(*, actor, flag: Flag, **changes) -> Flag:
     """Change a flag; the previous version stays readable in its history."""
     flag = Flag.objects.select_for_update(of=("self",)).select_related("owner__membership").get(pk=flag.pk)
-    if not may_change(flag, actor):
-        raise PermissionDenied(
-            "Only the flag's owner, a manager of the owner's agency or an admin may change it."
-        )
+    if not policy.may_change_flag(actor, flag):
+        raise PermissionDenied("Only the flag's owner or a manager of the agency that owns it may change it.")
     if flag.status == FlagStatus.REVOKED:
         raise Conflict("A revoked flag cannot be changed.", code="flag_revoked")
     for name, value in changes.items():
         if name in EDITABLE_FIELDS:
             setattr(flag, name, value)
+    if "owner" in changes and not policy.may_own_flag(flag.source_agency_id, flag.owner):
+        raise ValidationError(
+            {"owner_id": "The owner must be an active member of the agency that owns the flag."}
+        )
     flag.group = GROUP_OF_CATEGORY[flag.category]
     _check(flag)
     flag.version += 1
@@ -141,14 +133,10 @@ def revoke_flag(*, actor, flag: Flag, reason: str) -> Flag:
     if not reason or not reason.strip():
         raise ValidationError({"reason": "Say why the flag is revoked."})
     flag = Flag.objects.select_for_update(of=("self",)).select_related("owner__membership").get(pk=flag.pk)
-    if not may_change(flag, actor):
-        raise PermissionDenied(
-            "Only the flag's owner, a manager of the owner's agency or an admin may revoke it."
-        )
+    if not policy.may_change_flag(actor, flag):
+        raise PermissionDenied("Only the flag's owner or a manager of the agency that owns it may revoke it.")
     if flag.status == FlagStatus.REVOKED:
         raise Conflict("This flag is already revoked.", code="flag_revoked")
-    from django.utils import timezone
-
     flag.status = FlagStatus.REVOKED
     flag.revoked_at, flag.revoked_by, flag.revoked_reason = timezone.now(), actor, reason.strip()
     flag.version += 1

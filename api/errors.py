@@ -6,6 +6,8 @@ from django.views import defaults
 from drf_standardized_errors.handler import ExceptionHandler as StandardizedExceptionHandler
 from rest_framework import exceptions
 
+from ooh.audit.models import AccessAction
+from ooh.audit.records import record_access
 from ooh.domain import Conflict
 
 
@@ -49,7 +51,17 @@ def server_error(request):
 
 
 class ExceptionHandler(StandardizedExceptionHandler):
-    """drf-standardized-errors, plus the domain's errors: Django ValidationError -> 400, Conflict -> 409."""
+    """drf-standardized-errors, plus the domain's errors: Django ValidationError -> 400, Conflict -> 409.
+
+    Every refused authorisation (403, and 404 for a record outside need to know) of a signed-in user is
+    written to the audit log with what was asked for: probing for ids is on the record too.
+    """
+
+    def run(self):
+        response = super().run()
+        if response is not None and response.status_code in (403, 404):
+            _record_refusal(self.context, response.status_code)
+        return response
 
     def convert_known_exceptions(self, exc):
         if isinstance(exc, DjangoValidationError):
@@ -70,3 +82,23 @@ class ConflictError(exceptions.APIException):
     status_code = 409
     default_code = "conflict"
     default_detail = "The request conflicts with the current state."
+
+
+def _record_refusal(context, status_code):
+    request, view = context.get("request"), context.get("view")
+    user = getattr(request, "user", None)
+    if request is None or not getattr(user, "is_authenticated", False):
+        return
+    kwargs = getattr(view, "kwargs", None) or {}
+    record_access(
+        action=AccessAction.REFUSED,
+        object_type=getattr(view, "basename", None) or type(view).__name__,
+        object_ids=[str(v) for k, v in kwargs.items() if k in ("pk", "id")],
+        request=request,
+        detail={
+            "status": status_code,
+            "method": request.method,
+            "path": request.path[:300],
+            "action": getattr(view, "action", None),
+        },
+    )

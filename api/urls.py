@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .views import audit, auth, devices, escalations, flags, incidents, people, plans
+from .views import access, audit, auth, devices, escalations, flags, incidents, people, plans
 
 router = SimpleRouter(use_regex_path=False)
 router.register("devices", devices.DeviceViewSet, basename="device")
@@ -14,6 +14,7 @@ router.register("incidents", incidents.IncidentViewSet, basename="incident")
 router.register("audit", audit.AuditViewSet, basename="audit")
 router.register("escalations", escalations.EscalationViewSet, basename="escalation")
 router.register("notifications", escalations.NotificationViewSet, basename="notification")
+router.register("break-glass", access.BreakGlassViewSet, basename="break-glass")
 
 app_name = "api"
 

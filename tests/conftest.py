@@ -59,11 +59,15 @@ def nobody(db):
     return UserFactory(username="nobody")
 
 
-def client_for(user, device_name="test phone"):
+def client_for(user, device_name="test phone", *, reason=None):
+    """An API client signed in as `user`; `reason` is sent as X-Access-Reason on every request (the
+    purpose a control room states for a search or a picture outside its own incidents)."""
     client = APIClient()
     if user is not None:
         _, token = issue_token(user=user, device_name=device_name)
         client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    if reason:
+        client.defaults["HTTP_X_ACCESS_REASON"] = reason  # a request may still say otherwise
     return client
 
 

@@ -7,7 +7,7 @@ from rest_framework.permissions import BasePermission
 
 from api.filters import SaneIsoDateTimeFilter, StrictFilterSet
 from api.pagination import StrictCursorPagination
-from ooh.accounts.models import MANAGER_ROLES, Role
+from ooh.access import policy
 from ooh.audit.models import AccessAction, AccessedPerson, AccessLog
 from ooh.audit.records import record_access
 
@@ -16,8 +16,7 @@ class IsManagerOrAdmin(BasePermission):
     message = "The audit log is for managers and admins."
 
     def has_permission(self, request, view):
-        membership = getattr(request.user, "membership", None)
-        return membership is not None and (membership.role in MANAGER_ROLES or membership.role == Role.ADMIN)
+        return policy.may_read_audit(request.user)
 
 
 class AuditFilter(StrictFilterSet):
@@ -76,7 +75,7 @@ class AuditViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     permission_classes = [IsManagerOrAdmin]
 
     def get_queryset(self):
-        return AccessLog.objects.select_related("agency").prefetch_related("people")
+        return policy.visible_audit(self.request.user).select_related("agency").prefetch_related("people")
 
     @extend_schema(summary="Who read or changed what (managers and admins); reading it is audited too")
     def list(self, request, *args, **kwargs):

@@ -16,6 +16,18 @@ from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
 
 
+def _audit_read(request, object_type, rows):
+    """Escalations and notifications name incidents and people: reading them is on the record too."""
+    incidents = {str(r.get("incident")) for r in rows if r.get("incident")}
+    record_access(
+        action=AccessAction.READ,
+        object_type=object_type,
+        object_ids=[r["id"] for r in rows],
+        request=request,
+        detail={"incidents": sorted(incidents)} if incidents else None,
+    )
+
+
 class RaisedCursorPagination(StrictCursorPagination):
     ordering = "-raised_at"
 
@@ -65,6 +77,16 @@ class EscalationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def get_queryset(self):
         return escalations.visible_escalations(self.request.user)
 
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        _audit_read(request, "escalation", response.data["results"])
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        _audit_read(request, "escalation", [response.data])
+        return response
+
     @extend_schema(
         parameters=[IDEMPOTENCY_KEY],
         request=EscalationAcknowledgeSerializer,
@@ -96,6 +118,11 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         return Notification.objects.filter(user=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        _audit_read(request, "notification", response.data["results"])
+        return response
 
     @extend_schema(request=None, responses={200: NotificationSerializer}, summary="Mark as read")
     @action(detail=True, methods=["post"])

@@ -10,7 +10,9 @@ from rest_framework.response import Response
 from alerts import actions
 from alerts.fhir import flag_to_fhir
 from alerts.models import Flag, FlagStatus
+from api.access import require, require_visible
 from api.filters import StrictFilterSet
+from ooh.access import policy
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
 
@@ -40,6 +42,9 @@ class FlagFilter(StrictFilterSet):
         return queryset.filter(status=FlagStatus.REVOKED)
 
 
+CHANGE_REFUSED = "Only the flag's owner or a manager of the agency that owns it may change or revoke it."
+
+
 def _people(flags):
     return [f.subject_person_id for f in flags if f.subject_person_id]
 
@@ -55,7 +60,11 @@ class FlagViewSet(
     filterset_class = FlagFilter
     lookup_value_converter = "uuid"
     http_method_names = ["get", "post", "patch", "head", "options"]
-    queryset = Flag.objects.select_related("source_agency", "owner", "subject_person", "subject_address")
+
+    def get_queryset(self):
+        return policy.visible_flags(self.request.user).select_related(
+            "source_agency", "owner", "subject_person", "subject_address"
+        )
 
     def get_serializer_class(self):
         if self.action in ("update", "partial_update"):
@@ -92,15 +101,22 @@ class FlagViewSet(
         return Response(self.get_serializer(flag).data)
 
     def create(self, request, *args, **kwargs):
+        require(policy.may_raise_flag(request.user), "Your role does not raise flags.")
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        flag = actions.raise_flag(actor=request.user, **serializer.validated_data)
+        data = serializer.validated_data
+        require_visible(policy.visible_people(request.user), [data.get("subject_person")], "subject_person")
+        require_visible(
+            policy.visible_addresses(request.user), [data.get("subject_address")], "subject_address"
+        )
+        flag = actions.raise_flag(actor=request.user, **data)
         return Response(
             self.get_serializer(self.get_queryset().get(pk=flag.pk)).data, status=status.HTTP_201_CREATED
         )
 
     def update(self, request, *args, **kwargs):
         flag = self.get_object()
+        require(policy.may_change_flag(request.user, flag), CHANGE_REFUSED)
         serializer = self.get_serializer(flag, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         actions.edit_flag(actor=request.user, flag=flag, **serializer.validated_data)
@@ -114,6 +130,7 @@ class FlagViewSet(
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
         flag = self.get_object()
+        require(policy.may_change_flag(request.user, flag), CHANGE_REFUSED)
         serializer = FlagRevokeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         actions.revoke_flag(actor=request.user, flag=flag, reason=serializer.validated_data["reason"])

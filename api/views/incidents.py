@@ -9,15 +9,17 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from alerts import disclosure
+from api.access import require, require_visible
 from api.filters import StrictFilterSet
 from api.idempotency import IDEMPOTENCY_KEY, idempotent
 from api.pagination import StrictCursorPagination
+from ooh.access import policy
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
 from ooh.incidents import actions, snapshot
 from ooh.incidents.events import event_dict
 from ooh.incidents.models import AppointmentRole, Event, Incident, IncidentStatus
-from ooh.incidents.rules import visible_incidents_filter
 from ooh.people.network import subjects_network
 
 from ..serializers.incidents import (
@@ -81,9 +83,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     lookup_value_converter = "uuid"
 
     def get_queryset(self):
-        return Incident.objects.filter(visible_incidents_filter(self.request.user)).select_related(
-            "opening_agency"
-        )
+        return policy.visible_incidents(self.request.user).select_related("opening_agency")
 
     def get_object(self):
         incident = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
@@ -123,9 +123,12 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @idempotent
     def create(self, request, *args, **kwargs):
+        require(policy.may_open_incident(request.user), "Your role does not open incidents.")
         serializer = IncidentOpenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        require_visible(policy.visible_people(request.user), data["subjects"], "subjects")
+        require_visible(policy.visible_addresses(request.user), [data.get("address")], "address")
         network = subjects_network(data["subjects"], depth=1)
         incident = actions.open_incident(
             actor=request.user,
@@ -150,6 +153,9 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def _snapshot_response(self, request, incident, code=status.HTTP_200_OK):
         body, network = snapshot.build(snapshot.load(incident.pk))
+        disclosure.notify_if_disclosed(
+            request.user, body["network"]["flags"], purpose={"incident": str(incident.pk), "reason": ""}
+        )
         record_access(
             action=AccessAction.READ,
             object_type="incident",

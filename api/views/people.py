@@ -12,14 +12,20 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from alerts import disclosure
+from api.access import has_purpose, require, require_purpose, require_visible, stated_reason
 from api.filters import StrictFilterSet
+from api.idempotency import IDEMPOTENCY_KEY, idempotent
+from api.views.access import BreakGlassOpenSerializer, BreakGlassSerializer, open_break_glass
+from ooh.access import policy
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
 from ooh.people import actions
-from ooh.people.models import Address, Person, PersonIdentifier, Relationship, Residence, normalise_postcode
+from ooh.people.models import Address, Person, PersonIdentifier, Residence, normalise_postcode
 from ooh.people.network import address_network
 from ooh.people.network_sql import person_network_payload
 from ooh.people.payload import network_payload
+from ooh.people.search import search_form
 
 from ..serializers.people import (
     AddressSerializer,
@@ -27,10 +33,12 @@ from ..serializers.people import (
     PersonSerializer,
     RelationshipSerializer,
 )
+from ..throttles import PictureThrottle, SearchThrottle
 
 
 def _tokens(text):
-    return [t for t in text.lower().split() if t][:5]
+    """The first five words of a search, folded as stored names are (search_form)."""
+    return search_form(text).split()[:5]
 
 
 class PersonFilter(StrictFilterSet):
@@ -103,10 +111,20 @@ class PersonViewSet(
     lookup_value_converter = "uuid"
     http_method_names = ["get", "post", "patch", "head", "options"]
 
+    def get_throttles(self):
+        # A per-user budget for searching (a list with ?search=) and for opening the linked picture.
+        if self.action == "list":
+            return [SearchThrottle()]
+        if self.action == "network":
+            return [PictureThrottle()]
+        return super().get_throttles()
+
     def get_queryset(self):
-        return _with_current_address(Person.objects.all())
+        return _with_current_address(policy.visible_people(self.request.user))
 
     def list(self, request, *args, **kwargs):
+        if policy.is_control_room(request.user):
+            require_purpose(request)  # a control room's search reaches everyone
         response = super().list(request, *args, **kwargs)
         ids = [p["id"] for p in response.data["results"]]
         record_access(
@@ -135,16 +153,23 @@ class PersonViewSet(
         serializer.instance = actions.create_person(actor=self.request.user, **data)
 
     def create(self, request, *args, **kwargs):
+        require(policy.may_record(request.user), "Your role does not record people.")
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        _require_visible_address(request, serializer.validated_data)
         self.perform_create(serializer)
         person = self.get_queryset().get(pk=serializer.instance.pk)
         return Response(self.get_serializer(person).data, status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         person = self.get_object()
+        require(
+            policy.may_edit_person(request.user, person),
+            "Only an agency with a case on this person changes their record.",
+        )
         serializer = self.get_serializer(person, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
+        _require_visible_address(request, serializer.validated_data)
         data = dict(serializer.validated_data)
         actions.update_person(actor=request.user, person=person, **data)
         return Response(self.get_serializer(self.get_queryset().get(pk=person.pk)).data)
@@ -161,10 +186,12 @@ class PersonViewSet(
         query = DepthQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         depth = query.validated_data["depth"]
+        _require_picture_access(request, Person, self.kwargs["pk"], policy.needs_purpose)
         found = person_network_payload(self.kwargs["pk"], depth=depth)
         if found is None:
             raise Http404
         payload, person_ids = found
+        disclosure.notify_if_disclosed(request.user, payload["flags"], purpose=_purpose(request))
         record_access(
             action=AccessAction.READ,
             object_type="network",
@@ -175,16 +202,39 @@ class PersonViewSet(
         )
         return Response(payload)
 
+    @extend_schema(
+        parameters=[IDEMPOTENCY_KEY],
+        request=BreakGlassOpenSerializer,
+        responses={201: BreakGlassSerializer},
+        summary="Break glass: 60 minutes of access to this person outside the rules, reviewed by your manager",
+    )
+    @action(detail=True, methods=["post"], url_path="break-glass", filter_backends=[], pagination_class=None)
+    @idempotent
+    def break_glass(self, request, pk=None):
+        return open_break_glass(request, pk)
+
 
 class AddressViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = AddressSerializer
     filterset_class = AddressFilter
-    queryset = Address.objects.all()
     lookup_value_converter = "uuid"
 
+    def get_throttles(self):
+        # A per-user budget for searching (a list with ?search=) and for opening the linked picture.
+        if self.action == "list":
+            return [SearchThrottle()]
+        if self.action == "network":
+            return [PictureThrottle()]
+        return super().get_throttles()
+
+    def get_queryset(self):
+        return policy.visible_addresses(self.request.user)
+
     def list(self, request, *args, **kwargs):
+        if policy.is_control_room(request.user):
+            require_purpose(request)
         response = super().list(request, *args, **kwargs)
         record_access(
             action=AccessAction.SEARCH,
@@ -203,6 +253,7 @@ class AddressViewSet(
         return Response(self.get_serializer(address).data)
 
     def create(self, request, *args, **kwargs):
+        require(policy.may_record(request.user), "Your role does not record addresses.")
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         address = actions.create_address(actor=request.user, **serializer.validated_data)
@@ -214,8 +265,11 @@ class AddressViewSet(
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def network(self, request, pk=None):
+        _require_picture_access(request, Address, pk, policy.address_needs_purpose)
         address = self.get_object()
         network = address_network(address)
+        payload = network_payload(network)
+        disclosure.notify_if_disclosed(request.user, payload["flags"], purpose=_purpose(request))
         record_access(
             action=AccessAction.READ,
             object_type="network",
@@ -224,15 +278,17 @@ class AddressViewSet(
             request=request,
             detail={"flags": len(network.flags)},
         )
-        return Response(network_payload(network))
+        return Response(payload)
 
 
 class RelationshipViewSet(
     mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = RelationshipSerializer
-    queryset = Relationship.objects.all()
     lookup_value_converter = "uuid"
+
+    def get_queryset(self):
+        return policy.visible_relationships(self.request.user)
 
     def retrieve(self, request, *args, **kwargs):
         relationship = self.get_object()
@@ -246,11 +302,57 @@ class RelationshipViewSet(
         return Response(self.get_serializer(relationship).data)
 
     def create(self, request, *args, **kwargs):
+        require(policy.may_record(request.user), "Your role does not record links between people.")
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        people = policy.visible_people(request.user)
+        require_visible(people, [serializer.validated_data["from_person"]], "from_person")
+        require_visible(people, [serializer.validated_data["to_person"]], "to_person")
         relationship = actions.link_people(actor=request.user, **serializer.validated_data)
         return Response(self.get_serializer(relationship).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "X-Access-Reason",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="Why the link is ended (at least 10 characters); kept with the link's history.",
+            )
+        ],
+        summary="End a link: it leaves the picture and stays in the history with who, when and why",
+    )
     def destroy(self, request, *args, **kwargs):
-        actions.unlink_people(actor=request.user, relationship=self.get_object())
+        relationship = self.get_object()
+        require(
+            policy.may_end_link(request.user, relationship),
+            "Only an agency with a case on one of these people ends a link between them.",
+        )
+        actions.end_link(actor=request.user, relationship=relationship, reason=stated_reason(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _purpose(request) -> dict:
+    """What the caller said the read was for, as recorded with it."""
+    return {"incident": request.query_params.get("incident"), "reason": stated_reason(request)[:500]}
+
+
+def _require_visible_address(request, data):
+    if data.get("current_address") is not None:
+        require_visible(policy.visible_addresses(request.user), [data["current_address"]], "current_address")
+
+
+def _require_picture_access(request, model, pk, needs_purpose):
+    """404 outside need to know; a control room opening a picture outside its own cases and incidents
+    states a purpose (400 naming `purpose`)."""
+    user = request.user
+    if policy.is_control_room(user):
+        if not has_purpose(request) and needs_purpose(user, pk):
+            if not model.objects.filter(pk=pk).exists():
+                raise Http404
+            require_purpose(request)
+        return
+    if not needs_purpose(user, pk):
+        return
+    raise Http404

@@ -6,12 +6,15 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from api.access import require_visible
+from api.fields import StrictCharField
 from api.filters import StrictFilterSet
+from ooh.access import policy
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
 from ooh.plans import actions
@@ -68,6 +71,10 @@ def _if_match(request) -> int:
     return int(raw)
 
 
+class ClosePlanSerializer(serializers.Serializer):
+    reason = StrictCharField(max_length=1000)
+
+
 @extend_validation_errors(["invalid", "required"], field_name="If-Match", actions=["partial_update"])
 class BirthPlanViewSet(
     mixins.ListModelMixin,
@@ -82,10 +89,16 @@ class BirthPlanViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return BirthPlan.objects.select_related("lead_professional", "authoring_agency").prefetch_related(
-            Prefetch("key_contacts", queryset=KeyContact.objects.select_related("agency")),
-            Prefetch("shares", queryset=PlanShare.objects.select_related("agency")),
-            Prefetch("acknowledgements", queryset=Acknowledgement.objects.select_related("agency", "user")),
+        return (
+            policy.visible_plans(self.request.user)
+            .select_related("lead_professional__membership", "authoring_agency")
+            .prefetch_related(
+                Prefetch("key_contacts", queryset=KeyContact.objects.select_related("agency")),
+                Prefetch("shares", queryset=PlanShare.objects.select_related("agency")),
+                Prefetch(
+                    "acknowledgements", queryset=Acknowledgement.objects.select_related("agency", "user")
+                ),
+            )
         )
 
     def get_serializer_class(self):
@@ -114,6 +127,9 @@ class BirthPlanViewSet(
         serializer = BirthPlanSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
+        people = policy.visible_people(request.user)
+        require_visible(people, [data["mother"]], "mother")
+        require_visible(people, [data["unborn_child"]], "unborn_child")
         plan = actions.draft_plan(actor=request.user, **data)
         return self._respond(plan, status.HTTP_201_CREATED)
 
@@ -198,3 +214,16 @@ class BirthPlanViewSet(
             actor=request.user, plan=plan, version=serializer.validated_data.get("version")
         )
         return Response(AcknowledgementSerializer(acknowledgement).data)
+
+    @extend_schema(
+        request=ClosePlanSerializer,
+        responses={200: BirthPlanSerializer},
+        summary="Close the plan, with a reason",
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        plan = self.get_object()
+        serializer = ClosePlanSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        plan = actions.close_plan(actor=request.user, plan=plan, reason=serializer.validated_data["reason"])
+        return self._respond(plan)

@@ -252,23 +252,38 @@ def has_case_on(user, person_ids) -> bool:
     )
 
 
+def need_to_know_addresses(user, now=None) -> Q:
+    """Addresses its agency recorded or flagged, its live incidents' addresses, and where the people
+    the user needs to know about live or lived."""
+    if not does_casework(user):
+        return Q(pk__in=[])
+    now = now or timezone.now()
+    agency_id = agency_id_of(user)
+    people = _model("people.Person").objects.filter(need_to_know_people(user, now)).values("pk")
+    residents = _model("people.Residence").objects.filter(person_id__in=people)
+    incidents = _model("incidents.Incident").objects.filter(pk__in=_live_incident_ids(agency_id, now))
+    q = Q(pk__in=residents.values("address_id")) | Q(pk__in=incidents.values("address_id"))
+    if role_of(user) in CASE_ROLES:
+        flagged = _model("alerts.Flag").objects.filter(
+            source_agency_id=agency_id, subject_address__isnull=False
+        )
+        q |= Q(recorded_by_agency_id=agency_id) | Q(pk__in=flagged.values("subject_address_id"))
+    return q
+
+
 def visible_addresses(user, now=None):
-    """Addresses the user may see: every one for control rooms; else those its agency recorded or
-    flagged, its incidents' addresses, and where the people it may see live or lived."""
+    """Every address for emergency control rooms; else need to know."""
     Address = _model("people.Address")
     if is_control_room(user):
         return Address.objects.all()
-    if not does_casework(user):
-        return Address.objects.none()
-    now = now or timezone.now()
-    agency_id = agency_id_of(user)
-    residents = _model("people.Residence").objects.filter(person__in=visible_people(user, now))
-    incidents = _model("incidents.Incident").objects.filter(pk__in=_live_incident_ids(agency_id, now))
-    flagged = _model("alerts.Flag").objects.filter(source_agency_id=agency_id, subject_address__isnull=False)
-    q = Q(pk__in=residents.values("address_id")) | Q(pk__in=incidents.values("address_id"))
-    if role_of(user) in CASE_ROLES:
-        q |= Q(recorded_by_agency_id=agency_id) | Q(pk__in=flagged.values("subject_address_id"))
-    return Address.objects.filter(q)
+    return Address.objects.filter(need_to_know_addresses(user, now))
+
+
+def address_needs_purpose(user, address_id, now=None) -> bool:
+    """Opening this address's picture is outside the user's own cases and incidents."""
+    return (
+        not _model("people.Address").objects.filter(need_to_know_addresses(user, now), pk=address_id).exists()
+    )
 
 
 def visible_flags(user, now=None):
@@ -326,12 +341,10 @@ def may_raise_flag(user) -> bool:
     return does_casework(user)
 
 
-def may_own_flag(user, owner) -> bool:
-    """A flag is owned inside the raiser's agency."""
+def may_own_flag(source_agency_id, owner) -> bool:
+    """A flag is owned inside the agency that raised it."""
     owner_membership = getattr(owner, "membership", None)
-    return (
-        owner.is_active and owner_membership is not None and owner_membership.agency_id == agency_id_of(user)
-    )
+    return owner.is_active and owner_membership is not None and owner_membership.agency_id == source_agency_id
 
 
 def may_change_flag(user, flag) -> bool:

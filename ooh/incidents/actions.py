@@ -7,7 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from ooh.access import policy
 from ooh.domain import Conflict
+from ooh.people.models import Relationship, Residence
 
 from .events import append_event
 from .models import (
@@ -24,7 +26,7 @@ from .models import (
     InvolvementReason,
     ReferenceCounter,
 )
-from .rules import CONTROL_ROOM_ONLY, is_control_room, may_move
+from .rules import CONTROL_ROOM_ONLY, may_move
 
 ETA_TOLERANCE = timedelta(minutes=5)  # phones' clocks drift; an ETA a little in the past is still an answer
 
@@ -75,6 +77,8 @@ def open_incident(
 ):
     """Open an incident for its subjects; the agencies with a stake in them hear of it on their feeds."""
     now = now or timezone.now()
+    if not policy.may_open_incident(actor):
+        raise PermissionDenied("Your role does not open incidents.")
     agency = actor.membership.agency
     incident = Incident.objects.create(
         reference=_next_reference(now),
@@ -121,7 +125,7 @@ def open_incident(
 def request_attendance(*, actor, incident, agency, respond_within_minutes: float, now=None) -> Attendance:
     """The control room asks an agency to attend, and to answer by respond_by."""
     now = now or timezone.now()
-    if not is_control_room(actor):
+    if not policy.may_direct_incident(actor):
         raise PermissionDenied("Only a call handler or control room supervisor asks agencies to attend.")
     incident = _lock(incident)
     row = Attendance.objects.filter(incident=incident, agency=agency).first()
@@ -168,6 +172,12 @@ def update_attendance(*, actor, incident, status, eta=None, agreed_role="", note
     agency = actor.membership.agency
     incident = _lock(incident)
     row = Attendance.objects.filter(incident=incident, agency=agency).first()
+    if row is None and not policy.visible_incidents(actor).filter(pk=incident.pk).exists():
+        # An agency with a row was asked or has declared itself; one without may declare itself only on
+        # an incident it can see - anything else reads as an incident that does not exist.
+        raise Incident.DoesNotExist
+    if not policy.may_attend(actor):
+        raise PermissionDenied("Your role does not answer for your agency's attendance.")
     previous = row.status if row else None
     if not may_move(previous, status):
         raise Conflict(
@@ -197,7 +207,7 @@ def update_attendance(*, actor, incident, status, eta=None, agreed_role="", note
 def stand_down(*, actor, incident, agency, reason, now=None) -> Attendance:
     """The control room tells an agency it is no longer needed."""
     now = now or timezone.now()
-    if not is_control_room(actor):
+    if not policy.may_direct_incident(actor):
         raise PermissionDenied("Only a call handler or control room supervisor stands an agency down.")
     if not (reason or "").strip():
         raise ValidationError({"reason": "Say why the agency is stood down."})
@@ -236,6 +246,12 @@ def appoint(*, actor, incident, role, user, reason, now=None) -> Appointment:
     if membership is None or not user.is_active:
         raise ValidationError({"user": "Appoint an active user who belongs to an agency."})
     incident = _lock(incident)
+    if not policy.may_appoint(actor, incident):
+        raise PermissionDenied("Only the control room or the current decision maker appoints.")
+    if membership.agency_id not in policy.on_incident_agency_ids(incident):
+        raise ValidationError(
+            {"user": "Appoint a member of an agency on this incident (ask the agency to attend first)."}
+        )
     appointment = Appointment.objects.create(
         incident=incident,
         role=role,
@@ -301,11 +317,30 @@ def record_decision(*, actor, incident, decision, rationale, now=None) -> Decisi
     return row
 
 
+def _in_picture(incident, flag) -> bool:
+    """The flag is on a subject, someone linked to a subject, the incident's address or where they live."""
+    subjects = set(IncidentSubject.objects.filter(incident=incident).values_list("person_id", flat=True))
+    links = Relationship.objects.current()
+    people = (
+        subjects
+        | set(links.filter(from_person_id__in=subjects).values_list("to_person_id", flat=True))
+        | set(links.filter(to_person_id__in=subjects).values_list("from_person_id", flat=True))
+    )
+    if flag.subject_person_id is not None:
+        return flag.subject_person_id in people
+    homes = set(
+        Residence.objects.filter(person_id__in=people, current=True).values_list("address_id", flat=True)
+    )
+    return flag.subject_address_id in homes | {incident.address_id}
+
+
 @transaction.atomic
 def acknowledge_flag(*, actor, incident, flag, now=None) -> FlagAcknowledgement:
     """A read receipt: the caller has read this flag for this incident (once per person)."""
     now = now or timezone.now()
     incident = _lock(incident)
+    if not _in_picture(incident, flag):
+        raise ValidationError({"flag": "This flag is not in this incident's picture."})
     existing = FlagAcknowledgement.objects.filter(incident=incident, flag=flag, user=actor).first()
     if existing is not None:
         return existing
@@ -334,6 +369,10 @@ def close_incident(*, actor, incident, outcome, now=None) -> Incident:
     if not (outcome or "").strip():
         raise ValidationError({"outcome": "Record the outcome."})
     incident = _lock(incident)
+    if not policy.may_close_incident(actor, incident):
+        raise PermissionDenied(
+            "The incident is closed by the control room that opened it or the decision maker."
+        )
     incident.status, incident.closed_at, incident.closed_by, incident.outcome = (
         IncidentStatus.CLOSED,
         now,

@@ -13,6 +13,9 @@ from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
+from ooh.audit.models import AccessAction
+from ooh.audit.records import record_access
+
 from .models import Event, Incident
 
 logger = logging.getLogger(__name__)
@@ -97,6 +100,17 @@ def append_event(
     event = Event.objects.create(
         incident=incident, seq=incident.last_seq, type=type, at=at, actor=actor, data=_to_json(data)
     )
+    if (
+        actor is not None
+    ):  # a person changed the incident: on the record with the change (rules write as no one)
+        record_access(
+            action=AccessAction.CREATE if type == "incident.opened" else AccessAction.UPDATE,
+            object_type="incident",
+            object_ids=[incident.pk],
+            incident_id=incident.pk,
+            actor=actor,
+            detail={"event": type, "seq": event.seq},
+        )
     message = event_dict(event, actor)
     agencies, users = list(feed_agencies), list(feed_users)
     transaction.on_commit(lambda: publish(message, feed_agencies=agencies, feed_users=users))

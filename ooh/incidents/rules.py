@@ -2,7 +2,7 @@
 
 from django.db.models import Q
 
-from ooh.accounts.models import CONTROL_ROOM_ROLES, Role
+from ooh.access import policy
 
 from .models import AttendanceStatus as S
 from .models import IncidentAgency
@@ -30,26 +30,19 @@ def may_move(current: str | None, new: str) -> bool:
     return new in TRANSITIONS[current]
 
 
-def is_control_room(user) -> bool:
-    membership = getattr(user, "membership", None)
-    return membership is not None and (membership.role in CONTROL_ROOM_ROLES or membership.role == Role.ADMIN)
-
-
 def visible_incidents_filter(user) -> Q:
-    """Incidents of the user's agency or on which it is involved (opened, notified, requested, declared)."""
-    membership = getattr(user, "membership", None)
-    if membership is None:
-        return Q(pk__in=[])
-    return Q(agencies__agency_id=membership.agency_id)
+    """Incidents the user may see: the one rule, from ooh.access."""
+    return policy.incident_visibility(user)
 
 
 def visible_pairs(incident_ids, agency_ids) -> set:
     """The same rule for many sockets at once: each (incident id, agency id) among those given where the
-    agency's members may see the incident."""
+    agency's members may see the incident through its involvement (control rooms see every incident:
+    the caller adds that)."""
     if not incident_ids or not agency_ids:
         return set()
     return set(
-        IncidentAgency.objects.filter(incident_id__in=incident_ids, agency_id__in=agency_ids).values_list(
-            "incident_id", "agency_id"
-        )
+        IncidentAgency.objects.filter(
+            incident_id__in=incident_ids, agency_id__in=agency_ids, reason__in=policy.INCIDENT_VISIBLE_REASONS
+        ).values_list("incident_id", "agency_id")
     )

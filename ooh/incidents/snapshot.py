@@ -19,8 +19,10 @@ snapshot_extensions = []
 
 
 def stakeholder_agencies(network) -> set:
-    """Agencies with a stake in the people in the picture: flags they raised, plans shared with them."""
-    agencies = {flag.source_agency_id for flag in network.flags}
+    """Agencies holding a birth plan for someone in the picture (writing it, keeping it, shared with it,
+    a key contact on it): the plan was written for this night. Raising a flag makes no stake: a flag
+    is disclosed through the picture, not by making its agency a party to every later incident."""
+    agencies = set()
     plan_ids = [plan["id"] for plan in network.birth_plans]
     if plan_ids:
         agencies |= set(PlanShare.objects.filter(plan_id__in=plan_ids).values_list("agency_id", flat=True))

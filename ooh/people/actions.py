@@ -159,7 +159,11 @@ def link_people(
     """Link two people: `from_person` is `kind` `to_person` (Kerry mother_of the unborn child)."""
     if from_person.pk == to_person.pk:
         raise ValidationError({"to_person": "A person cannot be linked to themselves."})
-    if Relationship.objects.current().filter(from_person=from_person, to_person=to_person, kind=kind).exists():
+    if (
+        Relationship.objects.current()
+        .filter(from_person=from_person, to_person=to_person, kind=kind)
+        .exists()
+    ):
         raise ValidationError({"kind": "These two people are already linked this way."})
     try:
         with transaction.atomic():

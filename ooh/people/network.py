@@ -103,7 +103,8 @@ network_extensions = []
 def _edges_touching(person_ids):
     """One query: every relationship with either end in person_ids, oldest first (stable paths)."""
     return list(
-        Relationship.objects.current().filter(Q(from_person_id__in=person_ids) | Q(to_person_id__in=person_ids))
+        Relationship.objects.current()
+        .filter(Q(from_person_id__in=person_ids) | Q(to_person_id__in=person_ids))
         .order_by("created_at", "id")
         .values_list("from_person_id", "to_person_id", "kind")
     )

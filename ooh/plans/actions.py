@@ -4,13 +4,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from ooh.access import policy
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
 from ooh.domain import Conflict
 from ooh.people.models import PersonStatus
 
 from .models import Acknowledgement, BirthPlan, BirthPlanVersion, KeyContact, PlanShare, PlanStatus
-from .rules import activation_gaps, may_write
+from .rules import activation_gaps
 
 TEMPLATE_FIELDS = (
     "expected_date",
@@ -93,9 +94,20 @@ def _audit(action, plan, actor, **detail):
 def draft_plan(*, actor, mother, unborn_child, key_contacts=(), now=None, **fields) -> BirthPlan:
     """Start a plan for an unborn child as a draft, version 1."""
     now = now or timezone.now()
-    if not may_write(None, actor) and fields.get("lead_professional") != actor:
+    if not policy.may_draft_plan(actor, mother, unborn_child):
         raise PermissionDenied(
-            "Birth plans are written by children's social care, midwifery or the lead professional."
+            "Birth plans are drafted by a social worker or midwife whose agency has a case on the mother or baby."
+        )
+    _check_lead(actor, fields.get("lead_professional"))
+    live = BirthPlan.objects.filter(
+        unborn_child=unborn_child, status__in=(PlanStatus.DRAFT, PlanStatus.ACTIVE)
+    )
+    if any(
+        not policy.may_keep_plan(actor, other)
+        for other in live.select_related("lead_professional__membership")
+    ):
+        raise PermissionDenied(
+            "This child already has a plan kept by another agency; only the lead professional's agency replaces it."
         )
     if unborn_child.status != PersonStatus.UNBORN:
         raise ValidationError(
@@ -123,15 +135,29 @@ def _locked(plan) -> BirthPlan:
     return BirthPlan.objects.select_for_update().get(pk=plan.pk)
 
 
+def _check_lead(actor, lead):
+    """The lead professional is a member of the agency that writes the plan."""
+    if lead is not None and getattr(
+        getattr(lead, "membership", None), "agency_id", None
+    ) != policy.agency_id_of(actor):
+        raise ValidationError({"lead_professional": "The lead professional must be a member of your agency."})
+
+
+def _require_keeper(actor, plan, verb):
+    if not policy.may_keep_plan(actor, plan):
+        raise PermissionDenied(
+            f"Only social workers, midwives and managers of the lead professional's agency {verb} this plan."
+        )
+
+
 @transaction.atomic
 def revise_plan(*, actor, plan, based_on_version: int, key_contacts=None, now=None, **changes) -> BirthPlan:
     """Change the plan as a new version; refused (409) if `based_on_version` is no longer current."""
     now = now or timezone.now()
     plan = _locked(plan)
-    if not may_write(plan, actor):
-        raise PermissionDenied(
-            "Only the lead professional, children's social care, midwifery or an admin may change it."
-        )
+    _require_keeper(actor, plan, "change")
+    if "lead_professional" in changes:
+        _check_lead(actor, changes["lead_professional"])
     if plan.status not in (PlanStatus.DRAFT, PlanStatus.ACTIVE):
         raise Conflict(f"A {plan.status} plan cannot be changed.", code="plan_not_editable")
     if based_on_version != plan.version:
@@ -173,10 +199,7 @@ def activate_plan(*, actor, plan, agreed_on, now=None) -> BirthPlan:
     """Make a complete draft the plan in force; it supersedes any active plan for the same child."""
     now = now or timezone.now()
     plan = _locked(plan)
-    if not may_write(plan, actor):
-        raise PermissionDenied(
-            "Only the lead professional, children's social care, midwifery or an admin may activate it."
-        )
+    _require_keeper(actor, plan, "activate")
     if plan.status != PlanStatus.DRAFT:
         raise Conflict(f"Only a draft can be activated; this plan is {plan.status}.", code="plan_not_draft")
     contacts = list(plan.key_contacts.select_related("agency"))
@@ -191,6 +214,10 @@ def activate_plan(*, actor, plan, agreed_on, now=None) -> BirthPlan:
         )
     )
     for old in previous:
+        if not policy.may_keep_plan(actor, old):
+            raise PermissionDenied(
+                "The plan in force is kept by another agency; only the lead professional's agency replaces it."
+            )
         old.status, old.superseded_by = PlanStatus.SUPERSEDED, plan
         old.save(update_fields=["status", "superseded_by", "updated_at"])
         _audit(AccessAction.UPDATE, old, actor, status=PlanStatus.SUPERSEDED, superseded_by=str(plan.pk))
@@ -212,10 +239,7 @@ def share_plan(*, actor, plan, agencies, now=None) -> list:
     """Share the plan with agencies (idempotent); each must then acknowledge the current version."""
     now = now or timezone.now()
     plan = _locked(plan)
-    if not may_write(plan, actor):
-        raise PermissionDenied(
-            "Only the lead professional, children's social care, midwifery or an admin may share it."
-        )
+    _require_keeper(actor, plan, "share")
     if plan.status in (PlanStatus.SUPERSEDED, PlanStatus.CLOSED):
         raise Conflict(f"A {plan.status} plan cannot be shared.", code="plan_not_shareable")
     existing = set(plan.shares.values_list("agency_id", flat=True))
@@ -235,7 +259,7 @@ def acknowledge_plan(*, actor, plan, version: int | None = None, now=None) -> Ac
     now = now or timezone.now()
     plan = _locked(plan)
     agency = actor.membership.agency
-    if not plan.shares.filter(agency=agency).exists():
+    if not policy.may_acknowledge_plan(actor, plan):
         raise PermissionDenied("This plan is not shared with your agency.")
     if plan.status in (PlanStatus.SUPERSEDED, PlanStatus.CLOSED):
         raise Conflict(
@@ -252,3 +276,21 @@ def acknowledge_plan(*, actor, plan, version: int | None = None, now=None) -> Ac
         )
         _audit(AccessAction.UPDATE, plan, actor, acknowledged=True)
     return acknowledgement
+
+
+@transaction.atomic
+def close_plan(*, actor, plan, reason: str, now=None) -> BirthPlan:
+    """Close a plan that is no longer needed (the baby is born and the plan carried out, or withdrawn)."""
+    now = now or timezone.now()
+    plan = _locked(plan)
+    _require_keeper(actor, plan, "close")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Say why the plan is closed."})
+    if plan.status in (PlanStatus.SUPERSEDED, PlanStatus.CLOSED):
+        raise Conflict(f"This plan is already {plan.status}.", code="plan_not_open")
+    plan.status = PlanStatus.CLOSED
+    plan.version += 1
+    plan.save()
+    _write_version(plan, list(plan.key_contacts.all()), actor, now)
+    _audit(AccessAction.UPDATE, plan, actor, status=PlanStatus.CLOSED, reason=reason.strip()[:500])
+    return plan

@@ -1,9 +1,7 @@
 """Rules about birth plans, as small functions over a plan and its key contacts."""
 
-from ooh.accounts.models import AgencyKind, Role
+from ooh.accounts.models import AgencyKind
 
-# Agencies whose members write birth plans (with the lead professional and admins).
-AUTHORING_KINDS = frozenset({AgencyKind.CHILDRENS_SOCIAL_CARE, AgencyKind.MIDWIFERY})
 # Key contacts a plan cannot be activated without: who the night's responders will call.
 REQUIRED_CONTACT_KINDS = {
     AgencyKind.POLICE: "a police key contact",
@@ -34,16 +32,6 @@ def activation_gaps(plan, contacts, *, agreed_on) -> dict[str, str]:
     if agreed_on is None:
         gaps["agreed_on"] = "Give the date the plan was agreed at the professionals' meeting."
     return gaps
-
-
-def may_write(plan_or_none, user) -> bool:
-    """The lead professional, members of the authoring agencies (children's social care, midwifery), admins."""
-    membership = getattr(user, "membership", None)
-    if user.is_superuser or (membership is not None and membership.role == Role.ADMIN):
-        return True
-    if plan_or_none is not None and plan_or_none.lead_professional_id == user.pk:
-        return True
-    return membership is not None and membership.agency.kind in AUTHORING_KINDS
 
 
 def unacknowledged_agency_ids(plan, shares, acknowledgements) -> list:

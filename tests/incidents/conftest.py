@@ -21,6 +21,19 @@ def omar(edt):
 
 
 @pytest.fixture
+def asha(ambulance):
+    """An ambulance call handler: a control room, so she sees every family and opens the incident."""
+    return member(role=Role.CALL_HANDLER, agency=ambulance, username="asha")
+
+
+def ask(incident_id, agency, *, by):
+    """The control room asks an agency to attend (so it is on the incident and its members see it)."""
+    actions.request_attendance(
+        actor=by, incident=actions.Incident.objects.get(pk=incident_id), agency=agency, respond_within_minutes=10
+    )
+
+
+@pytest.fixture
 def hale(police):
     """A police sergeant on scene."""
     return member(role=Role.RESPONDER, agency=police, username="hale")

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from ooh.domain import Conflict
 from ooh.incidents import actions
-from ooh.incidents.models import Attendance, AttendanceStatus, Event
+from ooh.incidents.models import Attendance, AttendanceStatus, Event, IncidentAgency
 from ooh.incidents.rules import TRANSITIONS
 
 pytestmark = pytest.mark.django_db
@@ -18,6 +18,10 @@ STATUSES = [None, *AttendanceStatus.values]
 
 
 def _set(incident, agency, status, user):
+    # The agency holds the family's birth plan, so it sees the incident before it has any row.
+    IncidentAgency.objects.get_or_create(
+        incident=incident, agency=agency, defaults={"reason": "stakeholder", "since": timezone.now()}
+    )
     if status is not None:
         Attendance.objects.create(
             incident=incident, agency=agency, status=status, updated_at=timezone.now(), updated_by=user

@@ -8,7 +8,8 @@ from tests.conftest import client_for
 
 @pytest.fixture
 def alice_client(alice):
-    return client_for(alice)
+    """Alice is a police call handler: her searches and pictures reach everyone, so she states why."""
+    return client_for(alice, reason="Welfare check after a 999 call")
 
 
 @pytest.fixture

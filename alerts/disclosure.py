@@ -1,0 +1,156 @@
+"""Telling an agency when its most sensitive records are opened from outside it (the CP-IS pattern),
+and telling a manager when one of their staff breaks glass.
+
+NHS CP-IS notifies a child's local authority whenever unscheduled care views the child's protection
+flag; here the agency that owns a child protection flag hears (inbox and feed) when anyone outside it
+opens a picture that shows the flag: who, from which agency, when, and for which incident or reason.
+"""
+
+import json
+import logging
+from datetime import timedelta
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from ooh.access import policy
+from ooh.accounts.models import Membership
+from ooh.incidents.events import agency_feed_group, user_feed_group
+
+from .models import Notification
+
+logger = logging.getLogger(__name__)
+
+CHILD_PROTECTION_CATEGORIES = frozenset({"child_protection_plan", "unborn_child_protection_plan"})
+# One notice per viewer and child in this window: a phone re-reading the snapshot is one disclosure.
+NOTICE_WINDOW = timedelta(hours=1)
+
+
+def _managers(agency_id) -> set:
+    return set(
+        Membership.objects.filter(
+            agency_id=agency_id, role__in=policy.MANAGER_ROLES, user__is_active=True
+        ).values_list("user_id", flat=True)
+    )
+
+
+def _viewer(user) -> dict:
+    membership = user.membership
+    return {
+        "id": str(user.pk),
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": membership.role,
+        "agency": {
+            "id": str(membership.agency_id),
+            "code": membership.agency.code,
+            "name": membership.agency.name,
+        },
+    }
+
+
+def _inform(*, user_ids, agency_ids, kind, title, body, data, now):
+    """An inbox entry per user, written in the caller's transaction; the feeds hear after commit."""
+    Notification.objects.bulk_create(
+        [
+            Notification(user_id=user_id, kind=kind, title=title, body=body, data=data, created_at=now)
+            for user_id in sorted(set(user_ids), key=str)
+        ]
+    )
+    message = json.dumps(
+        {"type": "feed", "event": kind, "at": now, "data": {"title": title, "body": body, **data}},
+        cls=DjangoJSONEncoder,
+        separators=(",", ":"),
+    )
+    groups = [agency_feed_group(a) for a in set(agency_ids)] + [user_feed_group(u) for u in set(user_ids)]
+    transaction.on_commit(lambda: _publish(groups, message))
+
+
+def _publish(groups, text):
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(_send_all)(layer, groups, {"type": "feed.message", "text": text})
+    except Exception:  # the inbox is the record; the feed is a courtesy
+        logger.warning("could not publish a notice to %s feeds", len(groups), exc_info=True)
+
+
+async def _send_all(layer, groups, message):
+    for group in groups:
+        await layer.group_send(group, message)
+
+
+def notify_if_disclosed(viewer, flags, *, purpose: dict, now=None) -> int:
+    """For each child protection flag in a picture the viewer opened, owned by another agency: its
+    owner and the owning agency's managers are told (once per viewer and child per hour). Returns
+    how many agencies were told."""
+    now = now or timezone.now()
+    agency_id = policy.agency_id_of(viewer)
+    owned_elsewhere = {}
+    for flag in flags:
+        owner_agency = str(flag["source_agency"]["id"])
+        if flag["category"] in CHILD_PROTECTION_CATEGORIES and owner_agency != str(agency_id):
+            owned_elsewhere.setdefault((owner_agency, flag["subject_person"]), flag)
+    told = 0
+    for (owner_agency, child_id), flag in owned_elsewhere.items():
+        recent = Notification.objects.filter(
+            kind="disclosure.notice",
+            data__viewer__id=str(viewer.pk),
+            data__person=child_id,
+            created_at__gte=now - NOTICE_WINDOW,
+        )
+        if recent.exists():
+            continue
+        why = (
+            f"for incident {purpose['incident']}" if purpose.get("incident") else purpose.get("reason") or ""
+        )
+        _inform(
+            user_ids={flag["owner"]["id"], *_managers(owner_agency)},
+            agency_ids={owner_agency},
+            kind="disclosure.notice",
+            title="Child protection record viewed by another agency",
+            body=(
+                f"{viewer.display_name or viewer.username} ({viewer.membership.agency.name}, "
+                f"{viewer.membership.get_role_display()}) opened the picture of a child with your agency's "
+                f"{flag['category'].replace('_', ' ')} flag at {now:%H:%M} UTC {why}".strip()
+            ),
+            data={
+                "viewer": _viewer(viewer),
+                "person": child_id,
+                "flag": flag["id"],
+                "incident": purpose.get("incident"),
+                "reason": purpose.get("reason", ""),
+                "at": now.isoformat(),
+            },
+            now=now,
+        )
+        told += 1
+    return told
+
+
+def notify_break_glass(grant, *, now=None):
+    """The user's managers hear that they opened a person's records outside the rules, and why."""
+    now = now or timezone.now()
+    user = grant.user
+    _inform(
+        user_ids=_managers(grant.agency_id) - {user.pk},
+        agency_ids={grant.agency_id},
+        kind="break_glass.opened",
+        title="Break-glass access to review",
+        body=(
+            f"{user.display_name or user.username} opened a person's records outside the need-to-know rules "
+            f"until {grant.expires_at:%H:%M} UTC: {grant.reason}"
+        ),
+        data={
+            "break_glass": str(grant.pk),
+            "user": str(user.pk),
+            "person": str(grant.person_id),
+            "reason": grant.reason,
+            "expires_at": grant.expires_at.isoformat(),
+        },
+        now=now,
+    )

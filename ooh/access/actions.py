@@ -1,0 +1,69 @@
+"""The write path for break-glass: open time-limited access outside the rules, and review it."""
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from ooh.audit.models import AccessAction
+from ooh.audit.records import record_access
+from ooh.domain import Conflict
+
+from . import policy
+from .models import BreakGlass
+
+BREAK_GLASS_FOR = timedelta(minutes=60)
+
+
+@transaction.atomic
+def break_glass(*, actor, person, reason: str, now=None) -> BreakGlass:
+    """Open 60 minutes of access to one person's records outside the need-to-know rules, with a reason."""
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if len(reason) < policy.MIN_REASON_LENGTH:
+        raise ValidationError(
+            {
+                "reason": f"Say why you need this person's records now (at least {policy.MIN_REASON_LENGTH} characters)."
+            }
+        )
+    grant = BreakGlass.objects.create(
+        user=actor,
+        agency_id=policy.agency_id_of(actor),
+        person=person,
+        reason=reason[:1000],
+        opened_at=now,
+        expires_at=now + BREAK_GLASS_FOR,
+    )
+    record_access(
+        action=AccessAction.BREAK_GLASS,
+        object_type="person",
+        object_ids=[person.pk],
+        person_ids=[person.pk],
+        actor=actor,
+        reason=reason[:500],
+        detail={"break_glass": str(grant.pk), "expires_at": grant.expires_at.isoformat()},
+    )
+    return grant
+
+
+@transaction.atomic
+def review_break_glass(*, actor, grant: BreakGlass, note: str, now=None) -> BreakGlass:
+    """A manager of the user's agency records that the access was reviewed, with a note."""
+    grant = BreakGlass.objects.select_for_update().get(pk=grant.pk)
+    if grant.reviewed_at is not None:
+        raise Conflict("This break-glass access has already been reviewed.", code="already_reviewed")
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": "Record what the review found."})
+    grant.reviewed_at, grant.reviewed_by, grant.review_note = now or timezone.now(), actor, note[:2000]
+    grant.save(update_fields=["reviewed_at", "reviewed_by", "review_note"])
+    record_access(
+        action=AccessAction.UPDATE,
+        object_type="break_glass",
+        object_ids=[grant.pk],
+        person_ids=[grant.person_id],
+        actor=actor,
+        detail={"reviewed": True},
+    )
+    return grant
