@@ -18,8 +18,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from ooh.incidents.events import agency_feed_group, event_dict, incident_group, user_feed_group
-from ooh.incidents.models import Event, Incident
-from ooh.incidents.rules import visible_incidents_filter
+from ooh.access import policy
+from ooh.incidents.models import Event
 
 from . import resync
 from .ws_auth import origin_allowed
@@ -144,7 +144,7 @@ class IncidentConsumer(AuthenticatedConsumer):
         self.start_resyncing()
 
     def _visible_incident(self, user):
-        return Incident.objects.filter(visible_incidents_filter(user), pk=self.incident_id).first()
+        return policy.visible_incidents(user).filter(pk=self.incident_id).first()
 
     def _events_after(self, seq):
         events = (

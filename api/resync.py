@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from ooh.access import policy
 from ooh.incidents.models import Incident, IncidentStatus
 from ooh.incidents.rules import visible_pairs
 
@@ -45,6 +46,7 @@ class Verdict:
     tokens: set = field(default_factory=set)  # digests still valid
     incidents: dict = field(default_factory=dict)  # incident id -> (last_seq, closed_at or None)
     visible: set = field(default_factory=set)  # (incident id, agency id) the agency may see
+    control_rooms: set = field(default_factory=set)  # users who see every incident (ooh.access)
 
     def allowed(self, subject: Subject) -> bool:
         """The user is active, still with the agency the socket was opened for (a move means a new
@@ -56,7 +58,12 @@ class Verdict:
     def incident_state(self, subject: Subject):
         """(last_seq, closed_at) if the subject's agency may still see the incident, else None."""
         state = self.incidents.get(subject.incident_id)
-        if state is None or (subject.incident_id, subject.agency_id) not in self.visible:
+        if state is None:
+            return None
+        if (
+            subject.user_id not in self.control_rooms
+            and (subject.incident_id, subject.agency_id) not in self.visible
+        ):
             return None
         return state
 
@@ -75,11 +82,12 @@ def check(subjects, now) -> Verdict:
     verdict = Verdict(now=now)
     user_model, token_model = get_user_model(), get_token_model()
     for ids in _chunks({s.user_id for s in subjects}):
-        verdict.agencies.update(
-            user_model.objects.filter(pk__in=ids, is_active=True, membership__isnull=False).values_list(
-                "pk", "membership__agency_id"
-            )
-        )
+        for pk, agency_id, role, kind in user_model.objects.filter(
+            pk__in=ids, is_active=True, membership__isnull=False
+        ).values_list("pk", "membership__agency_id", "membership__role", "membership__agency__kind"):
+            verdict.agencies[pk] = agency_id
+            if role in policy.CONTROL_ROOM_ROLES and kind in policy.CONTROL_ROOM_AGENCY_KINDS:
+                verdict.control_rooms.add(pk)
     unexpired = Q(expiry__isnull=True) | Q(expiry__gt=now)
     for digests in _chunks({s.token_digest for s in subjects if s.token_digest is not None}):
         verdict.tokens.update(

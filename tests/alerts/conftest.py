@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from ooh.accounts.models import AgencyKind, Role
 from ooh.incidents import actions
+from ooh.incidents.models import IncidentAgency
 from tests import factories
 from tests.factories import AgencyFactory, member
 
@@ -55,7 +56,10 @@ def family(alice):
 
 
 @pytest.fixture
-def incident(alice, family):
-    return actions.open_incident(
+def incident(alice, family, edt):
+    incident = actions.open_incident(
         actor=alice, kind="birth", summary="Home birth", subjects=[family["kerry"], family["baby"]], now=T0
     )
+    # EDT holds the family's birth plan: it sees the incident and may answer before it is asked.
+    IncidentAgency.objects.create(incident=incident, agency=edt, reason="stakeholder", since=T0)
+    return incident

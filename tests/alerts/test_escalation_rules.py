@@ -174,7 +174,11 @@ def midwife_lead(db):
     midwife = member(role=Role.MIDWIFE, agency=midwifery, username="mia")
 
     def make_plan(family):
+        from ooh.people.models import Person
         from ooh.plans import actions as plans
+
+        # Midwifery booked the pregnancy: the unborn child is one of its cases, so it may write the plan.
+        Person.objects.filter(pk=family["baby"].pk).update(recorded_by_agency=midwifery)
 
         police = AgencyFactory(code="police")
         edt = AgencyFactory(code="edt", kind=AgencyKind.OOH_SOCIAL_CARE)

@@ -10,23 +10,30 @@ from tests.factories import member
 pytestmark = pytest.mark.django_db
 
 
-def test_a_manager_sees_every_read_of_a_person(alice, bob, police):
+def test_a_manager_sees_every_read_of_a_person_their_agency_records(alice, ambulance, police):
+    """Kerry is a police record: the police manager sees an ambulance call handler open her picture."""
     kerry = factories.person(alice, given_name="Kerry")
-    client_for(bob).get(f"/api/v1/people/{kerry.pk}/network/", HTTP_X_ACCESS_REASON="call at 23:40")
+    asha = member(role=Role.CALL_HANDLER, agency=ambulance, username="asha")
+    client_for(asha).get(f"/api/v1/people/{kerry.pk}/network/", HTTP_X_ACCESS_REASON="call at 23:40")
     manager = client_for(member(role=Role.MANAGER, agency=police))
     rows = manager.get("/api/v1/audit/", {"person": str(kerry.pk), "action": "read"}).json()["results"]
     assert [(r["username"], r["object_type"], r["reason"]) for r in rows] == [
-        ("bob", "network", "call at 23:40")
+        ("asha", "network", "call at 23:40")
     ]
     assert rows[0]["people"] == [str(kerry.pk)]
 
 
-def test_reads_under_an_incident_are_found_by_incident(alice, bob):
+def test_reads_under_an_incident_are_found_by_incident(alice, bob, ambulance):
+    from ooh.incidents.actions import open_incident, request_attendance
+
     kerry = factories.person(alice)
-    incident_id = "6f1f6f3e-1111-4c1f-9d55-000000000001"
-    client_for(bob).get(f"/api/v1/people/{kerry.pk}/", {"incident": incident_id})
-    admin = client_for(member(role=Role.ADMIN))
-    rows = admin.get("/api/v1/audit/", {"incident": incident_id}).json()["results"]
+    incident = open_incident(actor=alice, kind="welfare_concern", summary="Welfare", subjects=[kerry])
+    request_attendance(actor=alice, incident=incident, agency=ambulance, respond_within_minutes=10)
+    assert (
+        client_for(bob).get(f"/api/v1/people/{kerry.pk}/", {"incident": str(incident.pk)}).status_code == 200
+    )
+    admin = client_for(member(role=Role.ADMIN, agency=ambulance))  # bob's agency: what its users did
+    rows = admin.get("/api/v1/audit/", {"incident": str(incident.pk), "action": "read"}).json()["results"]
     assert [r["username"] for r in rows] == ["bob"]
 
 

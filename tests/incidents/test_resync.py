@@ -244,18 +244,24 @@ async def test_a_failed_sweep_leaves_the_sockets_up_and_the_next_one_catches_up(
     await ws.disconnect()
 
 
-def test_visible_pairs_is_the_visibility_rule_for_many_agencies_at_once(alice, bob, omar, incident, family):
-    """visible_pairs re-states visible_incidents_filter for the sweep: they must never disagree."""
-    from ooh.incidents.models import Incident
-    from ooh.incidents.rules import visible_incidents_filter, visible_pairs
+def test_the_sweeps_verdict_is_the_access_policy_for_many_sockets_at_once(alice, bob, omar, incident, family):
+    """The sweep re-states ooh.access's incident visibility for many sockets in a few queries: for every
+    user and incident the two must agree (alice is a police control room: she sees every incident)."""
+    from django.utils import timezone
+
+    from ooh.access import policy
 
     other = actions.open_incident(actor=bob, kind="birth", summary="Elsewhere", subjects=[family["baby"]])
     users = [alice, bob, omar]
-    expected = {
-        (pk, user.membership.agency_id)
-        for user in users
-        for pk in Incident.objects.filter(visible_incidents_filter(user)).values_list("pk", flat=True)
-    }
-    pairs = visible_pairs([incident.pk, other.pk], [u.membership.agency_id for u in users])
-    assert pairs == expected
-    assert (incident.pk, omar.membership.agency_id) not in pairs
+    subjects = [
+        resync.Subject(u.pk, u.membership.agency_id, None, incident_id=i.pk)
+        for u in users
+        for i in (incident, other)
+    ]
+    verdict = resync.check(subjects, timezone.now())
+    for subject, user in zip(subjects, [u for u in users for _ in (incident, other)], strict=True):
+        visible = policy.visible_incidents(user).filter(pk=subject.incident_id).exists()
+        assert (verdict.incident_state(subject) is not None) == visible, (user.username, subject.incident_id)
+    assert (
+        verdict.incident_state(resync.Subject(omar.pk, omar.membership.agency_id, None, incident.pk)) is None
+    )
