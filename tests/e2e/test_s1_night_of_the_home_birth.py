@@ -33,10 +33,12 @@ def background(server, agencies):
     """Set up before the night: the family, their markers, and birth plan v2 shared and partly acknowledged."""
     carl, mia, dana = server.login("carl"), server.login("mia"), server.login("dana")
     ids = {}
-    ids["home"] = carl.post(
+    # The community midwife booked the pregnancy: mother, address and unborn child are midwifery records.
+    # Police hold the father. The police control room links the family (control rooms see everyone).
+    ids["home"] = mia.post(
         "/addresses/", {"line1": "14 Larch Close", "town": "Northshire", "postcode": "NE3 2QX"}
     ).json()["id"]
-    ids["kerry"] = carl.post(
+    ids["kerry"] = mia.post(
         "/people/",
         {
             "given_name": "Kerry",
@@ -68,6 +70,45 @@ def background(server, agencies):
             ).status_code
             == 201
         )
+    plan = mia.post(
+        "/birth-plans/",
+        {
+            "mother": ids["kerry"],
+            "unborn_child": ids["baby"],
+            "expected_date": iso(days=7)[:10],
+            "planned_place_of_birth": "hospital",
+            "hospital": "Northshire General",
+            "lead_professional": mia.user["id"],
+            "child_protection_status": "unborn_child_protection_plan",
+            "legal_status": "pre_proceedings",
+            "plan_at_birth": "Baby stays in hospital with mother; no discharge before a strategy discussion.",
+            "home_birth_contingency": "Ambulance takes mother and baby to Northshire General; police attend.",
+            "out_of_hours_instructions": "Call the EDT duty manager; police protection only if the baby is at risk.",
+            "parents_aware_of_plan": False,
+            "parents_not_aware_reason": "Risk of flight if disclosed.",
+            "key_contacts": [
+                {
+                    "agency": agencies["northshire-police"],
+                    "name": "DS Roe",
+                    "phone_out_of_hours": "01632 960101",
+                },
+                {
+                    "agency": agencies["northshire-edt"],
+                    "name": "EDT duty manager",
+                    "phone_out_of_hours": "01632 960004",
+                },
+                {
+                    "agency": agencies["northshire-csc"],
+                    "name": "Dana Reid",
+                    "role": "Day social worker",
+                    "phone_in_hours": "01632 960003",
+                },
+            ],
+        },
+    ).json()
+    ids["plan"] = plan["id"]
+    # The day social worker is a key contact on the plan, so the baby is one of her agency's cases: she
+    # raises the child protection markers. Police raise theirs on the father and the address.
     review = iso(days=60)[:10]
     markers = [
         (
@@ -122,39 +163,8 @@ def background(server, agencies):
             },
         )
         assert response.status_code == 201, response.text
-    plan = mia.post(
-        "/birth-plans/",
-        {
-            "mother": ids["kerry"],
-            "unborn_child": ids["baby"],
-            "expected_date": iso(days=7)[:10],
-            "planned_place_of_birth": "hospital",
-            "hospital": "Northshire General",
-            "lead_professional": mia.user["id"],
-            "child_protection_status": "unborn_child_protection_plan",
-            "legal_status": "pre_proceedings",
-            "plan_at_birth": "Baby stays in hospital with mother; no discharge before a strategy discussion.",
-            "home_birth_contingency": "Ambulance takes mother and baby to Northshire General; police attend.",
-            "out_of_hours_instructions": "Call the EDT duty manager; police protection only if the baby is at risk.",
-            "parents_aware_of_plan": False,
-            "parents_not_aware_reason": "Risk of flight if disclosed.",
-            "key_contacts": [
-                {
-                    "agency": agencies["northshire-police"],
-                    "name": "DS Roe",
-                    "phone_out_of_hours": "01632 960101",
-                },
-                {
-                    "agency": agencies["northshire-edt"],
-                    "name": "EDT duty manager",
-                    "phone_out_of_hours": "01632 960004",
-                },
-            ],
-        },
-    ).json()
-    ids["plan"] = plan["id"]
     assert (
-        dana.patch(
+        mia.patch(
             f"/birth-plans/{plan['id']}/",
             {"discharge_arrangements": "Strategy meeting first"},
             **{"If-Match": "1"},
@@ -163,7 +173,7 @@ def background(server, agencies):
     )
     activated = mia.post(f"/birth-plans/{plan['id']}/activate/", {"agreed_on": iso(days=-3)[:10]})
     assert activated.status_code == 200, activated.text
-    assert activated.json()["version"] == 3  # v1 draft, v2 completed by the day social worker, v3 active
+    assert activated.json()["version"] == 3  # v1 draft, v2 completed, v3 active
     shared = [
         agencies[c]
         for c in ("northshire-police", "northshire-ambulance", "northshire-edt", "northshire-midwifery")
@@ -187,7 +197,9 @@ def test_s1(server, agencies, background):
     assert police_feed.next()["type"] == "hello"
 
     # 1. 23:40 the ambulance call handler searches the address and opens a birth incident.
+    asha.session.headers["X-Access-Reason"] = "999 call 23:40: baby born at home"  # she searches everyone
     found = asha.get("/addresses/", search="NE3 2QX").json()["results"]
+    del asha.session.headers["X-Access-Reason"]
     assert [a["id"] for a in found] == [ids["home"]]
     opened = asha.post(
         "/incidents/",
@@ -273,7 +285,8 @@ def test_s1(server, agencies, background):
     [escalation] = priya.get("/escalations/", status="open").json()["results"]
     assert escalation["incident"] == incident
 
-    # 6. The sergeant is named decision maker while a paramedic names someone else at the same moment.
+    # 6. The police control room names the sergeant decision maker while the ambulance control room names
+    # the paramedic at the same moment (appointments are the control rooms' or the decision maker's).
     barrier = threading.Barrier(2)
     results = {}
 
@@ -285,7 +298,7 @@ def test_s1(server, agencies, background):
 
     threads = [
         threading.Thread(target=appoint, args=(priya, hale.user["id"], "Sergeant on scene")),
-        threading.Thread(target=appoint, args=(nina, nina.user["id"], "Paramedic with mother and baby")),
+        threading.Thread(target=appoint, args=(asha, nina.user["id"], "Paramedic with mother and baby")),
     ]
     for t in threads:
         t.start()
