@@ -88,3 +88,24 @@ class UUIDRelatedField(serializers.PrimaryKeyRelatedField):
         if data == "":
             self.fail("incorrect_type", data_type="empty string")
         return super().run_validation(data)
+
+
+class BoundedListField(serializers.ListField):
+    """ListField that refuses a list over max_length before validating any item (an item may cost a
+    query: ten thousand ids would be ten thousand lookups before DRF's own length check runs)."""
+
+    def to_internal_value(self, data):
+        if self.max_length is not None and isinstance(data, list) and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)
+
+
+class BoundedListSerializer(serializers.ListSerializer):
+    """A list of nested objects (many=True) whose length limit is the field's own error, `attr:
+    "key_contacts"` rather than `"key_contacts.non_field_errors"`, checked before any item."""
+
+    def to_internal_value(self, data):
+        if self.max_length is not None and isinstance(data, list) and len(data) > self.max_length:
+            message = self.error_messages["max_length"].format(max_length=self.max_length)
+            raise serializers.ValidationError(message, code="max_length")
+        return super().to_internal_value(data)

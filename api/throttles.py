@@ -1,7 +1,9 @@
-"""Login throttles: per client IP and per username tried, whatever the outcome."""
+"""Rate limits: login attempts per client IP, failed logins per username, and per-user budgets for
+searching, the linked picture and websocket tickets. Each 429 says in Retry-After when to try again."""
 
 import hashlib
 import logging
+import math
 
 from rest_framework.exceptions import APIException
 from rest_framework.throttling import SimpleRateThrottle
@@ -10,7 +12,7 @@ logger = logging.getLogger(__name__)
 
 
 class FailOpenMixin:
-    """If the cache (Redis) is down, let the login through rather than lock everyone out at 3 a.m."""
+    """If the cache (Redis) is down, let the request through rather than lock everyone out at 3 a.m."""
 
     def allow_request(self, request, view):
         try:
@@ -18,18 +20,40 @@ class FailOpenMixin:
         except APIException:
             raise  # the request itself is bad (a malformed body): that is the client's 400, not an outage
         except Exception:
-            logger.warning("login throttle unavailable (cache down); allowing the attempt", exc_info=True)
+            logger.warning("%s unavailable (cache down); allowing the request", self.scope, exc_info=True)
             return True
 
 
-class LoginIPThrottle(FailOpenMixin, SimpleRateThrottle):
+class RetryAfterMixin:
+    """Retry-After is the whole seconds until enough counted requests leave the window, at least 1.
+
+    DRF's estimate spreads the wait over the requests left and gives none once the history is longer
+    than the rate (after the rate was lowered); a client needs a number it can sleep for.
+    """
+
+    def wait(self):
+        history = getattr(self, "history", [])
+        if len(history) < self.num_requests:
+            return 1
+        # The history is newest first: the request that must leave is this many from the oldest.
+        must_leave = history[-(len(history) - self.num_requests + 1)]
+        return max(1, math.ceil(self.duration - (self.now - must_leave)))
+
+
+class LoginIPThrottle(FailOpenMixin, RetryAfterMixin, SimpleRateThrottle):
+    """Every login attempt from one client address, whatever the outcome."""
+
     scope = "login_ip"
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class LoginUsernameThrottle(FailOpenMixin, SimpleRateThrottle):
+class LoginUsernameThrottle(RetryAfterMixin, SimpleRateThrottle):
+    """Failed logins per username. Only LoginView's `record_failure` counts one: a login that succeeds
+    never spends the budget, so an officer on several phones is never locked out by her own logins.
+    Fails open like the others when the cache is down."""
+
     scope = "login_username"
 
     def get_cache_key(self, request, view):
@@ -39,3 +63,67 @@ class LoginUsernameThrottle(FailOpenMixin, SimpleRateThrottle):
         # Hashed: any text may be typed as a username, and cache keys must stay short and plain.
         ident = hashlib.sha256(username.strip().lower()[:150].encode()).hexdigest()
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def _recent_failures(self, request, view):
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return None
+        self.now = self.timer()
+        self.history = [at for at in self.cache.get(self.key, []) if at > self.now - self.duration]
+        return self.history
+
+    def allow_request(self, request, view):
+        # Reads the failures so far and records nothing: the attempt has not failed yet.
+        try:
+            failures = self._recent_failures(request, view)
+        except APIException:
+            raise
+        except Exception:
+            logger.warning("login_username throttle unavailable (cache down); allowing", exc_info=True)
+            return True
+        if self.rate is None or failures is None:
+            return True
+        return len(failures) < self.num_requests
+
+    def record_failure(self, request, view):
+        """Count one failed login against the username tried."""
+        try:
+            failures = self._recent_failures(request, view)
+            if self.rate is None or failures is None:
+                return
+            self.cache.set(self.key, [self.now, *failures], self.duration)
+        except Exception:
+            logger.warning("login_username throttle unavailable (cache down); not counted", exc_info=True)
+
+
+class PerUserThrottle(FailOpenMixin, RetryAfterMixin, SimpleRateThrottle):
+    """A budget per signed-in user for one scope."""
+
+    def get_cache_key(self, request, view):
+        user_id = getattr(request.user, "pk", None)
+        if user_id is None:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": user_id}
+
+
+class SearchThrottle(PerUserThrottle):
+    """Searches of people or addresses (a list with `?search=`); a list without one is not counted."""
+
+    scope = "search"
+
+    def get_cache_key(self, request, view):
+        if not request.query_params.get("search", "").strip():
+            return None
+        return super().get_cache_key(request, view)
+
+
+class PictureThrottle(PerUserThrottle):
+    """Linked pictures opened, of a person or of an address."""
+
+    scope = "picture"
+
+
+class WsTicketThrottle(PerUserThrottle):
+    """Websocket tickets issued."""
+
+    scope = "ws_ticket"

@@ -32,9 +32,12 @@ django_asgi_app = OneThreadASGIHandler()
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.urls import get_resolver  # noqa: E402
 
+from api.middleware import StreamedBodyLimit  # noqa: E402
 from api.routing import websocket_application  # noqa: E402
 
-application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application})
+application = ProtocolTypeRouter(
+    {"http": StreamedBodyLimit(django_asgi_app), "websocket": websocket_application}
+)
 
 # What is loaded by now (Django, the apps, every view: the URLconf is imported here rather than on the
 # first request) lives as long as the process. Frozen, the collector's full passes skip it: a full pass

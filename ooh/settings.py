@@ -8,6 +8,7 @@ django.conf.settings, never os.environ.
 
 import contextlib
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,6 +18,9 @@ from django.core.management.utils import get_random_secret_key
 from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+_RATE = re.compile(r"^\d+/(s|sec|second|m|min|minute|h|hour|d|day)$")
 
 
 class StrictEnv(environ.Env):
@@ -32,6 +36,14 @@ class StrictEnv(environ.Env):
         if value in {"0", "false"}:
             return False
         raise ImproperlyConfigured(f"{var} must be true, false, 1 or 0, not {raw!r}")
+
+    def rate(self, var, default):
+        """A DRF rate, N/second|minute|hour|day (or s, sec, m, min, h, d): DRF itself fails only at the
+        first request, and reads '5/mango' as five a minute."""
+        value = self.str(var, default=default).strip()
+        if not _RATE.match(value) or int(value.split("/")[0]) < 1:
+            raise ImproperlyConfigured(f"{var} must be a rate such as 120/min, not {value!r}")
+        return value
 
     def positive_float(self, var, default):
         value = self.float(var, default=default)
@@ -104,6 +116,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "ooh.observability.RequestIdMiddleware",
+    "api.middleware.NoStoreMiddleware",
+    "api.middleware.RequestLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -321,7 +335,7 @@ CLOSED_INCIDENT_GRACE = timedelta(minutes=env.positive_float("OOH_CLOSED_INCIDEN
 
 TOKEN_TTL_HOURS = env.positive_float("OOH_TOKEN_TTL_HOURS", default=12)
 WS_TICKET_TTL_SECONDS = env.int("OOH_WS_TICKET_TTL_SECONDS", default=30)
-KNOX_TOKEN_MODEL = "knox.AuthToken"
+KNOX_TOKEN_MODEL = "knox.AuthToken"  # nosec B105 # a model label, not a secret
 REST_KNOX = {
     "TOKEN_TTL": timedelta(hours=TOKEN_TTL_HOURS),
     "AUTO_REFRESH": False,
@@ -333,15 +347,20 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsAgencyMember"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.BoundedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.CreatedCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "api.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
-        "login_ip": env.str("OOH_LOGIN_RATE_PER_IP", default="30/min"),
-        "login_username": env.str("OOH_LOGIN_RATE_PER_USERNAME", default="10/min"),
+        "login_ip": env.rate("OOH_LOGIN_RATE_PER_IP", default="30/min"),
+        # Failed attempts only: logging in on several phones never locks an officer out.
+        "login_username": env.rate("OOH_LOGIN_RATE_PER_USERNAME", default="10/min"),
+        # Per signed-in user; generous for a busy control room, a brake on anyone scraping.
+        "search": env.rate("OOH_SEARCH_RATE_PER_USER", default="120/min"),
+        "picture": env.rate("OOH_PICTURE_RATE_PER_USER", default="120/min"),
+        "ws_ticket": env.rate("OOH_WS_TICKET_RATE_PER_USER", default="30/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "UNAUTHENTICATED_USER": None,
@@ -349,6 +368,9 @@ REST_FRAMEWORK = {
     # a client-supplied X-Forwarded-For never picks the throttle bucket.
     "NUM_PROXIES": 0,
 }
+
+# API.md: a body over 1 MiB is refused with 413 (api/middleware.py, api/parsers.py), the admin's forms too.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
 DRF_STANDARDIZED_ERRORS = {
     # Adds the domain's errors: Django ValidationError -> 400 naming the field, Conflict -> 409.

@@ -4,7 +4,13 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from alerts.models import Flag
-from api.fields import StrictCharField, StrictChoiceField, StrictFloatField, UUIDRelatedField
+from api.fields import (
+    BoundedListField,
+    StrictCharField,
+    StrictChoiceField,
+    StrictFloatField,
+    UUIDRelatedField,
+)
 from ooh.accounts.models import Agency
 from ooh.incidents.models import AttendanceStatus, IncidentKind, IncidentStatus
 from ooh.people.models import Address, Person
@@ -28,7 +34,7 @@ class IncidentOpenSerializer(serializers.Serializer):
     summary = StrictCharField(max_length=2000)
     address = UUIDRelatedField(queryset=Address.objects.all(), required=False, allow_null=True)
     location_text = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
-    subjects = serializers.ListField(
+    subjects = BoundedListField(
         child=UUIDRelatedField(queryset=Person.objects.all()), required=False, default=list, max_length=20
     )
 

@@ -6,6 +6,8 @@ from rest_framework import serializers
 
 from alerts.models import Flag, FlagCategory, FlagGroup, FlagStatus, Severity
 from api.fields import (
+    BoundedListField,
+    BoundedListSerializer,
     StrictCharField,
     StrictChoiceField,
     StrictIntegerField,
@@ -51,8 +53,9 @@ class AddressSerializer(StrictModelSerializer):
 
 
 class PersonSerializer(StrictModelSerializer):
-    identifiers = IdentifierSerializer(many=True, required=False)
-    aliases = serializers.ListField(child=StrictCharField(max_length=100), required=False, max_length=20)
+    # Lists are bounded (API.md: 50 at most), so one request cannot make thousands of rows.
+    identifiers = BoundedListSerializer(child=IdentifierSerializer(), required=False, max_length=50)
+    aliases = BoundedListField(child=StrictCharField(max_length=100), required=False, max_length=20)
     status = StrictChoiceField(choices=PersonStatus.choices, required=False, default=PersonStatus.LIVING)
     sex = StrictChoiceField(choices=Sex.choices, required=False, allow_null=True)
     current_address = UUIDRelatedField(queryset=Address.objects.all(), required=False, allow_null=True)

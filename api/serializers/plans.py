@@ -5,6 +5,8 @@ from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from api.fields import (
+    BoundedListField,
+    BoundedListSerializer,
     StrictBooleanField,
     StrictCharField,
     StrictChoiceField,
@@ -80,9 +82,11 @@ class BirthPlanSerializer(serializers.Serializer):
     out_of_hours_instructions = StrictCharField(required=False, allow_blank=True, max_length=5000)
     parents_aware_of_plan = StrictBooleanField(required=False, allow_null=True)
     parents_not_aware_reason = StrictCharField(required=False, allow_blank=True, max_length=2000)
-    people_excluded = ExcludedPersonSerializer(many=True, required=False)
+    # Lists are bounded (API.md: 50 at most) like every text field here, so each stored version of a
+    # plan is a bounded copy.
+    people_excluded = BoundedListSerializer(child=ExcludedPersonSerializer(), required=False, max_length=50)
     discharge_arrangements = StrictCharField(required=False, allow_blank=True, max_length=5000)
-    key_contacts = KeyContactSerializer(many=True, required=False)
+    key_contacts = BoundedListSerializer(child=KeyContactSerializer(), required=False, max_length=50)
 
     status = serializers.ChoiceField(choices=PlanStatus.choices, read_only=True)
     version = serializers.IntegerField(read_only=True)
@@ -129,7 +133,7 @@ class ActivateSerializer(serializers.Serializer):
 
 
 class ShareSerializer(serializers.Serializer):
-    agencies = serializers.ListField(
+    agencies = BoundedListField(
         child=UUIDRelatedField(queryset=Agency.objects.all()), min_length=1, max_length=50
     )
 

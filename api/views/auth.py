@@ -21,7 +21,7 @@ from ..serializers import (
     UserSerializer,
     WsTicketSerializer,
 )
-from ..throttles import LoginIPThrottle, LoginUsernameThrottle
+from ..throttles import LoginIPThrottle, LoginUsernameThrottle, WsTicketThrottle
 
 
 class LoginView(APIView):
@@ -44,6 +44,7 @@ class LoginView(APIView):
         data = serializer.validated_data
         user = authenticate(request, username=data["username"], password=data["password"])
         if user is None or not user.is_active or not hasattr(user, "membership"):
+            LoginUsernameThrottle().record_failure(request, self)
             record_access(
                 request=request,
                 action=AccessAction.LOGIN_FAILED,
@@ -97,6 +98,8 @@ class AgencyListView(generics.ListAPIView):
 
 
 class WsTicketView(APIView):
+    throttle_classes = [WsTicketThrottle]
+
     @extend_schema(request=None, responses={201: WsTicketSerializer})
     def post(self, request):
         ticket, ttl = issue_ws_ticket(user=request.user)

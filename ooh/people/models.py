@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
+from .search import search_form
+
 
 class PersonStatus(models.TextChoices):
     UNBORN = "unborn"
@@ -51,7 +53,7 @@ class Person(models.Model):
     )
     status = models.CharField(max_length=16, choices=PersonStatus.choices, default=PersonStatus.LIVING)
     sex = models.CharField(max_length=16, choices=Sex.choices, null=True, blank=True)
-    # Lower-case names and aliases, maintained by the actions, so one indexed column answers name search.
+    # Names and aliases in search_form, maintained by the actions, so one column answers name search.
     search_text = models.TextField(blank=True, editable=False)
     # The source system's key (import_records): reruns update instead of duplicating.
     external_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
@@ -88,7 +90,7 @@ class Person(models.Model):
         return " ".join(p for p in (self.given_name, self.family_name) if p)
 
     def refresh_search_text(self):
-        self.search_text = " ".join([self.given_name, self.family_name, *self.aliases]).lower()
+        self.search_text = search_form(" ".join([self.given_name, self.family_name, *self.aliases]))
 
     def clean(self):
         if self.status == PersonStatus.UNBORN:
@@ -157,7 +159,7 @@ class Address(models.Model):
         return ", ".join(p for p in (self.line1, self.line2, self.town, self.postcode) if p)
 
     def refresh_search_text(self):
-        self.search_text = " ".join([self.line1, self.line2, self.town, self.postcode]).lower()
+        self.search_text = search_form(" ".join([self.line1, self.line2, self.town, self.postcode]))
 
 
 class Residence(models.Model):

@@ -139,6 +139,49 @@ class TestLoginThrottle:
         assert response.status_code == 429
         assert response.json()["errors"][0]["code"] == "throttled"
 
+    def test_successful_logins_never_spend_the_username_budget(self, api_client, alice):
+        """An officer logging in on several phones, or anyone logging in as her, never locks her out."""
+        with _rates({"login_ip": "1000/min", "login_username": "3/min"}):
+            phones = [login(api_client, device_name=f"phone {i}").status_code for i in range(6)]
+            failures = [login(api_client, password="wrong").status_code for _ in range(4)]
+        assert phones == [201] * 6
+        assert failures == [401, 401, 401, 429]
+        # every failed attempt that was tried is on the record; the refused one was never tried
+        assert AccessLog.objects.filter(action="login_failed", username="alice").count() == 3
+
+    def test_each_429_says_when_to_try_again(self, api_client, alice):
+        from unittest import mock
+
+        from rest_framework.throttling import SimpleRateThrottle
+
+        now = [1_000_000.0]
+        with (
+            mock.patch.object(SimpleRateThrottle, "timer", new=lambda self: now[0]),  # noqa: PT008
+            _rates({"login_ip": "2/min", "login_username": "2/min"}),
+        ):
+            login(api_client, password="wrong", REMOTE_ADDR="10.2.0.1")
+            now[0] += 15
+            login(api_client, password="wrong", REMOTE_ADDR="10.2.0.2")
+            by_username = login(api_client, REMOTE_ADDR="10.2.0.3")
+            login(api_client, username="u1", password="x", REMOTE_ADDR="10.2.0.4")
+            login(api_client, username="u2", password="x", REMOTE_ADDR="10.2.0.4")
+            now[0] += 5
+            by_address = login(api_client, username="u3", password="x", REMOTE_ADDR="10.2.0.4")
+        assert (by_username.status_code, by_username["Retry-After"]) == (429, "45")
+        assert (by_address.status_code, by_address["Retry-After"]) == (429, "55")
+        assert by_address.json()["errors"][0]["code"] == "throttled"
+
+    def test_a_failed_login_still_answers_401_when_the_cache_is_down(self, api_client, alice, monkeypatch):
+        from django.core.cache import cache
+
+        def down(*args, **kwargs):
+            raise ConnectionError("cache down")
+
+        monkeypatch.setattr(cache, "get", down)
+        monkeypatch.setattr(cache, "set", down)
+        assert login(api_client, password="wrong").status_code == 401
+        assert AccessLog.objects.filter(action="login_failed").count() == 1
+
 
 def _rates(rates):
     from unittest import mock
