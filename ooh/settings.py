@@ -90,7 +90,7 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = env.int("OOH_HSTS_SECONDS", default=31_536_000 if BEHIND_TLS_PROXY else 0)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "ooh.apps.OohAdminConfig",  # django.contrib.admin with the site in ooh/admin_site.py
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
