@@ -29,7 +29,9 @@ def require_visible(visible_queryset, objects, attr: str):
     for index, obj in enumerate(wanted):
         if obj.pk not in seen:
             name = f"{attr}.{index}" if len(objects) > 1 or attr == "subjects" else attr
-            raise ValidationError({name: f'Invalid pk "{obj.pk}" - object does not exist.'})
+            raise ValidationError(
+                {name: f'Invalid pk "{obj.pk}" - object does not exist.'}, code="does_not_exist"
+            )
 
 
 def stated_incident(request):
