@@ -138,7 +138,7 @@ def notify_break_glass(grant, *, now=None):
     user = grant.user
     _inform(
         user_ids=_managers(grant.agency_id) - {user.pk},
-        agency_ids={grant.agency_id},
+        agency_ids=set(),  # the managers' own feeds: the reason may name the family
         kind="break_glass.opened",
         title="Break-glass access to review",
         body=(

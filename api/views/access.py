@@ -73,11 +73,16 @@ class OpenedCursorPagination(StrictCursorPagination):
 
 
 class BreakGlassFilter(StrictFilterSet):
-    reviewed = django_filters.BooleanFilter(field_name="reviewed_at", lookup_expr="isnull", exclude=True)
+    reviewed = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")], method="filter_reviewed", label="Reviewed yet"
+    )
 
     class Meta:
         model = BreakGlass
         fields = ["reviewed"]
+
+    def filter_reviewed(self, queryset, name, value):
+        return queryset.filter(reviewed_at__isnull=value == "false")
 
 
 class BreakGlassViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -191,13 +191,15 @@ class PersonViewSet(
         if found is None:
             raise Http404
         payload, person_ids = found
-        disclosure.notify_if_disclosed(request.user, payload["flags"], purpose=_purpose(request))
+        purpose = _purpose(request, person_id=self.kwargs["pk"])
+        disclosure.notify_if_disclosed(request.user, payload["flags"], purpose=purpose)
         record_access(
             action=AccessAction.READ,
             object_type="network",
             object_ids=[self.kwargs["pk"]],
             person_ids=person_ids,
             request=request,
+            reason=purpose["reason"],
             detail={"depth": depth, "flags": len(payload["flags"])},
         )
         return Response(payload)
@@ -333,9 +335,13 @@ class RelationshipViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def _purpose(request) -> dict:
-    """What the caller said the read was for, as recorded with it."""
-    return {"incident": request.query_params.get("incident"), "reason": stated_reason(request)[:500]}
+def _purpose(request, person_id=None) -> dict:
+    """What the caller said the read was for, as recorded with it; with nothing said, the reason given
+    when they broke glass on this person, if that is why they may see it."""
+    incident, reason = request.query_params.get("incident"), stated_reason(request)[:500]
+    if not incident and not reason and person_id is not None:
+        reason = policy.break_glass_reason(request.user, person_id) or ""
+    return {"incident": incident, "reason": reason[:500]}
 
 
 def _require_visible_address(request, data):

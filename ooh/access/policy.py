@@ -215,6 +215,18 @@ def _break_glass_people(user, now) -> Q:
     return Q(pk__in=grants.values("person_id"))
 
 
+def break_glass_reason(user, person_id, now=None) -> str | None:
+    """The reason the user gave for their open break-glass on this person, if they have one."""
+    grant = (
+        _model("access.BreakGlass")
+        .objects.filter(user_id=user.pk, person_id=person_id, expires_at__gt=now or timezone.now())
+        .order_by("-opened_at")
+        .values_list("reason", flat=True)
+        .first()
+    )
+    return grant
+
+
 def need_to_know_people(user, now=None) -> Q:
     """People the user needs to know about without a stated purpose: cases, shared plans, live
     incidents and open break-glass."""

@@ -88,11 +88,6 @@ class TestWhoIsTold:
         assert response.status_code == 200, response.content
         assert {n.data["incident"] for n in _notices()} == {str(incident.pk)}
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="Known gap: a picture opened under break-glass is told of with no reason (the views' _purpose "
-        "reads only ?incident= and X-Access-Reason, not the open grant's reason).",
-    )
     def test_a_break_glass_viewer_is_told_of_with_their_reason(self, world):
         reason = "Called by A&E: Kerry Vale in labour, history unknown"
         sam = world.client("sam")
