@@ -17,8 +17,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from ooh.incidents.events import agency_feed_group, event_dict, incident_group, user_feed_group
 from ooh.access import policy
+from ooh.incidents.events import agency_feed_group, event_dict, incident_group, user_feed_group
 from ooh.incidents.models import Event
 
 from . import resync
