@@ -17,8 +17,11 @@ from ooh.accounts.models import AgencyKind, Role
 # Control rooms of the emergency services see everyone (with a purpose): they take the 999 call.
 CONTROL_ROOM_ROLES = frozenset({Role.CALL_HANDLER, Role.CONTROL_ROOM_SUPERVISOR})
 CONTROL_ROOM_AGENCY_KINDS = frozenset({AgencyKind.POLICE, AgencyKind.AMBULANCE})
-# Roles that hold cases: their agency's records are theirs to see.
-CASE_ROLES = frozenset({Role.SOCIAL_WORKER, Role.MIDWIFE, Role.PRACTITIONER, Role.MANAGER})
+# Roles that hold cases: their agency's records are theirs to see (an out-of-hours team's cases are the
+# people it recorded and the plans it is a key contact on).
+CASE_ROLES = frozenset(
+    {Role.SOCIAL_WORKER, Role.OOH_SOCIAL_WORKER, Role.MIDWIFE, Role.PRACTITIONER, Role.MANAGER}
+)
 # Roles that do casework of any kind; `admin` administers its agency and sees no family's records.
 CASEWORK_ROLES = frozenset(
     {
@@ -33,7 +36,7 @@ CASEWORK_ROLES = frozenset(
     }
 )
 # Roles that record people, addresses and links (control rooms record who they find at an incident).
-RECORDING_ROLES = CASE_ROLES | {Role.OOH_SOCIAL_WORKER} | CONTROL_ROOM_ROLES
+RECORDING_ROLES = CASE_ROLES | CONTROL_ROOM_ROLES
 # Birth plans are drafted by the professionals who write them, and kept by their agency.
 PLAN_AUTHOR_ROLES = frozenset({Role.SOCIAL_WORKER, Role.MIDWIFE})
 PLAN_KEEPER_ROLES = PLAN_AUTHOR_ROLES | {Role.MANAGER}

@@ -559,3 +559,28 @@ class TestAControlRoomStatesAPurpose:
     def test_a_picture_of_its_own_incident_needs_none(self, world, incident):
         response = world.client("alice").get(f"/api/v1/people/{world.kerry.pk}/network/")
         assert response.status_code == 200, response.content
+
+
+@pytest.mark.parametrize(
+    ("role", "kind"),
+    [
+        ("social_worker", "childrens_social_care"),
+        ("ooh_social_worker", "ooh_social_care"),
+        ("midwife", "midwifery"),
+        ("practitioner", "health"),
+        ("manager", "childrens_social_care"),
+        ("call_handler", "ambulance"),
+        ("control_room_supervisor", "police"),
+    ],
+)
+def test_every_role_that_records_a_person_can_read_it_back(role, kind):
+    """A role allowed to record people sees what it recorded (an out-of-hours worker once got a 500)."""
+    from tests.conftest import client_for
+
+    user = factories.member(
+        role=role, agency=factories.AgencyFactory(code=f"rec-{kind}".replace("_", "-"), kind=kind)
+    )
+    client = client_for(user)
+    created = client.post("/api/v1/people/", {"family_name": "Doe"})
+    assert created.status_code == 201, created.content
+    assert client.get(f"/api/v1/people/{created.json()['id']}/").status_code == 200
