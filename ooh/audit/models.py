@@ -1,4 +1,4 @@
-"""The append-only access log: who read or changed what, when, and under which incident or reason."""
+"""The append-only, hash-chained access log: who read or changed what, when, under which incident or reason."""
 
 import uuid
 
@@ -47,6 +47,8 @@ class AccessAction(models.TextChoices):
     LOGIN = "login"
     LOGIN_FAILED = "login_failed"
     LOGOUT = "logout"
+    REFUSED = "refused"  # an authorisation refused
+    BREAK_GLASS = "break_glass"  # emergency access opened outside the rules
 
 
 class AccessLog(AppendOnlyModel):
@@ -68,6 +70,12 @@ class AccessLog(AppendOnlyModel):
     request_id = models.CharField(max_length=64, blank=True, db_index=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     detail = models.JSONField(default=dict, blank=True)
+    # The hash chain (chain.py): tampering with a row, its people, or the order shows in verify_audit.
+    chain_seq = models.BigIntegerField(unique=True, editable=False, help_text="1, 2, 3... with no gaps.")
+    prev_hash = models.CharField(max_length=64, editable=False, help_text="The previous row's hash.")
+    hash = models.CharField(
+        max_length=64, editable=False, help_text="SHA-256 of prev_hash and this row's content and people."
+    )
 
     class Meta:
         ordering = ["-at"]

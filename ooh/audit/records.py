@@ -1,4 +1,5 @@
-"""The one helper every view calls to audit a read or a change of a protected record."""
+"""The one writer of the access log: every view and action calls record_access to audit a read or a change
+of a protected record; each row is appended to the hash chain (chain.py) under a lock."""
 
 import uuid
 from collections.abc import Iterable
@@ -8,6 +9,7 @@ from django.utils import timezone
 
 from ooh.observability import current_client_ip, current_request_id
 
+from .chain import CHAIN_LOCK_KEY, GENESIS_HASH, row_hash, row_values
 from .models import AccessedPerson, AccessLog
 
 
@@ -41,7 +43,8 @@ def record_access(
     """Append one audit row naming every object and every person disclosed.
 
     The actor, IP, request id and purpose (`?incident=` or `X-Access-Reason`) come from the request
-    when one is given. Call it inside the transaction of the change it records.
+    when one is given. Call it inside the transaction of the change it records, as late as possible:
+    on PostgreSQL it holds the chain lock, which every audit writer waits for, until that commit.
     """
     user = actor if actor is not None else getattr(request, "user", None)
     if user is not None and not getattr(user, "is_authenticated", False):
@@ -63,14 +66,37 @@ def record_access(
         username=username,
     )
     people = sorted({str(p) for p in person_ids})
-    if connection.vendor == "postgresql":
-        return _write_one_statement(people, **values)  # a single statement is atomic by itself
-    with transaction.atomic():  # one commit for the row and the people it names
+    # Without a savepoint: inside a domain action's transaction the row joins it (and a failure fails
+    # the action); the chain lock is then held to that transaction's commit, so commit order is chain order.
+    with transaction.atomic(savepoint=False):
+        chain_seq, prev_hash = _chain_tail()
         log = _log(**values)
-        log.save()
-        if people:
-            AccessedPerson.objects.bulk_create([AccessedPerson(log=log, person_id=p) for p in people])
-        return log
+        log.chain_seq, log.prev_hash = chain_seq + 1, prev_hash
+        log.hash = row_hash(prev_hash, row_values(log), people)
+        if connection.vendor == "postgresql":
+            _insert_one_statement(log, people)
+        else:
+            log.save()
+            if people:
+                AccessedPerson.objects.bulk_create([AccessedPerson(log=log, person_id=p) for p in people])
+    return log
+
+
+def _chain_tail() -> tuple[int, str]:
+    """(chain_seq, hash) of the last row, (0, GENESIS_HASH) for an empty log, read by the only writer:
+    on PostgreSQL under the chain's advisory lock, held to commit by every process (ASGI and Celery)."""
+    table = connection.ops.quote_name(AccessLog._meta.db_table)
+    tail = f"SELECT chain_seq, hash FROM {table} ORDER BY chain_seq DESC LIMIT 1"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One round trip, two statements: the tail must be read by a statement that starts after
+            # the lock is granted, so that its snapshot sees the row the previous holder committed.
+            cursor.execute(f"SELECT pg_advisory_xact_lock(%s); {tail}", [CHAIN_LOCK_KEY])
+            cursor.nextset()
+        else:  # SQLite: transaction_mode=IMMEDIATE took the database's write lock at BEGIN
+            cursor.execute(tail)
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row is not None else (0, GENESIS_HASH)
 
 
 def _log(
@@ -93,10 +119,9 @@ def _log(
     )
 
 
-def _write_one_statement(people, **values):
+def _insert_one_statement(log, people):
     """PostgreSQL: the row and the people it names in ONE statement (a data-modifying CTE), so a read
-    pays one round trip for its audit; the same row as _write."""
-    log = _log(**values)
+    pays one round trip for its insert; the same rows as the ORM writes on SQLite."""
     fields = AccessLog._meta.concrete_fields
     quote = connection.ops.quote_name
     people_table = AccessedPerson._meta.db_table
@@ -110,4 +135,3 @@ def _write_one_statement(people, **values):
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, people])
     log._state.adding, log._state.db = False, connection.alias
-    return log

@@ -16,8 +16,8 @@ from tests.incidents.conftest import ask
 pytestmark = pytest.mark.django_db
 
 # token; incident locked; the agency's row read; row written; seq; event; the audit row's place in the
-# chain and the row (on SQLite inside savepoints: the test runs inside a transaction).
-ATTENDANCE_UPDATE_QUERIES = 8 if connection.vendor == "postgresql" else 10
+# chain and the row; and the action's savepoint and its release (the test runs inside a transaction).
+ATTENDANCE_UPDATE_QUERIES = 10
 
 
 @pytest.fixture
