@@ -38,6 +38,8 @@ def test_concurrent_decision_maker_appointments_leave_exactly_one_current_and_al
     alice, incident, police, ambulance
 ):
     candidates = [member(agency=police if n % 2 else ambulance, username=f"officer{n}") for n in range(8)]
+    # An appointee belongs to an agency on the incident: the control room asks the ambulance service.
+    actions.request_attendance(actor=alice, incident=incident, agency=ambulance, respond_within_minutes=10)
     _race(
         [
             (
@@ -56,12 +58,12 @@ def test_concurrent_decision_maker_appointments_leave_exactly_one_current_and_al
     appointments = Appointment.objects.filter(incident=incident, role="decision_maker")
     assert appointments.count() == 8
     events = list(Event.objects.filter(incident=incident).order_by("seq").values_list("seq", "type", "data"))
-    assert [seq for seq, _, _ in events] == list(range(1, 10))  # no gaps, no duplicates
+    assert [seq for seq, _, _ in events] == list(range(1, 11))  # opened, requested, 8 appointed: no gaps
     appointed = [data["id"] for _, kind, data in events if kind == "decision_maker.appointed"]
     assert len(appointed) == 8
     # The current one is the last appointment in the timeline.
     assert str(incident.decision_maker_id) == appointed[-1]
-    assert incident.last_seq == 9
+    assert incident.last_seq == 10
 
 
 def test_concurrent_changes_of_different_kinds_get_distinct_consecutive_seqs(

@@ -94,6 +94,8 @@ def a_family(actor, lead, now):
     revoke_flag(actor=actor, flag=factories.flag(actor, on=gran, category="violence"), reason="wrong person")
     police = AgencyFactory(code="police")
     edt = AgencyFactory(code="edt", kind=AgencyKind.OOH_SOCIAL_CARE)
+    # Midwifery booked the pregnancy: the unborn child is one of its cases, so its midwife writes the plan.
+    Person.objects.filter(pk=baby.pk).update(recorded_by_agency=lead.membership.agency)
     plan = plans.draft_plan(
         actor=lead,
         mother=kerry,

@@ -241,7 +241,18 @@ def postcode_for(k: int) -> str:
 TABLES = (
     (
         Address,
-        ("id", "line1", "line2", "town", "postcode", "uprn", "search_text", "created_by_id", "created_at"),
+        (
+            "id",
+            "line1",
+            "line2",
+            "town",
+            "postcode",
+            "uprn",
+            "search_text",
+            "created_by_id",
+            "recorded_by_agency_id",
+            "created_at",
+        ),
     ),
     (
         Person,
@@ -256,13 +267,17 @@ TABLES = (
             "sex",
             "search_text",
             "created_by_id",
+            "recorded_by_agency_id",
             "created_at",
             "updated_at",
         ),
     ),
     (PersonIdentifier, ("person_id", "scheme", "value")),
     (Residence, ("person_id", "address_id", "current", "since", "until", "created_at")),
-    (Relationship, ("id", "from_person_id", "to_person_id", "kind", "created_by_id", "created_at")),
+    (
+        Relationship,
+        ("id", "from_person_id", "to_person_id", "kind", "created_by_id", "created_at", "end_reason"),
+    ),
     (
         Flag,
         (
@@ -491,6 +506,7 @@ class Population:
                 self.counters["uprn"] if rng.random() < 0.9 else None,
                 ns.search_text,
                 self.user_id,
+                self.agency_id,
                 self.moment_ago(*created_days_ago),
             )
         )
@@ -546,6 +562,7 @@ class Population:
                 stored_sex,
                 ns.search_text,
                 self.user_id,
+                self.agency_id,
                 created,
                 updated,
             )
@@ -587,9 +604,9 @@ class Population:
             return
         self._edges.add(key)
         created = self.moment_ago(0, 3000)
-        self._relationship_rows.append((self.new_id(), frm.id, to.id, kind, self.user_id, created))
+        self._relationship_rows.append((self.new_id(), frm.id, to.id, kind, self.user_id, created, ""))
         if symmetric and self._both_sides:
-            self._relationship_rows.append((self.new_id(), to.id, frm.id, kind, self.user_id, created))
+            self._relationship_rows.append((self.new_id(), to.id, frm.id, kind, self.user_id, created, ""))
 
     def parent_links(self, parents, children):
         for parent in parents:
