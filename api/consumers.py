@@ -3,7 +3,11 @@
 The channel layer may drop messages, so a consumer trusts only the Event table: it joins the group
 before replaying (nothing falls between), drops what it already sent, fills any gap in seq from the
 database, and is re-checked against the database every few seconds with every other socket of the
-process (api/resync.py) in case the wake-up itself was lost or access has ended.
+process (api/resync.py) in case the wake-up itself was lost or access has ended. Every socket also joins
+its user's sessions group, so a revoked token or a sign-out everywhere closes it at once (4403).
+
+A client's frame is never trusted: one that is too large, too deeply nested, binary, not a JSON object
+or of an unknown type gets an error message, and the socket stays up.
 """
 
 import asyncio
@@ -18,10 +22,12 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from ooh.access import policy
+from ooh.accounts.actions import sessions_group
 from ooh.incidents.events import agency_feed_group, event_dict, incident_group, user_feed_group
 from ooh.incidents.models import Event
 
 from . import resync
+from .parsers import MAX_DEPTH, nested_deeper_than
 from .ws_auth import origin_allowed
 
 logger = logging.getLogger(__name__)
@@ -31,6 +37,7 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_BAD_REQUEST = 4400
 REPLAY_BATCH = 500
+MAX_FRAME_BYTES = 64 * 1024  # a client sends pings; anything near this size is not a client of ours
 
 
 class AuthenticatedConsumer(AsyncWebsocketConsumer):
@@ -48,6 +55,9 @@ class AuthenticatedConsumer(AsyncWebsocketConsumer):
         if getattr(user, "membership", None) is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        # Before anything is sent: a session ended from here on closes this socket at once. One ended
+        # between the handshake's token check and this line is left to the resync sweep.
+        await self.join(sessions_group(user.pk))
         await self.start(user)
 
     async def start(self, user):
@@ -76,22 +86,42 @@ class AuthenticatedConsumer(AsyncWebsocketConsumer):
         self.groups_joined = [*getattr(self, "groups_joined", []), group]
 
     async def receive(self, text_data=None, bytes_data=None):
-        try:
-            message = json.loads(text_data) if text_data is not None else None
-        except ValueError:
-            message = None
-        if not isinstance(message, dict):
-            await self.send_json({"type": "error", "code": "invalid_json", "detail": "Send a JSON object."})
+        message, refusal = self._parse_frame(text_data)
+        if refusal is not None:
+            code, detail = refusal
+            await self.send_json({"type": "error", "code": code, "detail": detail})
         elif message.get("type") == "ping":
             await self.send_json({"type": "pong"})
         else:
+            shown = repr(message.get("type"))
+            shown = shown if len(shown) <= 40 else shown[:37] + "..."  # echo a little, not the frame
             await self.send_json(
                 {
                     "type": "error",
                     "code": "unknown_type",
-                    "detail": f"Unknown message type {message.get('type')!r}.",
+                    "detail": f'Unknown message type {shown}; send {{"type": "ping"}}.',
                 }
             )
+
+    @staticmethod
+    def _parse_frame(text_data):
+        """(the frame's JSON object, None), or (None, (code, detail)) for a frame refused.
+
+        The size is checked before anything reads the text, and the nesting by a flat scan before the
+        decoder (which recurses once per level: "[" * 5000 exhausts the stack)."""
+        if text_data is None:  # a binary frame
+            return None, ("binary_frame", "Send text frames of JSON; binary frames are not read.")
+        if len(text_data) > MAX_FRAME_BYTES or len(text_data.encode("utf-8", "replace")) > MAX_FRAME_BYTES:
+            return None, ("frame_too_large", f"Send frames of at most {MAX_FRAME_BYTES} bytes.")
+        if nested_deeper_than(text_data, MAX_DEPTH):
+            return None, ("too_deep", f"Send JSON nested at most {MAX_DEPTH} levels deep.")
+        try:
+            message = json.loads(text_data)
+        except (ValueError, RecursionError):
+            message = None
+        if not isinstance(message, dict):
+            return None, ("invalid_json", 'Send a JSON object, such as {"type": "ping"}.')
+        return message, None
 
     async def send_json(self, content):
         await self.send(text_data=json.dumps(content, separators=(",", ":")))
@@ -113,6 +143,13 @@ class AuthenticatedConsumer(AsyncWebsocketConsumer):
         """Access ended while the socket was open (token revoked or expired, agency gone...): 4403."""
         resync.hub().discard(self)
         await self.close(code=CLOSE_FORBIDDEN)
+
+    async def sessions_ended(self, message):
+        """Tokens of this user were revoked (`tokens`: their digests; None: every one, so every socket).
+        The socket of a token revoked closes now rather than at the next sweep."""
+        ended = message.get("tokens")
+        if ended is None or self.scope.get("token_digest") in ended:
+            await self.refuse()
 
 
 class IncidentConsumer(AuthenticatedConsumer):

@@ -30,8 +30,8 @@ CHUNK = 500  # ids per IN (...): under SQLite's bound-parameter limit, small for
 
 @dataclass(frozen=True)
 class Subject:
-    """What a socket stands on: its user, the agency it was opened for, its token (None for a ticket)
-    and its incident (None: a feed)."""
+    """What a socket stands on: its user, the agency it was opened for, its token's digest (for a
+    ticket, the token the ticket was issued under) and its incident (None: a feed)."""
 
     user_id: object
     agency_id: object

@@ -1,10 +1,11 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .views import access, audit, auth, devices, escalations, flags, incidents, people, plans
+from .views import access, audit, auth, devices, escalations, flags, incidents, people, plans, sessions
 
 router = SimpleRouter(use_regex_path=False)
 router.register("devices", devices.DeviceViewSet, basename="device")
+router.register("auth/sessions", sessions.SessionViewSet, basename="session")
 router.register("people", people.PersonViewSet, basename="person")
 router.register("addresses", people.AddressViewSet, basename="address")
 router.register("relationships", people.RelationshipViewSet, basename="relationship")

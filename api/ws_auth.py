@@ -30,21 +30,15 @@ def _from_token(raw: str):
 
 
 def _from_ticket(ticket: str):
-    user = redeem_ws_ticket(ticket=ticket)
-    if user is None:
-        return None
-    from django.contrib.auth import get_user_model
-
-    return (
-        get_user_model()
-        .objects.select_related("membership__agency")
-        .filter(pk=user.pk, is_active=True)
-        .first()
-    )
+    redeemed = redeem_ws_ticket(ticket=ticket)
+    if redeemed is None or not redeemed.user.is_active:
+        return None, None
+    return redeemed.user, redeemed.token_id  # the digest of the token the ticket was issued under
 
 
 class TokenOrTicketAuthMiddleware:
-    """Puts the authenticated user (or None) in scope["user"], and the token's digest for re-checks."""
+    """Puts the authenticated user (or None) in scope["user"], and the digest of its token - the
+    ticket's issuing token for a ticket - for the re-checks and revocation."""
 
     def __init__(self, app):
         self.app = app
@@ -59,5 +53,5 @@ class TokenOrTicketAuthMiddleware:
         else:
             ticket = parse_qs(scope.get("query_string", b"").decode("latin1")).get("ticket", [None])[0]
             if ticket:
-                scope["user"] = await database_sync_to_async(_from_ticket)(ticket)
+                scope["user"], scope["token_digest"] = await database_sync_to_async(_from_ticket)(ticket)
         return await self.app(scope, receive, send)

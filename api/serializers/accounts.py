@@ -56,3 +56,20 @@ class DeviceSerializer(StrictModelSerializer):
         read_only_fields = ["id", "created_at"]
         # Uniqueness is handled by register_device (re-registering a token is not an error).
         validators = []
+
+
+class SessionSerializer(serializers.Serializer):
+    """One signed-in device of the caller: a login token, shown by its key (never the token itself)."""
+
+    id = serializers.CharField(source="token_key", help_text="Opaque id of the session, for DELETE.")
+    device_name = serializers.SerializerMethodField(help_text="As given at sign-in.")
+    created = serializers.DateTimeField()
+    expiry = serializers.DateTimeField(allow_null=True)
+    current = serializers.SerializerMethodField(help_text="True for the session making this request.")
+
+    def get_device_name(self, token) -> str:
+        device = getattr(token, "device", None)  # tokens are issued with one; be kind to any that lack it
+        return device.device_name if device is not None else ""
+
+    def get_current(self, token) -> bool:
+        return token.digest == self.context["current_digest"]

@@ -3,12 +3,18 @@
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ooh.accounts.actions import issue_token, issue_ws_ticket, revoke_all_tokens
+from ooh.accounts.actions import (
+    TokenLimitReached,
+    issue_token,
+    issue_ws_ticket,
+    revoke_all_tokens,
+    revoke_token,
+)
 from ooh.accounts.models import Agency
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
@@ -53,7 +59,10 @@ class LoginView(APIView):
                 detail={"device_name": data["device_name"]},
             )
             raise AuthenticationFailed("Wrong username or password.")
-        instance, token = issue_token(user=user, device_name=data["device_name"])
+        try:
+            instance, token = issue_token(user=user, device_name=data["device_name"])
+        except TokenLimitReached as refused:
+            raise PermissionDenied(refused.detail, code=refused.code) from refused
         record_access(
             request=request,
             actor=user,
@@ -68,7 +77,7 @@ class LoginView(APIView):
 class LogoutView(APIView):
     @extend_schema(request=None, responses={204: OpenApiResponse(description="This token is revoked")})
     def post(self, request):
-        request.auth.delete()
+        revoke_token(token=request.auth)
         record_access(request=request, action=AccessAction.LOGOUT, object_type="session")
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -102,5 +111,5 @@ class WsTicketView(APIView):
 
     @extend_schema(request=None, responses={201: WsTicketSerializer})
     def post(self, request):
-        ticket, ttl = issue_ws_ticket(user=request.user)
+        ticket, ttl = issue_ws_ticket(user=request.user, token_digest=request.auth.digest)
         return Response({"ticket": ticket, "expires_in": ttl}, status=status.HTTP_201_CREATED)

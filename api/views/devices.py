@@ -19,7 +19,10 @@ class DeviceViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.Ge
 
     @extend_schema(
         responses={201: DeviceSerializer, 200: DeviceSerializer},
-        description="201 when the push token is new; 200 when it was already registered (re-registering is safe).",
+        description=(
+            "201 when the push token is new; 200 when it was already yours (re-registering is safe). "
+            "409 (`push_token_taken`) when another active user still receives alerts on it."
+        ),
     )
     def create(self, request):
         serializer = self.get_serializer(data=request.data)

@@ -1,19 +1,45 @@
-"""Write path for agencies, users, login tokens and websocket tickets."""
+"""Write path for agencies, users, login tokens and websocket tickets.
+
+Ending a session ends its sockets too: every socket joins its user's sessions group at connect, and
+each revocation tells that group, after commit, which tokens ended (api/consumers.py closes them with
+4403). The periodic resync (api/resync.py) is the safety net for a message the channel layer drops.
+"""
 
 import hashlib
+import logging
 import secrets
+import uuid
 from datetime import timedelta
 
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from knox.models import AuthToken
+
+from ooh.domain import Conflict
 
 from .models import Agency, Device, Membership, Role, TokenDevice, WebsocketTicket
 
 User = get_user_model()
+logger = logging.getLogger(__name__)
+
+
+class TokenLimitReached(Exception):
+    """The user already holds as many live tokens as REST_KNOX["TOKEN_LIMIT_PER_USER"] allows."""
+
+    code = "token_limit_reached"
+
+    def __init__(self, limit: int):
+        self.detail = (
+            f"You are already signed in on {limit} devices, the most allowed. Sign out on a device you no "
+            "longer use, or ask your agency admin to sign you out of every device, then sign in again."
+        )
+        super().__init__(self.detail)
 
 
 @transaction.atomic
@@ -52,49 +78,134 @@ def upsert_user(
 
 @transaction.atomic
 def issue_token(*, user, device_name: str) -> tuple[AuthToken, str]:
-    """A new knox token for one device; knox stores only its hash. The user's expired tokens go."""
+    """A new knox token for one device; knox stores only its hash. The user's expired tokens go, and
+    a user already at the token limit gets none (TokenLimitReached)."""
+    # The user's row is the lock: two logins at once cannot both take the last free place.
+    User.objects.select_for_update().filter(pk=user.pk).exists()
     AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
+    limit = settings.REST_KNOX.get("TOKEN_LIMIT_PER_USER")
+    if limit is not None and AuthToken.objects.filter(user=user).count() >= limit:
+        raise TokenLimitReached(limit)
     instance, token = AuthToken.objects.create(user=user, expiry=settings.REST_KNOX["TOKEN_TTL"])
     TokenDevice.objects.create(token=instance, device_name=device_name)
     return instance, token
 
 
+def sessions_group(user_id) -> str:
+    """The channel layer group that every socket of the user joins, told when its sessions end."""
+    return f"sessions.user.{uuid.UUID(str(user_id)).hex}"
+
+
+def _close_sockets_on_commit(user_id, digests=None):
+    """After commit, tell the user's sockets which tokens ended (None: every one, so every socket)."""
+    message = {"type": "sessions.ended", "tokens": None if digests is None else sorted(digests)}
+    transaction.on_commit(lambda: _tell_sockets(sessions_group(user_id), message))
+
+
+def _tell_sockets(group, message):
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:  # the channel layer is down: the resync sweep closes the sockets instead
+        logger.warning("could not tell %s its sessions ended", group, exc_info=True)
+
+
+def live_sessions(*, user, now=None):
+    """The user's unexpired tokens with their devices, newest first: one per signed-in device."""
+    unexpired = Q(expiry__isnull=True) | Q(expiry__gt=now or timezone.now())
+    return (
+        AuthToken.objects.filter(unexpired, user=user).select_related("device").order_by("-created", "digest")
+    )
+
+
+@transaction.atomic
+def revoke_token(*, token: AuthToken) -> None:
+    """Sign one device out: its token goes, and the sockets opened with it close."""
+    AuthToken.objects.filter(digest=token.digest).delete()
+    _close_sockets_on_commit(token.user_id, [token.digest])
+
+
+@transaction.atomic
+def revoke_session(*, user, session_id: str) -> bool:
+    """Sign out the user's own device whose session id (its token's key) this is; False if the user
+    has no such session (another user's id included)."""
+    digests = list(AuthToken.objects.filter(user=user, token_key=session_id).values_list("digest", flat=True))
+    if not digests:
+        return False
+    AuthToken.objects.filter(digest__in=digests).delete()
+    _close_sockets_on_commit(user.pk, digests)
+    return True
+
+
+@transaction.atomic
 def revoke_all_tokens(*, user) -> int:
-    """Log the user out of every device."""
+    """Sign the user out of every device (logout-all, the admin's lost phone): every socket closes."""
     count, _ = AuthToken.objects.filter(user=user).delete()
+    _close_sockets_on_commit(user.pk)
     return count
+
+
+def close_every_socket(*, user_id) -> None:
+    """After commit, every open socket of the user closes (a user made inactive: ooh.accounts.models)."""
+    _close_sockets_on_commit(user_id)
 
 
 def _digest(ticket: str) -> str:
     return hashlib.sha256(ticket.encode()).hexdigest()
 
 
-def issue_ws_ticket(*, user, now=None) -> tuple[str, int]:
-    """A random single-use ticket for the websocket handshake; returns (ticket, seconds valid)."""
+def issue_ws_ticket(*, user, token_digest: str, now=None) -> tuple[str, int]:
+    """A random single-use ticket for the websocket handshake, bound to the login token it is issued
+    under (revoking that token closes the socket); returns (ticket, seconds valid)."""
     now = now or timezone.now()
     ttl = settings.WS_TICKET_TTL_SECONDS
     ticket = secrets.token_urlsafe(32)
-    WebsocketTicket.objects.create(digest=_digest(ticket), user=user, expires_at=now + timedelta(seconds=ttl))
+    WebsocketTicket.objects.create(
+        digest=_digest(ticket), user=user, token_id=token_digest, expires_at=now + timedelta(seconds=ttl)
+    )
     WebsocketTicket.objects.filter(expires_at__lt=now - timedelta(hours=1)).delete()
     return ticket, ttl
 
 
-def redeem_ws_ticket(*, ticket: str, now=None):
-    """The ticket's user if it is unused and unexpired, marking it used; else None. Safe under races."""
+def redeem_ws_ticket(*, ticket: str, now=None) -> WebsocketTicket | None:
+    """The ticket (with its user and token) if it is unused, unexpired and its token still live,
+    marking it used; else None. Safe under races."""
     now = now or timezone.now()
     digest = _digest(ticket)
+    # The compare-and-set reads this table only: a join here would be judged on a stale snapshot.
     claimed = WebsocketTicket.objects.filter(digest=digest, used_at__isnull=True, expires_at__gt=now).update(
         used_at=now
     )
     if claimed != 1:
         return None
-    ticket_row = WebsocketTicket.objects.select_related("user__membership__agency").get(digest=digest)
-    return ticket_row.user
+    redeemed = (
+        WebsocketTicket.objects.select_related("user__membership__agency", "token")
+        .filter(digest=digest)
+        .first()
+    )  # None if its token was revoked just now (the ticket went with it)
+    if redeemed is None or (redeemed.token.expiry is not None and redeemed.token.expiry <= now):
+        return None
+    return redeemed
 
 
 @transaction.atomic
 def register_device(*, user, platform: str, push_token: str, name: str) -> tuple[Device, bool]:
-    """Register a device for push; a token seen before moves to this user (phones change hands)."""
+    """Register a device for push. A push token another active user still receives on is refused
+    (Conflict): taking it would silence their alerts. One no longer in use moves to this user."""
+    existing = (
+        Device.objects.select_for_update()
+        .select_related("user")
+        .filter(platform=platform, push_token=push_token)
+        .first()
+    )
+    if existing is not None and existing.user_id != user.pk and existing.active and existing.user.is_active:
+        raise Conflict(
+            "This phone's push token is registered to another user, who would stop getting alerts on it. "
+            "They must remove this phone from their devices first; their agency admin can help.",
+            code="push_token_taken",
+        )
     device, created = Device.objects.update_or_create(
         platform=platform, push_token=push_token, defaults={"user": user, "name": name, "active": True}
     )

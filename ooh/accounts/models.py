@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.signals import post_save
 
 
 class AgencyKind(models.TextChoices):
@@ -57,6 +58,18 @@ class User(AbstractUser):
         return (membership.agency, membership.role) if membership else (None, None)
 
 
+def _close_sockets_of_inactive_user(sender, instance, created, **kwargs):
+    """A user made inactive (the admin's check box, or any other save) loses every open socket at once,
+    not at the next resync sweep."""
+    if not created and not instance.is_active:
+        from .actions import close_every_socket  # the actions import these models
+
+        close_every_socket(user_id=instance.pk)
+
+
+post_save.connect(_close_sockets_of_inactive_user, sender=User, dispatch_uid="close_sockets_of_inactive_user")
+
+
 class Agency(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     code = models.CharField(max_length=40, unique=True, validators=[agency_code_validator])
@@ -97,11 +110,13 @@ class Membership(models.Model):
 class WebsocketTicket(models.Model):
     """A single-use, short-lived ticket for opening a websocket without a long-lived token in a URL.
 
-    Only the SHA-256 digest is stored; redeeming is a compare-and-set on used_at.
+    Only the SHA-256 digest is stored; redeeming is a compare-and-set on used_at. The ticket remembers
+    the login token it was issued under: revoking that token voids the ticket and closes its socket.
     """
 
     digest = models.CharField(max_length=64, primary_key=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token = models.ForeignKey(settings.KNOX_TOKEN_MODEL, on_delete=models.CASCADE, related_name="+")
     expires_at = models.DateTimeField(db_index=True)
     used_at = models.DateTimeField(null=True, blank=True)
 

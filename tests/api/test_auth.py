@@ -245,7 +245,7 @@ class TestWebsocketTicket:
         body = response.json()
         assert body["expires_in"] == 30
         assert not WebsocketTicket.objects.filter(digest=body["ticket"]).exists(), "only the digest is stored"
-        assert redeem_ws_ticket(ticket=body["ticket"]) == alice
+        assert redeem_ws_ticket(ticket=body["ticket"]).user == alice
         assert redeem_ws_ticket(ticket=body["ticket"]) is None
 
     def test_ticket_expires_after_thirty_seconds(self, alice_client):

@@ -2,6 +2,7 @@ import pytest
 
 from ooh.accounts.models import Device
 from tests.conftest import client_for
+from tests.factories import member
 
 
 @pytest.mark.django_db
@@ -18,14 +19,59 @@ class TestDevices:
         assert alice_client.delete(f"/api/v1/devices/{device_id}/").status_code == 204
         assert not Device.objects.exists()
 
-    def test_registering_the_same_token_again_updates_and_moves_it(self, alice_client, bob):
+    def test_re_registering_your_own_push_token_is_200_and_updates_it(self, alice_client, alice):
         alice_client.post("/api/v1/devices/", {"platform": "apns", "push_token": "tok", "name": "old"})
-        response = client_for(bob).post(
+        response = alice_client.post(
             "/api/v1/devices/", {"platform": "apns", "push_token": "tok", "name": "new"}
         )
         assert response.status_code == 200
         device = Device.objects.get()
-        assert (device.user, device.name) == (bob, "new")
+        assert (device.user, device.name) == (alice, "new")
+
+    def test_taking_another_users_push_token_is_refused_so_their_phone_keeps_its_alerts(
+        self, alice_client, alice, bob
+    ):
+        alice_client.post("/api/v1/devices/", {"platform": "apns", "push_token": "tok", "name": "Alice's"})
+        response = client_for(bob).post(
+            "/api/v1/devices/", {"platform": "apns", "push_token": "tok", "name": "taken"}
+        )
+        assert response.status_code == 409
+        body = response.json()
+        assert body["type"] == "client_error"
+        assert body["errors"][0]["code"] == "push_token_taken"
+        assert "another user" in body["errors"][0]["detail"]
+        device = Device.objects.get()
+        assert (device.user, device.name, device.active) == (alice, "Alice's", True)
+
+    def test_the_same_token_on_another_platform_is_another_device(self, alice_client, bob):
+        alice_client.post("/api/v1/devices/", {"platform": "apns", "push_token": "tok", "name": "a"})
+        response = client_for(bob).post(
+            "/api/v1/devices/", {"platform": "fcm", "push_token": "tok", "name": "b"}
+        )
+        assert response.status_code == 201
+
+    def test_a_push_token_no_one_receives_on_moves_to_the_new_user(self, alice_client, alice, bob):
+        """A phone that changed hands: its old user was made inactive, or the token was switched off."""
+        alice_client.post("/api/v1/devices/", {"platform": "apns", "push_token": "tok", "name": "old"})
+        alice.is_active = False
+        alice.save()
+        assert (
+            client_for(bob)
+            .post("/api/v1/devices/", {"platform": "apns", "push_token": "tok", "name": "new"})
+            .status_code
+            == 200
+        )
+        assert Device.objects.get().user == bob
+        Device.objects.update(active=False)
+        carol = member(agency=bob.membership.agency, username="carol")
+        assert (
+            client_for(carol)
+            .post("/api/v1/devices/", {"platform": "apns", "push_token": "tok", "name": "carol's"})
+            .status_code
+            == 200
+        )
+        device = Device.objects.get()
+        assert (device.user, device.active) == (carol, True)
 
     def test_someone_elses_device_is_not_found(self, alice_client, bob):
         other = (

@@ -40,6 +40,13 @@ OTHER_ROLES = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _a_token_for_every_call(request):
+    """Each call below signs in afresh: far more tokens than the per-user limit allows at once."""
+    django_settings = request.getfixturevalue("settings")
+    django_settings.REST_KNOX = {**django_settings.REST_KNOX, "TOKEN_LIMIT_PER_USER": None}
+
+
 @pytest.fixture
 def fuzz_user(transactional_db):
     return member(role=Role.CONTROL_ROOM_SUPERVISOR, username="fuzzer")

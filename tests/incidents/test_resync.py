@@ -18,12 +18,11 @@ from knox.models import AuthToken
 from api import resync
 from api.consumers import IncidentConsumer
 from api.resync import Subject, check
-from ooh.accounts.actions import issue_ws_ticket
 from ooh.accounts.models import Membership, User
 from ooh.incidents import actions, events
 from tests import factories
 
-from .wsclient import closed_with, connect, token_for
+from .wsclient import closed_with, connect, ticket_for, token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -178,7 +177,7 @@ async def test_a_socket_slow_to_resync_holds_up_neither_the_sweep_nor_the_others
 async def test_a_deactivated_user_loses_the_feed_and_a_ticket_socket(alice, incident):
     feed = await _open("/ws/v1/feed/", await sync_to_async(token_for)(alice))
     await feed.receive_from(timeout=5)
-    ticket, _ = await sync_to_async(issue_ws_ticket)(user=alice)
+    ticket = await sync_to_async(ticket_for)(alice)
     by_ticket = await _open(f"/ws/v1/incidents/{incident.pk}/?ticket={ticket}&after=1")
     await by_ticket.receive_from(timeout=5)
     await resync.hub().sweep()
@@ -187,6 +186,25 @@ async def test_a_deactivated_user_loses_the_feed_and_a_ticket_socket(alice, inci
     await sync_to_async(User.objects.filter(pk=alice.pk).update)(is_active=False)
     await resync.hub().sweep()
     assert await closed_with(feed) == 4403
+    assert await closed_with(by_ticket) == 4403
+
+
+@pytest.mark.asyncio
+async def test_a_ticket_socket_whose_token_was_revoked_is_closed_by_the_sweep(alice, incident):
+    """Ticket sockets once carried no token, so the sweep never checked one: they outlived logout-all."""
+    from ooh.accounts import actions as account_actions
+
+    token = await sync_to_async(token_for)(alice)
+    by_ticket = await _open(
+        f"/ws/v1/incidents/{incident.pk}/?ticket={await sync_to_async(ticket_for)(alice, token)}&after=1"
+    )
+    await by_ticket.receive_from(timeout=5)
+    await resync.hub().sweep()
+    assert await by_ticket.receive_nothing(timeout=0.05)
+    with mock.patch.object(account_actions, "_tell_sockets"):  # the channel layer loses the message
+        await sync_to_async(account_actions.revoke_all_tokens)(user=alice)
+    assert await by_ticket.receive_nothing(timeout=0.05)
+    await resync.hub().sweep()
     assert await closed_with(by_ticket) == 4403
 
 

@@ -9,10 +9,10 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.utils import timezone
 
-from ooh.accounts.actions import issue_ws_ticket
 from ooh.incidents import actions, events
+from tests.conftest import client_for
 
-from .wsclient import closed_with, connect, receive, token_for
+from .wsclient import closed_with, connect, receive, ticket_for, token_for
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -182,7 +182,7 @@ async def test_a_revoked_token_closes_the_socket_4403(alice, incident, fast_resy
 
 
 async def test_a_single_use_ticket_opens_one_socket(alice, incident):
-    ticket, _ = await sync_to_async(issue_ws_ticket)(user=alice)
+    ticket = await sync_to_async(ticket_for)(alice)
     ws, _, _ = await connect(f"/ws/v1/incidents/{incident.pk}/?ticket={ticket}")
     assert (await receive(ws))["type"] == "hello"
     await ws.disconnect()
@@ -246,3 +246,155 @@ async def test_the_feed_hears_of_an_incident_opened_for_its_agency(alice, bob, f
         str(opened.pk),
     )
     await feed.disconnect()
+
+
+# Sessions ending: each socket closes with 4403 through the user's sessions group, at once. The resync
+# sweep is an hour away here (slow_resync), so a close seen within the timeout came by that route.
+
+
+async def _incident_socket(user, incident, *, token=None, ticket=None):
+    """An open incident socket, past its hello and replay, authorised by a token or a ticket."""
+    path = f"/ws/v1/incidents/{incident.pk}/?after={incident.last_seq}"
+    ws, connected, _ = await connect(f"{path}&ticket={ticket}" if ticket else path, token)
+    assert connected
+    assert (await receive(ws))["type"] == "hello"
+    return ws
+
+
+async def _feed_socket(*, token=None, ticket=None):
+    ws, connected, _ = await connect(f"/ws/v1/feed/?ticket={ticket}" if ticket else "/ws/v1/feed/", token)
+    assert connected
+    assert (await receive(ws))["type"] == "hello"
+    return ws
+
+
+async def _still_open(ws):
+    assert await ws.receive_nothing(timeout=0.1)
+    await ws.send_json_to({"type": "ping"})
+    assert await receive(ws) == {"type": "pong"}
+
+
+def _session_ids(client):
+    return {s["device_name"]: s["id"] for s in client.get("/api/v1/auth/sessions/").json()["results"]}
+
+
+@pytest.fixture
+def slow_layer_check(settings):
+    """The resync sweep could close these sockets too: it must not run while the test waits."""
+    settings.WS_RESYNC_SECONDS = 3600
+
+
+async def test_logout_all_closes_ticket_and_token_sockets_at_once(alice, bob, incident, slow_layer_check):
+    phone = await sync_to_async(client_for)(alice, "phone")
+    by_token = await _incident_socket(alice, incident, token=await sync_to_async(token_for)(alice, "tablet"))
+    by_ticket = await _feed_socket(ticket=await sync_to_async(ticket_for)(alice))
+    others = await _feed_socket(token=await sync_to_async(token_for)(bob))
+    assert (await sync_to_async(phone.post)("/api/v1/auth/logout-all/")).status_code == 204
+    assert await closed_with(by_token) == 4403
+    assert await closed_with(by_ticket) == 4403
+    await _still_open(others)  # bob signed out of nothing
+    await others.disconnect()
+
+
+async def test_revoking_one_device_closes_only_that_devices_sockets(alice, incident, slow_layer_check):
+    phone_token = await sync_to_async(token_for)(alice, "phone")
+    tablet = await sync_to_async(client_for)(alice, "tablet")
+    phone_by_token = await _incident_socket(alice, incident, token=phone_token)
+    phone_by_ticket = await _incident_socket(
+        alice, incident, ticket=await sync_to_async(ticket_for)(alice, phone_token)
+    )
+    tablet_by_ticket = await _feed_socket(
+        ticket=(await sync_to_async(tablet.post)("/api/v1/ws-ticket/")).json()["ticket"]
+    )
+    phone_id = (await sync_to_async(_session_ids)(tablet))["phone"]
+    assert (await sync_to_async(tablet.delete)(f"/api/v1/auth/sessions/{phone_id}/")).status_code == 204
+    assert await closed_with(phone_by_token) == 4403
+    assert await closed_with(phone_by_ticket) == 4403
+    await _still_open(tablet_by_ticket)
+    await tablet_by_ticket.disconnect()
+
+
+async def test_logout_closes_the_sockets_of_this_token_only(alice, incident, slow_layer_check):
+    phone, tablet_token = (
+        await sync_to_async(client_for)(alice, "phone"),
+        await sync_to_async(token_for)(alice),
+    )
+    phone_ticket = (await sync_to_async(phone.post)("/api/v1/ws-ticket/")).json()["ticket"]
+    phone_by_ticket = await _incident_socket(alice, incident, ticket=phone_ticket)
+    tablet_by_token = await _incident_socket(alice, incident, token=tablet_token)
+    assert (await sync_to_async(phone.post)("/api/v1/auth/logout/")).status_code == 204
+    assert await closed_with(phone_by_ticket) == 4403
+    await _still_open(tablet_by_token)
+    await tablet_by_token.disconnect()
+
+
+async def test_the_lost_phone_action_closes_every_socket_of_the_user(alice, incident, slow_layer_check):
+    from ooh.accounts.actions import revoke_all_tokens
+
+    by_token = await _feed_socket(token=await sync_to_async(token_for)(alice))
+    by_ticket = await _incident_socket(alice, incident, ticket=await sync_to_async(ticket_for)(alice))
+    await _act(revoke_all_tokens, user=alice)  # what the admin's "Lost phone" action calls
+    assert await closed_with(by_token) == 4403
+    assert await closed_with(by_ticket) == 4403
+
+
+async def test_a_user_made_inactive_loses_every_socket_at_once(alice, incident, slow_layer_check):
+    by_token = await _incident_socket(alice, incident, token=await sync_to_async(token_for)(alice))
+    by_ticket = await _feed_socket(ticket=await sync_to_async(ticket_for)(alice))
+    alice.is_active = False
+    await sync_to_async(alice.save)()  # as the admin's check box does
+    assert await closed_with(by_token) == 4403
+    assert await closed_with(by_ticket) == 4403
+
+
+async def test_a_ticket_issued_under_a_revoked_token_opens_nothing(alice, incident):
+    phone = await sync_to_async(client_for)(alice, "phone")
+    ticket = (await sync_to_async(phone.post)("/api/v1/ws-ticket/")).json()["ticket"]
+    assert (await sync_to_async(phone.post)("/api/v1/auth/logout/")).status_code == 204
+    ws, _, _ = await connect(f"/ws/v1/incidents/{incident.pk}/?ticket={ticket}")
+    assert await closed_with(ws) == 4401
+
+
+# Bad frames: each gets {"type": "error", "code", "detail"} and the socket stays up.
+
+
+async def _bad_frame_answer(ws, **frame):
+    await ws.send_to(**frame)
+    answer = await receive(ws)
+    assert set(answer) == {"type", "code", "detail"}
+    assert answer["type"] == "error"
+    await _still_open(ws)
+    return answer
+
+
+async def test_a_deeply_nested_frame_does_not_drop_the_socket(alice, incident):
+    ws = await _incident_socket(alice, incident, token=await sync_to_async(token_for)(alice))
+    assert (await _bad_frame_answer(ws, text_data="[" * 5000))["code"] == "too_deep"
+    assert (await _bad_frame_answer(ws, text_data='{"a":' * 33 + "1" + "}" * 33))["code"] == "too_deep"
+    await ws.send_to(text_data=json.dumps({"type": "ping", "note": "[" * 5000}))  # brackets in text count not
+    assert await receive(ws) == {"type": "pong"}
+    await ws.disconnect()
+
+
+async def test_a_frame_over_64_kib_does_not_drop_the_socket(alice, incident):
+    ws = await _feed_socket(token=await sync_to_async(token_for)(alice))
+    padding = "x" * (64 * 1024)
+    answer = await _bad_frame_answer(ws, text_data=json.dumps({"type": "ping", "padding": padding}))
+    assert answer["code"] == "frame_too_large"
+    multibyte = json.dumps({"type": "ping", "padding": "é" * (33 * 1024)}, ensure_ascii=False)
+    assert len(multibyte) < 64 * 1024 < len(multibyte.encode())  # the limit counts bytes
+    assert (await _bad_frame_answer(ws, text_data=multibyte))["code"] == "frame_too_large"
+    await ws.send_to(text_data=json.dumps({"type": "ping", "padding": "x" * 60_000}))
+    assert await receive(ws) == {"type": "pong"}
+    await ws.disconnect()
+
+
+async def test_binary_non_object_and_unknown_frames_do_not_drop_the_socket(alice, incident):
+    ws = await _feed_socket(token=await sync_to_async(token_for)(alice))
+    assert (await _bad_frame_answer(ws, bytes_data=b"\x00\xff"))["code"] == "binary_frame"
+    assert (await _bad_frame_answer(ws, text_data="[1, 2]"))["code"] == "invalid_json"
+    assert (await _bad_frame_answer(ws, text_data='{"type": "ping"'))["code"] == "invalid_json"
+    unknown = await _bad_frame_answer(ws, text_data=json.dumps({"type": "y" * 10_000}))
+    assert unknown["code"] == "unknown_type"
+    assert len(unknown["detail"]) < 100, "the frame is not echoed back"
+    await ws.disconnect()

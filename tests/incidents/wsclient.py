@@ -4,12 +4,20 @@ import json
 
 from channels.testing.websocket import WebsocketCommunicator
 
-from ooh.accounts.actions import issue_token
+from ooh.accounts.actions import issue_token, issue_ws_ticket
 from ooh.asgi import application
 
 
-def token_for(user):
-    return issue_token(user=user, device_name="phone")[1]
+def token_for(user, device_name="phone"):
+    return issue_token(user=user, device_name=device_name)[1]
+
+
+def ticket_for(user, token=None):
+    """A ws-ticket issued under `token` (a new one if none), as POST /ws-ticket/ gives it."""
+    from api.authentication import TokenAuthentication
+
+    _, auth_token = TokenAuthentication().authenticate_credentials((token or token_for(user)).encode())
+    return issue_ws_ticket(user=user, token_digest=auth_token.digest)[0]
 
 
 async def connect(path, token=None, origin=None):

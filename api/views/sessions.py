@@ -1,0 +1,50 @@
+"""The caller's own sessions, one per signed-in device: listed, and each revoked on its own (a lost
+phone) - its websockets close at once."""
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from ooh.accounts.actions import live_sessions, revoke_session
+from ooh.audit.models import AccessAction
+from ooh.audit.records import record_access
+
+from ..pagination import StrictCursorPagination
+from ..serializers.accounts import SessionSerializer
+
+
+class SessionCursorPagination(StrictCursorPagination):
+    ordering = ("-created", "digest")
+
+
+class SessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = SessionSerializer
+    pagination_class = SessionCursorPagination
+    lookup_url_kwarg = "session_id"
+    lookup_value_converter = "str"
+
+    def get_queryset(self):
+        return live_sessions(user=self.request.user)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "current_digest": self.request.auth.digest}
+
+    @extend_schema(summary="The caller's signed-in devices, newest first; `current` marks this one")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Sign out one of the caller's devices; its websockets close with 4403",
+        parameters=[
+            OpenApiParameter("session_id", str, OpenApiParameter.PATH, description="A session's id.")
+        ],
+        responses={204: OpenApiResponse(description="That device is signed out")},
+    )
+    def destroy(self, request, session_id):
+        if not revoke_session(user=request.user, session_id=session_id):
+            raise NotFound("No session of yours has this id.")
+        record_access(
+            request=request, action=AccessAction.LOGOUT, object_type="session", detail={"session": session_id}
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
