@@ -23,6 +23,8 @@ from django.conf import settings
 
 from ooh.access import policy
 from ooh.accounts.actions import sessions_group
+from ooh.audit.models import AccessAction
+from ooh.audit.records import record_access
 from ooh.incidents.events import agency_feed_group, event_dict, incident_group, user_feed_group
 from ooh.incidents.models import Event
 
@@ -167,7 +169,7 @@ class IncidentConsumer(AuthenticatedConsumer):
             await self.close(code=CLOSE_BAD_REQUEST)
             return
         self.incident_id = self.scope["url_route"]["kwargs"]["incident_id"]
-        incident = await database_sync_to_async(self._visible_incident)(user)
+        incident = await database_sync_to_async(self._visible_incident)(user, int(after))
         if incident is None:
             await self.close(code=CLOSE_NOT_FOUND)
             return
@@ -180,8 +182,19 @@ class IncidentConsumer(AuthenticatedConsumer):
             await self._catch_up()
         self.start_resyncing()
 
-    def _visible_incident(self, user):
-        return policy.visible_incidents(user).filter(pk=self.incident_id).first()
+    def _visible_incident(self, user, after):
+        """The incident if the user may see it; either way the attempt is on the record (a socket
+        replays the timeline from `after`, then streams it: one audit row for the socket)."""
+        incident = policy.visible_incidents(user).filter(pk=self.incident_id).first()
+        record_access(
+            action=AccessAction.READ if incident is not None else AccessAction.REFUSED,
+            object_type="incident_events",
+            object_ids=[self.incident_id],
+            incident_id=self.incident_id if incident is not None else None,
+            actor=user,
+            detail={"via": "websocket", "after": after, **_client(self.scope)},
+        )
+        return incident
 
     def _events_after(self, seq):
         events = (
@@ -242,6 +255,7 @@ class FeedConsumer(AuthenticatedConsumer):
     caller or its agency, birth plans shared with it."""
 
     async def start(self, user):
+        await database_sync_to_async(self._record_open)(user)
         await self.join(agency_feed_group(user.membership.agency_id))
         await self.join(user_feed_group(user.pk))
         await self.send_json(
@@ -249,5 +263,20 @@ class FeedConsumer(AuthenticatedConsumer):
         )
         self.start_resyncing()
 
+    def _record_open(self, user):
+        """The feed names incidents, escalations and plans as they come: opening it is on the record."""
+        record_access(
+            action=AccessAction.READ,
+            object_type="feed",
+            object_ids=[user.membership.agency_id],
+            actor=user,
+            detail={"via": "websocket", **_client(self.scope)},
+        )
+
     async def feed_message(self, message):
         await self.send(text_data=message["text"])
+
+
+def _client(scope) -> dict:
+    client = scope.get("client")
+    return {"client": client[0]} if client else {}

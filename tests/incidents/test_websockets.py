@@ -398,3 +398,40 @@ async def test_binary_non_object_and_unknown_frames_do_not_drop_the_socket(alice
     assert unknown["code"] == "unknown_type"
     assert len(unknown["detail"]) < 100, "the frame is not echoed back"
     await ws.disconnect()
+
+
+async def test_opening_a_socket_is_on_the_record_and_so_is_a_refused_one(alice, hale, omar, incident):
+    """A socket replays the timeline then streams it, and the feed names incidents as they come: each
+    opening is one audit row; a socket refused for an incident outside need to know is audited too."""
+    from ooh.audit.models import AccessLog
+
+    ws, connected, _ = await connect(
+        f"/ws/v1/incidents/{incident.pk}/?after=0", await sync_to_async(token_for)(hale)
+    )
+    assert connected
+    await receive(ws)
+    feed, connected, _ = await connect("/ws/v1/feed/", await sync_to_async(token_for)(hale))
+    assert connected
+    await receive(feed)
+    refused, connected, _ = await connect(
+        f"/ws/v1/incidents/{incident.pk}/", await sync_to_async(token_for)(omar)
+    )
+    assert await closed_with(refused) == 4404
+
+    def rows():
+        return list(
+            AccessLog.objects.filter(object_type__in=["incident_events", "feed"]).values_list(
+                "username", "action", "object_type", "incident_id", "detail__after"
+            )
+        )
+
+    assert sorted(await sync_to_async(rows)(), key=str) == sorted(
+        [
+            ("hale", "read", "incident_events", incident.pk, 0),
+            ("hale", "read", "feed", None, None),
+            ("omar", "refused", "incident_events", None, 0),
+        ],
+        key=str,
+    )
+    for socket in (ws, feed):
+        await socket.disconnect()
