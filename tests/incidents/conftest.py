@@ -29,7 +29,10 @@ def asha(ambulance):
 def ask(incident_id, agency, *, by):
     """The control room asks an agency to attend (so it is on the incident and its members see it)."""
     actions.request_attendance(
-        actor=by, incident=actions.Incident.objects.get(pk=incident_id), agency=agency, respond_within_minutes=10
+        actor=by,
+        incident=actions.Incident.objects.get(pk=incident_id),
+        agency=agency,
+        respond_within_minutes=10,
     )
 
 

@@ -158,7 +158,9 @@ def test_an_agency_not_asked_may_declare_itself_attending(alice, family, omar, e
     assert client_for(omar).get(f"/api/v1/incidents/{incident['id']}/").status_code == 200
 
 
-def test_an_attendance_update_costs_a_fixed_number_of_queries(alice, family, omar, edt, django_assert_num_queries):
+def test_an_attendance_update_costs_a_fixed_number_of_queries(
+    alice, family, omar, edt, django_assert_num_queries
+):
     """The phones' hot write, pinned: the token, the incident locked, the agency's row read and written,
     the incident's seq and its event, and the audit row (its place in the chain, then the row). An agency
     with a row is on the incident already, so no visibility query is needed."""
@@ -269,7 +271,9 @@ def test_events_after_a_seq_in_order(alice, family, edt, hale):
 
 
 class TestIdempotencyKey:
-    def test_a_retried_attendance_update_is_recorded_once_and_answered_the_same(self, alice, family, omar, edt):
+    def test_a_retried_attendance_update_is_recorded_once_and_answered_the_same(
+        self, alice, family, omar, edt
+    ):
         incident = _open(client_for(alice), family).json()
         ask(incident["id"], edt, by=alice)
         client = client_for(omar)
