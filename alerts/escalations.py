@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ooh.access import policy
 from ooh.accounts.models import Membership, Role
 from ooh.domain import Conflict
 
@@ -204,7 +205,7 @@ def visible_escalations(user):
 def acknowledge(*, actor, escalation, note="", now=None):
     """Someone addressed has it: the climb stops (every level of the chain)."""
     now = now or timezone.now()
-    if not visible_escalations(actor).filter(pk=escalation.pk).exists():
+    if not policy.may_acknowledge_escalation(actor, escalation):
         raise PermissionDenied("This escalation is not addressed to you or your agency.")
     chain = list(_chain(escalation.rule, escalation.subject_key))
     if all(e.status != EscalationStatus.OPEN for e in chain):

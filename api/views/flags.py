@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from alerts import actions
 from alerts.fhir import flag_to_fhir
 from alerts.models import Flag, FlagStatus
-from api.access import require, require_visible
+from api.access import require, require_purpose, require_visible
 from api.filters import StrictFilterSet
 from ooh.access import policy
 from ooh.audit.models import AccessAction
@@ -77,6 +77,8 @@ class FlagViewSet(
         return {**super().get_serializer_context(), "now": timezone.now()}
 
     def list(self, request, *args, **kwargs):
+        if policy.is_control_room(request.user):
+            require_purpose(request)  # a control room's list reaches every flag in the country
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         record_access(

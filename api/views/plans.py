@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from api.access import require_visible
+from api.access import require_purpose, require_visible
 from api.fields import StrictCharField
 from api.filters import StrictFilterSet
 from ooh.access import policy
@@ -111,6 +111,8 @@ class BirthPlanViewSet(
         return response
 
     def list(self, request, *args, **kwargs):
+        if policy.is_control_room(request.user):
+            require_purpose(request)  # a control room's list reaches every plan in the country
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         _audit_read(request, page, AccessAction.SEARCH, query=dict(request.query_params.lists()))
         return self.get_paginated_response(BirthPlanSerializer(page, many=True).data)

@@ -35,8 +35,6 @@ CASEWORK_ROLES = frozenset(
         Role.MANAGER,
     }
 )
-# Roles that record people, addresses and links (control rooms record who they find at an incident).
-RECORDING_ROLES = CASE_ROLES | CONTROL_ROOM_ROLES
 # Birth plans are drafted by the professionals who write them, and kept by their agency.
 PLAN_AUTHOR_ROLES = frozenset({Role.SOCIAL_WORKER, Role.MIDWIFE})
 PLAN_KEEPER_ROLES = PLAN_AUTHOR_ROLES | {Role.MANAGER}
@@ -48,53 +46,117 @@ INCIDENT_VISIBLE_REASONS = ("opened", "requested", "declared", "appointed", "sta
 INCIDENT_RECORDS_GRACE = timedelta(hours=24)
 MIN_REASON_LENGTH = 10
 
-# Who may write what - the same table as the README's "Security model". Each verb's rule is the
-# function named beside it.
+# Who may write what: (record, change, who, the rule in this module). The README's "Security model"
+# shows this very table (a test keeps the two equal); each rule is the function named beside it.
 WRITE_RULES = [
-    ("person, address, link", "create", "recording roles (casework, control rooms)", "may_record"),
-    ("person", "change", "a recording role of an agency with a case on the person", "may_edit_person"),
-    ("address", "change", "a recording role of the agency that recorded it", "may_edit_address"),
+    (
+        "person, address, link",
+        "record a new one",
+        "the roles that hold cases, and police and ambulance control rooms (who find people at an incident)",
+        "may_record",
+    ),
+    (
+        "person",
+        "change (e.g. status `deceased`)",
+        "a role holding cases, or the control room, of an agency with a case on the person",
+        "may_edit_person",
+    ),
+    (
+        "address",
+        "change",
+        "a role holding cases, or the control room, of the agency that recorded it",
+        "may_edit_address",
+    ),
     (
         "link",
-        "end (with a reason)",
-        "a recording role of an agency with a case on either person",
+        "end it (`DELETE` with `X-Access-Reason`)",
+        "a role holding cases, or the control room, of an agency with a case on either person; the link is kept as history (who, when, why) and leaves the picture",
         "may_end_link",
     ),
     (
         "flag",
         "raise",
-        "any casework role who can see the subject; owner in the raiser's agency",
+        "any casework role who can see the subject; the owner is a member of the raising agency",
         "may_raise_flag",
     ),
-    ("flag", "edit, revoke", "the owner, or a manager of the owning agency", "may_change_flag"),
+    (
+        "flag",
+        "edit, revoke",
+        "its owner, or a manager of the agency that owns it",
+        "may_change_flag",
+    ),
     (
         "birth plan",
         "draft",
-        "a social worker or midwife whose agency has a case on mother or baby",
+        "a social worker or midwife whose agency has a case on the mother or baby; the lead professional is a member of that agency; a child with a plan in force kept by another agency cannot be given a new one",
         "may_draft_plan",
     ),
     (
         "birth plan",
-        "change, activate, share, close",
-        "social workers, midwives, managers of the lead's agency",
+        "change, activate (superseding the old one), share, close",
+        "social workers, midwives and managers of the lead professional's agency",
         "may_keep_plan",
     ),
-    ("birth plan", "acknowledge", "members of an agency it is shared with", "may_acknowledge_plan"),
-    ("incident", "open", "any casework role", "may_open_incident"),
-    ("incident", "request attendance, stand down", "control rooms", "may_direct_incident"),
-    ("incident", "declare own attendance", "any casework role who can see it", "may_attend"),
+    (
+        "birth plan",
+        "acknowledge",
+        "members of an agency it is shared with",
+        "may_acknowledge_plan",
+    ),
     (
         "incident",
-        "appoint lead / decision maker",
-        "control rooms or the current decision maker",
+        "open",
+        "any casework role, for people it can see",
+        "may_open_incident",
+    ),
+    (
+        "incident",
+        "request attendance, stand an agency down",
+        "police and ambulance control rooms",
+        "may_direct_incident",
+    ),
+    (
+        "incident",
+        "declare its own agency's attendance",
+        "any casework role, on an incident it can see",
+        "may_attend",
+    ),
+    (
+        "incident",
+        "appoint the lead professional or decision maker",
+        "police and ambulance control rooms or the current decision maker; the appointee is a member of an agency on the incident",
         "may_appoint",
     ),
-    ("incident", "record a decision", "the current decision maker", "is_decision_maker"),
-    ("incident", "close", "the opening agency's control room or the decision maker", "may_close_incident"),
-    ("escalation", "acknowledge", "those it is addressed to", "visible escalations"),
-    ("break-glass", "open", "any casework role", "may_break_glass"),
-    ("break-glass", "review", "managers of the user's agency", "may_review_break_glass"),
-    ("audit", "read", "managers and admins, for their agency", "visible_audit"),
+    (
+        "incident",
+        "record a decision",
+        "the current decision maker",
+        "is_decision_maker",
+    ),
+    (
+        "incident",
+        "acknowledge a flag (a read receipt)",
+        "anyone who can see the incident, for a flag in its picture",
+        "may_acknowledge_flag",
+    ),
+    (
+        "incident",
+        "close",
+        "the control room of the agency that opened it, or the decision maker",
+        "may_close_incident",
+    ),
+    (
+        "escalation",
+        "acknowledge",
+        "those it is addressed to",
+        "may_acknowledge_escalation",
+    ),
+    (
+        "break-glass",
+        "open / review",
+        "any casework role / a manager of the user's agency",
+        "may_break_glass",
+    ),
 ]
 
 
@@ -257,8 +319,8 @@ def needs_purpose(user, person_id, now=None) -> bool:
 
 
 def has_case_on(user, person_ids) -> bool:
-    """The user's agency has a case on at least one of these people."""
-    if role_of(user) not in RECORDING_ROLES:
+    """The user holds cases and their agency has one on at least one of these people."""
+    if role_of(user) not in CASE_ROLES:
         return False
     return (
         _model("people.Person")
@@ -335,20 +397,25 @@ def visible_relationships(user, now=None):
 
 
 def may_record(user) -> bool:
-    """Record a new person, address or link."""
-    return role_of(user) in RECORDING_ROLES
+    """Record a new person, address or link: roles that hold cases, and emergency control rooms (who
+    find people at an incident). Either sees what it records."""
+    return role_of(user) in CASE_ROLES or is_control_room(user)
 
 
 def may_edit_person(user, person) -> bool:
+    """An agency with a case on the person: a role holding its cases, or its emergency control room."""
+    if is_control_room(user):
+        return person.recorded_by_agency_id == agency_id_of(user) or has_agency_case_on(user, [person.pk])
     return has_case_on(user, [person.pk])
 
 
 def may_edit_address(user, address) -> bool:
-    return role_of(user) in RECORDING_ROLES and address.recorded_by_agency_id == agency_id_of(user)
+    return may_record(user) and address.recorded_by_agency_id == agency_id_of(user)
 
 
 def may_end_link(user, relationship) -> bool:
-    return has_case_on(user, [relationship.from_person_id, relationship.to_person_id])
+    people = [relationship.from_person_id, relationship.to_person_id]
+    return has_case_on(user, people) or (is_control_room(user) and has_agency_case_on(user, people))
 
 
 def may_raise_flag(user) -> bool:
@@ -367,6 +434,15 @@ def may_change_flag(user, flag) -> bool:
     if not does_casework(user) or flag.source_agency_id != agency_id_of(user):
         return False
     return user.pk == flag.owner_id or is_manager(user)
+
+
+def has_agency_case_on(user, person_ids) -> bool:
+    """The user's agency has a case on at least one of these people, whatever the user's role."""
+    return (
+        _model("people.Person")
+        .objects.filter(_case_people(agency_id_of(user)), pk__in=list(person_ids))
+        .exists()
+    )
 
 
 def may_draft_plan(user, mother, unborn_child) -> bool:
@@ -394,12 +470,25 @@ def may_open_incident(user) -> bool:
 
 
 def may_direct_incident(user) -> bool:
-    """Ask agencies to attend and stand them down: the control room."""
-    return role_of(user) in CONTROL_ROOM_ROLES
+    """Ask agencies to attend and stand them down: the emergency control room."""
+    return is_control_room(user)
 
 
 def may_attend(user) -> bool:
     return does_casework(user)
+
+
+def may_acknowledge_flag(user, incident) -> bool:
+    """A read receipt on an incident the user can see (the flag must be in its picture: the action checks)."""
+    return visible_incidents(user).filter(pk=incident.pk).exists()
+
+
+def may_acknowledge_escalation(user, escalation) -> bool:
+    """Those an escalation is addressed to: the user, or their agency."""
+    return (
+        escalation.addressed_users.filter(pk=user.pk).exists()
+        or escalation.addressed_agencies.filter(pk=agency_id_of(user)).exists()
+    )
 
 
 def is_decision_maker(user, incident) -> bool:

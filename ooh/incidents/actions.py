@@ -339,6 +339,8 @@ def acknowledge_flag(*, actor, incident, flag, now=None) -> FlagAcknowledgement:
     """A read receipt: the caller has read this flag for this incident (once per person)."""
     now = now or timezone.now()
     incident = _lock(incident)
+    if not policy.may_acknowledge_flag(actor, incident):
+        raise Incident.DoesNotExist
     if not _in_picture(incident, flag):
         raise ValidationError({"flag": "This flag is not in this incident's picture."})
     existing = FlagAcknowledgement.objects.filter(incident=incident, flag=flag, user=actor).first()

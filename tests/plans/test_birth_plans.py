@@ -279,7 +279,7 @@ class TestWhoMayWrite:
 
 def test_every_read_is_audited_naming_mother_and_child(agencies, midwife, family, alice):
     plan = client_for(midwife).post("/api/v1/birth-plans/", complete_body(family, agencies, midwife)).json()
-    police = client_for(alice)
+    police = client_for(alice, reason="Welfare check after a 999 call")
     police.get(f"/api/v1/birth-plans/{plan['id']}/")
     police.get(f"/api/v1/birth-plans/{plan['id']}/versions/")
     police.get(f"/api/v1/birth-plans/{plan['id']}/versions/1/")
