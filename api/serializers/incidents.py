@@ -35,7 +35,7 @@ class IncidentOpenSerializer(serializers.Serializer):
     address = UUIDRelatedField(queryset=Address.objects.all(), required=False, allow_null=True)
     location_text = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
     subjects = BoundedListField(
-        child=UUIDRelatedField(queryset=Person.objects.all()), required=False, default=list, max_length=20
+        child=UUIDRelatedField(queryset=Person.objects.all()), required=False, default=list, max_length=50
     )
 
 

@@ -55,7 +55,7 @@ class AddressSerializer(StrictModelSerializer):
 class PersonSerializer(StrictModelSerializer):
     # Lists are bounded (API.md: 50 at most), so one request cannot make thousands of rows.
     identifiers = BoundedListSerializer(child=IdentifierSerializer(), required=False, max_length=50)
-    aliases = BoundedListField(child=StrictCharField(max_length=100), required=False, max_length=20)
+    aliases = BoundedListField(child=StrictCharField(max_length=100), required=False, max_length=50)
     status = StrictChoiceField(choices=PersonStatus.choices, required=False, default=PersonStatus.LIVING)
     sex = StrictChoiceField(choices=Sex.choices, required=False, allow_null=True)
     current_address = UUIDRelatedField(queryset=Address.objects.all(), required=False, allow_null=True)

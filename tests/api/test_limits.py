@@ -394,7 +394,13 @@ class TestPersonLists:
     def test_too_many_aliases_is_400_naming_the_field(self, alice_client):
         response = alice_client.post(PEOPLE, {"family_name": "Vale", "aliases": ["K"] * 10_000})
         _refusal(response, 400, "max_length", "aliases")
+        response = alice_client.post(PEOPLE, {"family_name": "Vale", "aliases": ["K"] * 51})
+        _refusal(response, 400, "max_length", "aliases")
         assert not Person.objects.exists()
+
+    def test_fifty_aliases_are_accepted(self, alice_client):
+        response = alice_client.post(PEOPLE, {"family_name": "Vale", "aliases": [f"K{n}" for n in range(50)]})
+        assert response.status_code == 201, response.content
 
 
 @pytest.mark.django_db
