@@ -145,7 +145,8 @@ def bench_user_client():
     AuthToken.objects.filter(user=user).delete()  # tokens of earlier runs
     _, token = issue_token(user=user, device_name="benchmark")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    # A control room opening pictures outside its own incidents states why (ooh.access): as on the night.
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}", HTTP_X_ACCESS_REASON="999 call: welfare check")
     return client
 
 

@@ -5,7 +5,8 @@
 Creates two agencies (police: the watchers; ambulance: the one answering attendance), one responder per
 watcher token with a knox token each (issued with ooh.accounts.actions.issue_token, as a login does),
 one ambulance responder who POSTs the attendance updates, and the incidents (opened by a police call
-handler through ooh.incidents.actions.open_incident, so each has its incident.opened event at seq 1).
+handler through ooh.incidents.actions.open_incident, then the ambulance service asked to attend, so each
+has its incident.opened and attendance.requested events at seqs 1 and 2 and the paramedic may answer).
 Used by test_ws_fanout.py; not a test itself.
 """
 
@@ -34,7 +35,7 @@ def main(argv=None) -> int:
 
     from ooh.accounts.actions import issue_token, upsert_agency
     from ooh.accounts.models import AgencyKind, Membership, Role, User
-    from ooh.incidents.actions import open_incident
+    from ooh.incidents.actions import open_incident, request_attendance
     from ooh.incidents.models import IncidentKind
 
     with transaction.atomic():
@@ -53,14 +54,14 @@ def main(argv=None) -> int:
             [Membership(user=u, agency=police, role=Role.RESPONDER) for u in watchers]
         )
     handler = User.objects.select_related("membership__agency").get(pk=handler.pk)
-    incidents = [
-        str(
-            open_incident(
-                actor=handler, kind=IncidentKind.OTHER, summary=f"Websocket fan-out benchmark #{i}"
-            ).pk
+    incidents = []
+    for i in range(args.incidents):
+        incident = open_incident(
+            actor=handler, kind=IncidentKind.OTHER, summary=f"Websocket fan-out benchmark #{i}"
         )
-        for i in range(args.incidents)
-    ]
+        # The ambulance service is asked to attend, so its paramedic may answer on the incident (need to know).
+        request_attendance(actor=handler, incident=incident, agency=ambulance, respond_within_minutes=24 * 60)
+        incidents.append(str(incident.pk))
     with transaction.atomic():  # one commit, not one per token
         tokens = [issue_token(user=u, device_name="ws-bench")[1] for u in watchers]
         poster_token = issue_token(user=poster, device_name="ws-bench-poster")[1]
