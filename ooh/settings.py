@@ -328,7 +328,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # whose access ended, and fills in an event whose wake-up the channel layer dropped (or, embedded, that
 # another process wrote) - within two intervals, as a seq is first given the time to arrive live.
 WS_RESYNC_SECONDS = env.positive_float(
-    "OOH_WS_RESYNC_SECONDS", default=1 if CHANNEL_LAYER_BACKEND == "memory" else 5
+    "OOH_WS_RESYNC_SECONDS", default=1 if CHANNEL_LAYER_BACKEND == "memory" else 4
 )
 # Sockets on a closed incident stay open this long, so phones see the outcome.
 CLOSED_INCIDENT_GRACE = timedelta(minutes=env.positive_float("OOH_CLOSED_INCIDENT_GRACE_MINUTES", default=10))
