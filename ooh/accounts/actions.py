@@ -148,8 +148,15 @@ def revoke_all_tokens(*, user) -> int:
 
 
 def close_every_socket(*, user_id) -> None:
-    """After commit, every open socket of the user closes (a user made inactive: ooh.accounts.models)."""
+    """After commit, every open socket of the user closes."""
     _close_sockets_on_commit(user_id)
+
+
+def close_sockets_of_inactive_user(sender, instance, created, **kwargs):
+    """post_save of a User (connected in AccountsConfig.ready): a user made inactive - the admin's check
+    box, or any other save - loses every open socket at once, not at the next resync sweep."""
+    if not created and not instance.is_active:
+        close_every_socket(user_id=instance.pk)
 
 
 def _digest(ticket: str) -> str:

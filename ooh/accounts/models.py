@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models.signals import post_save
 
 
 class AgencyKind(models.TextChoices):
@@ -56,18 +55,6 @@ class User(AbstractUser):
         """(agency, role) of the user's membership, or (None, None) for a user without one."""
         membership = getattr(self, "membership", None)
         return (membership.agency, membership.role) if membership else (None, None)
-
-
-def _close_sockets_of_inactive_user(sender, instance, created, **kwargs):
-    """A user made inactive (the admin's check box, or any other save) loses every open socket at once,
-    not at the next resync sweep."""
-    if not created and not instance.is_active:
-        from .actions import close_every_socket  # the actions import these models
-
-        close_every_socket(user_id=instance.pk)
-
-
-post_save.connect(_close_sockets_of_inactive_user, sender=User, dispatch_uid="close_sockets_of_inactive_user")
 
 
 class Agency(models.Model):
