@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
@@ -84,6 +85,17 @@ async def _send_all(layer, groups, message):
         await layer.group_send(group, message)
 
 
+def _told_lately(viewer_id, child_id) -> bool:
+    """Whether this viewer's look at this child was told of within the window, as the cache remembers it
+    (marking it now if not). The inbox stays the record: with the cache empty or down, the database is
+    asked instead."""
+    try:
+        return not cache.add(f"disclosure:{viewer_id}:{child_id}", 1, timeout=NOTICE_WINDOW.total_seconds())
+    except Exception:  # the cache is down: ask the database
+        logger.warning("disclosure notice cache unavailable", exc_info=True)
+        return False
+
+
 def notify_if_disclosed(viewer, flags, *, purpose: dict, now=None) -> int:
     """For each child protection flag in a picture the viewer opened, owned by another agency: its
     owner and the owning agency's managers are told (once per viewer and child per hour). Returns
@@ -97,6 +109,8 @@ def notify_if_disclosed(viewer, flags, *, purpose: dict, now=None) -> int:
             owned_elsewhere.setdefault((owner_agency, flag["subject_person"]), flag)
     told = 0
     for (owner_agency, child_id), flag in owned_elsewhere.items():
+        if _told_lately(viewer.pk, child_id):
+            continue  # the phone re-reading the picture: one cache read, no query
         recent = Notification.objects.filter(
             kind="disclosure.notice",
             data__viewer__id=str(viewer.pk),

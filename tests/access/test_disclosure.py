@@ -7,6 +7,7 @@ import json
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.core.cache import cache
 
 from alerts.models import Notification
 from tests import factories
@@ -132,7 +133,8 @@ class TestWhoIsNotTold:
         assert hale.get(snapshot).status_code == 200
         assert _told() == ["carol", "carol", "dana", "dana"]
 
-        # An hour on, Bob's next look is told of again (time moved by moving the notices).
+        # An hour on, Bob's next look is told of again (time moved by moving the notices, and the cache's
+        # memory of them expired as it would be after the hour).
         Notification.objects.filter(kind=NOTICE).update(
             created_at=Notification.objects.get(
                 kind=NOTICE, user=world.dana, data__viewer__username="bob"
@@ -140,7 +142,18 @@ class TestWhoIsNotTold:
             - datetime.timedelta(minutes=61)
         )
         assert bob.get(snapshot).status_code == 200
+        assert _told() == ["carol"] * 2 + ["dana"] * 2  # within the hour as far as the cache knows
+        cache.clear()
+        assert bob.get(snapshot).status_code == 200
         assert _told() == ["carol"] * 3 + ["dana"] * 3
+
+    def test_the_database_still_decides_when_the_cache_has_forgotten(self, world, incident):
+        """A restart empties a local cache: the inbox is the record, so no second notice within the hour."""
+        bob = world.client("bob")
+        assert bob.get(f"/api/v1/incidents/{incident.pk}/").status_code == 200
+        cache.clear()
+        assert bob.get(f"/api/v1/incidents/{incident.pk}/").status_code == 200
+        assert _told() == ["carol", "dana"]
 
     def test_a_refused_picture_tells_nobody(self, world):
         # Sam cannot see the Vales: nothing was disclosed, so there is nothing to tell.
