@@ -10,17 +10,15 @@ import json
 import logging
 from datetime import timedelta
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
 from ooh.access import policy
-from ooh.accounts.models import Membership
-from ooh.incidents.events import agency_feed_group, user_feed_group
+from ooh.incidents.events import agency_feed_group, send_to_groups, user_feed_group
 
+from .escalation_rules import managers_of
 from .models import Notification
 
 logger = logging.getLogger(__name__)
@@ -28,14 +26,6 @@ logger = logging.getLogger(__name__)
 CHILD_PROTECTION_CATEGORIES = frozenset({"child_protection_plan", "unborn_child_protection_plan"})
 # One notice per viewer and child in this window: a phone re-reading the snapshot is one disclosure.
 NOTICE_WINDOW = timedelta(hours=1)
-
-
-def _managers(agency_id) -> set:
-    return set(
-        Membership.objects.filter(
-            agency_id=agency_id, role__in=policy.MANAGER_ROLES, user__is_active=True
-        ).values_list("user_id", flat=True)
-    )
 
 
 def _viewer(user) -> dict:
@@ -67,22 +57,8 @@ def _inform(*, user_ids, agency_ids, kind, title, body, data, now):
         separators=(",", ":"),
     )
     groups = [agency_feed_group(a) for a in set(agency_ids)] + [user_feed_group(u) for u in set(user_ids)]
-    transaction.on_commit(lambda: _publish(groups, message))
-
-
-def _publish(groups, text):
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(_send_all)(layer, groups, {"type": "feed.message", "text": text})
-    except Exception:  # the inbox is the record; the feed is a courtesy
-        logger.warning("could not publish a notice to %s feeds", len(groups), exc_info=True)
-
-
-async def _send_all(layer, groups, message):
-    for group in groups:
-        await layer.group_send(group, message)
+    sends = [(group, {"type": "feed.message", "text": message}) for group in groups]
+    transaction.on_commit(lambda: send_to_groups(sends, what=kind))
 
 
 def _told_lately(viewer_id, child_id) -> bool:
@@ -123,7 +99,7 @@ def notify_if_disclosed(viewer, flags, *, purpose: dict, now=None) -> int:
             f"for incident {purpose['incident']}" if purpose.get("incident") else purpose.get("reason") or ""
         )
         _inform(
-            user_ids={flag["owner"]["id"], *_managers(owner_agency)},
+            user_ids={flag["owner"]["id"], *managers_of([owner_agency])},
             agency_ids={owner_agency},
             kind="disclosure.notice",
             title="Child protection record viewed by another agency",
@@ -151,7 +127,7 @@ def notify_break_glass(grant, *, now=None):
     now = now or timezone.now()
     user = grant.user
     _inform(
-        user_ids=_managers(grant.agency_id) - {user.pk},
+        user_ids=managers_of([grant.agency_id]) - {user.pk},
         agency_ids=set(),  # the managers' own feeds: the reason may name the family
         kind="break_glass.opened",
         title="Break-glass access to review",

@@ -9,11 +9,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
-from ooh.accounts.models import AgencyKind, Membership, Role
+from ooh.accounts.models import MANAGER_ROLES, AgencyKind, Membership, Role
 
 from .models import NEEDS_REVIEW_BY, Flag, FlagGroup, FlagStatus
 
-MANAGER_ROLES = (Role.MANAGER, Role.CONTROL_ROOM_SUPERVISOR)
 # Agencies whose acknowledgement of the current birth plan version the night depends on.
 PLAN_READERS = (AgencyKind.POLICE, AgencyKind.AMBULANCE, AgencyKind.OOH_SOCIAL_CARE, AgencyKind.MIDWIFERY)
 

@@ -21,7 +21,6 @@ from django.utils import timezone
 
 from ooh.access import policy
 from ooh.incidents.models import Incident, IncidentStatus
-from ooh.incidents.rules import visible_pairs
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +85,7 @@ def check(subjects, now) -> Verdict:
             pk__in=ids, is_active=True, membership__isnull=False
         ).values_list("pk", "membership__agency_id", "membership__role", "membership__agency__kind"):
             verdict.agencies[pk] = agency_id
-            if role in policy.CONTROL_ROOM_ROLES and kind in policy.CONTROL_ROOM_AGENCY_KINDS:
+            if policy.is_control_room_membership(role, kind):
                 verdict.control_rooms.add(pk)
     unexpired = Q(expiry__isnull=True) | Q(expiry__gt=now)
     for digests in _chunks({s.token_digest for s in subjects if s.token_digest is not None}):
@@ -99,7 +98,7 @@ def check(subjects, now) -> Verdict:
             "pk", "last_seq", "status", "closed_at"
         ):
             verdict.incidents[pk] = (last_seq, closed_at if status == IncidentStatus.CLOSED else None)
-        verdict.visible |= visible_pairs(ids, agencies)
+        verdict.visible |= policy.visible_incident_pairs(ids, agencies)
     return verdict
 
 

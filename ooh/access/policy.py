@@ -12,10 +12,10 @@ from django.apps import apps
 from django.db.models import Q
 from django.utils import timezone
 
-from ooh.accounts.models import AgencyKind, Role
+from ooh.accounts.models import CONTROL_ROOM_ROLES, MANAGER_ROLES, AgencyKind, Role
 
-# Control rooms of the emergency services see everyone (with a purpose): they take the 999 call.
-CONTROL_ROOM_ROLES = frozenset({Role.CALL_HANDLER, Role.CONTROL_ROOM_SUPERVISOR})
+# Control rooms (CONTROL_ROOM_ROLES) of the emergency services see everyone, with a purpose: they take
+# the 999 call.
 CONTROL_ROOM_AGENCY_KINDS = frozenset({AgencyKind.POLICE, AgencyKind.AMBULANCE})
 # Roles that hold cases: their agency's records are theirs to see (an out-of-hours team's cases are the
 # people it recorded and the plans it is a key contact on).
@@ -38,8 +38,7 @@ CASEWORK_ROLES = frozenset(
 # Birth plans are drafted by the professionals who write them, and kept by their agency.
 PLAN_AUTHOR_ROLES = frozenset({Role.SOCIAL_WORKER, Role.MIDWIFE})
 PLAN_KEEPER_ROLES = PLAN_AUTHOR_ROLES | {Role.MANAGER}
-# Managers see their agency's audit and review break-glass.
-MANAGER_ROLES = frozenset({Role.MANAGER, Role.CONTROL_ROOM_SUPERVISOR})
+# Managers (MANAGER_ROLES) see their agency's audit and review break-glass.
 # Involvement that lets an agency's members see an incident (a flag raised long ago does not).
 INCIDENT_VISIBLE_REASONS = ("opened", "requested", "declared", "appointed", "stakeholder")
 # How long after an incident closes its responders may still read its family's records.
@@ -187,11 +186,12 @@ def does_casework(user) -> bool:
 def is_control_room(user) -> bool:
     """A call handler or control room supervisor of a police or ambulance service."""
     membership = membership_of(user)
-    return (
-        membership is not None
-        and membership.role in CONTROL_ROOM_ROLES
-        and membership.agency.kind in CONTROL_ROOM_AGENCY_KINDS
-    )
+    return membership is not None and is_control_room_membership(membership.role, membership.agency.kind)
+
+
+def is_control_room_membership(role, agency_kind) -> bool:
+    """The same, from a membership's role and its agency's kind (many users at once: api/resync.py)."""
+    return role in CONTROL_ROOM_ROLES and agency_kind in CONTROL_ROOM_AGENCY_KINDS
 
 
 def is_manager(user) -> bool:
@@ -208,26 +208,41 @@ def incident_visibility(user) -> Q:
         return Q(pk__in=[])
     if is_control_room(user):
         return Q()
-    involved = _model("incidents.IncidentAgency").objects.filter(
-        agency_id=agency_id_of(user), reason__in=INCIDENT_VISIBLE_REASONS
-    )
-    return Q(pk__in=involved.values("incident_id"))
+    return Q(pk__in=_involvements().filter(agency_id=agency_id_of(user)).values("incident_id"))
 
 
 def visible_incidents(user):
     return _model("incidents.Incident").objects.filter(incident_visibility(user))
 
 
+def _involvements():
+    """The (incident, agency) rows that let an agency's members see an incident."""
+    return _model("incidents.IncidentAgency").objects.filter(reason__in=INCIDENT_VISIBLE_REASONS)
+
+
+def visible_incident_pairs(incident_ids, agency_ids) -> set:
+    """incident_visibility for many sockets at once (api/resync.py): each (incident id, agency id) among
+    those given where the agency is on the incident. Control rooms see every incident: the caller adds
+    that, with is_control_room_membership."""
+    if not incident_ids or not agency_ids:
+        return set()
+    return set(
+        _involvements()
+        .filter(incident_id__in=incident_ids, agency_id__in=agency_ids)
+        .values_list("incident_id", "agency_id")
+    )
+
+
 def _live_incident_ids(agency_id, now):
     """Incidents the agency is on that are open, or closed less than a day ago."""
-    Incident = _model("incidents.Incident")
-    involved = _model("incidents.IncidentAgency").objects.filter(
-        agency_id=agency_id, reason__in=INCIDENT_VISIBLE_REASONS
+    return (
+        _model("incidents.Incident")
+        .objects.filter(
+            Q(status="open") | Q(closed_at__gte=now - INCIDENT_RECORDS_GRACE),
+            pk__in=_involvements().filter(agency_id=agency_id).values("incident_id"),
+        )
+        .values("pk")
     )
-    return Incident.objects.filter(
-        Q(status="open") | Q(closed_at__gte=now - INCIDENT_RECORDS_GRACE),
-        pk__in=involved.values("incident_id"),
-    ).values("pk")
 
 
 # --- People, addresses, flags, plans ------------------------------------------------------------
@@ -261,18 +276,22 @@ def _shared_plan_people(agency_id) -> Q:
     return Q(pk__in=shared.values("mother_id")) | Q(pk__in=shared.values("unborn_child_id"))
 
 
-def _incident_people(agency_id, now) -> Q:
-    """The subjects of the agency's live incidents and everyone linked to them: the night's picture."""
-    subjects = _model("incidents.IncidentSubject").objects.filter(
-        incident_id__in=_live_incident_ids(agency_id, now)
+def people_of_incidents(incident_ids) -> Q:
+    """The subjects of these incidents and everyone directly linked to them: the night's picture."""
+    subject_ids = (
+        _model("incidents.IncidentSubject").objects.filter(incident_id__in=incident_ids).values("person_id")
     )
-    links = _model("people.Relationship").objects.filter(ended_at__isnull=True)
-    subject_ids = subjects.values("person_id")
+    links = _model("people.Relationship").objects.current()
     return (
         Q(pk__in=subject_ids)
         | Q(pk__in=links.filter(from_person_id__in=subject_ids).values("to_person_id"))
         | Q(pk__in=links.filter(to_person_id__in=subject_ids).values("from_person_id"))
     )
+
+
+def _incident_people(agency_id, now) -> Q:
+    """The picture of the agency's live incidents."""
+    return people_of_incidents(_live_incident_ids(agency_id, now))
 
 
 def _break_glass_people(user, now) -> Q:
@@ -282,14 +301,13 @@ def _break_glass_people(user, now) -> Q:
 
 def break_glass_reason(user, person_id, now=None) -> str | None:
     """The reason the user gave for their open break-glass on this person, if they have one."""
-    grant = (
+    return (
         _model("access.BreakGlass")
         .objects.filter(user_id=user.pk, person_id=person_id, expires_at__gt=now or timezone.now())
         .order_by("-opened_at")
         .values_list("reason", flat=True)
         .first()
     )
-    return grant
 
 
 def need_to_know_people(user, now=None) -> Q:
@@ -318,15 +336,18 @@ def needs_purpose(user, person_id, now=None) -> bool:
     return not _model("people.Person").objects.filter(need_to_know_people(user, now), pk=person_id).exists()
 
 
-def has_case_on(user, person_ids) -> bool:
-    """The user holds cases and their agency has one on at least one of these people."""
-    if role_of(user) not in CASE_ROLES:
-        return False
+def has_agency_case_on(user, person_ids) -> bool:
+    """The user's agency has a case on at least one of these people, whatever the user's role."""
     return (
         _model("people.Person")
         .objects.filter(_case_people(agency_id_of(user)), pk__in=list(person_ids))
         .exists()
     )
+
+
+def has_case_on(user, person_ids) -> bool:
+    """The user holds cases and their agency has one on at least one of these people."""
+    return role_of(user) in CASE_ROLES and has_agency_case_on(user, person_ids)
 
 
 def need_to_know_addresses(user, now=None) -> Q:
@@ -404,9 +425,7 @@ def may_record(user) -> bool:
 
 def may_edit_person(user, person) -> bool:
     """An agency with a case on the person: a role holding its cases, or its emergency control room."""
-    if is_control_room(user):
-        return person.recorded_by_agency_id == agency_id_of(user) or has_agency_case_on(user, [person.pk])
-    return has_case_on(user, [person.pk])
+    return may_record(user) and has_agency_case_on(user, [person.pk])
 
 
 def may_edit_address(user, address) -> bool:
@@ -414,8 +433,10 @@ def may_edit_address(user, address) -> bool:
 
 
 def may_end_link(user, relationship) -> bool:
-    people = [relationship.from_person_id, relationship.to_person_id]
-    return has_case_on(user, people) or (is_control_room(user) and has_agency_case_on(user, people))
+    """As for editing: an agency with a case on either person."""
+    return may_record(user) and has_agency_case_on(
+        user, [relationship.from_person_id, relationship.to_person_id]
+    )
 
 
 def may_raise_flag(user) -> bool:
@@ -434,15 +455,6 @@ def may_change_flag(user, flag) -> bool:
     if not does_casework(user) or flag.source_agency_id != agency_id_of(user):
         return False
     return user.pk == flag.owner_id or is_manager(user)
-
-
-def has_agency_case_on(user, person_ids) -> bool:
-    """The user's agency has a case on at least one of these people, whatever the user's role."""
-    return (
-        _model("people.Person")
-        .objects.filter(_case_people(agency_id_of(user)), pk__in=list(person_ids))
-        .exists()
-    )
 
 
 def may_draft_plan(user, mother, unborn_child) -> bool:

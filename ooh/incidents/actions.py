@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from ooh.access import policy
 from ooh.domain import Conflict
-from ooh.people.models import Relationship, Residence
+from ooh.people.models import Person, Residence
 
 from .events import append_event
 from .models import (
@@ -319,19 +319,12 @@ def record_decision(*, actor, incident, decision, rationale, now=None) -> Decisi
 
 def _in_picture(incident, flag) -> bool:
     """The flag is on a subject, someone linked to a subject, the incident's address or where they live."""
-    subjects = set(IncidentSubject.objects.filter(incident=incident).values_list("person_id", flat=True))
-    links = Relationship.objects.current()
-    people = (
-        subjects
-        | set(links.filter(from_person_id__in=subjects).values_list("to_person_id", flat=True))
-        | set(links.filter(to_person_id__in=subjects).values_list("from_person_id", flat=True))
-    )
+    people = Person.objects.filter(policy.people_of_incidents([incident.pk]))
     if flag.subject_person_id is not None:
-        return flag.subject_person_id in people
-    homes = set(
-        Residence.objects.filter(person_id__in=people, current=True).values_list("address_id", flat=True)
+        return people.filter(pk=flag.subject_person_id).exists()
+    return flag.subject_address_id == incident.address_id or (
+        Residence.objects.filter(person__in=people, current=True, address_id=flag.subject_address_id).exists()
     )
-    return flag.subject_address_id in homes | {incident.address_id}
 
 
 @transaction.atomic

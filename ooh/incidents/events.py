@@ -134,9 +134,6 @@ def publish(message: dict, *, feed_agencies=(), feed_users=()):
 
 
 def _wake(message: dict, feed_agencies, feed_users):
-    layer = get_channel_layer()
-    if layer is None:
-        return
     sends = []
     if message.get("incident"):
         text = json.dumps(message, separators=(",", ":"))
@@ -153,10 +150,19 @@ def _wake(message: dict, feed_agencies, feed_users):
         }
         sends += [(agency_feed_group(a), feed) for a in feed_agencies]
         sends += [(user_feed_group(u), feed) for u in feed_users]
+    send_to_groups(sends, what=f"{message['event']} #{message['seq']}")
+
+
+def send_to_groups(sends, *, what: str):
+    """Each (group, message) to the channel layer, in order. Never raises: the database is the record,
+    so if the layer is down the sockets catch up from it (and the inbox keeps every notice)."""
+    layer = get_channel_layer()
+    if layer is None or not sends:
+        return
     try:
         async_to_sync(_send_all)(layer, sends)
-    except Exception:  # the channel layer is down: clients catch up from the database
-        logger.warning("could not publish %s #%s", message["event"], message["seq"], exc_info=True)
+    except Exception:
+        logger.warning("could not publish %s", what, exc_info=True)
 
 
 async def _send_all(layer, sends):

@@ -1,11 +1,6 @@
-"""Incident rules: the attendance state machine and who may do what."""
-
-from django.db.models import Q
-
-from ooh.access import policy
+"""Incident rules: the attendance state machine (who may do what is ooh.access.policy)."""
 
 from .models import AttendanceStatus as S
-from .models import IncidentAgency
 
 # Every allowed `from -> to` of an agency's attendance (None: the agency has no row yet).
 TRANSITIONS = {
@@ -28,21 +23,3 @@ COMING = frozenset({S.ATTENDING, S.EN_ROUTE})
 
 def may_move(current: str | None, new: str) -> bool:
     return new in TRANSITIONS[current]
-
-
-def visible_incidents_filter(user) -> Q:
-    """Incidents the user may see: the one rule, from ooh.access."""
-    return policy.incident_visibility(user)
-
-
-def visible_pairs(incident_ids, agency_ids) -> set:
-    """The same rule for many sockets at once: each (incident id, agency id) among those given where the
-    agency's members may see the incident through its involvement (control rooms see every incident:
-    the caller adds that)."""
-    if not incident_ids or not agency_ids:
-        return set()
-    return set(
-        IncidentAgency.objects.filter(
-            incident_id__in=incident_ids, agency_id__in=agency_ids, reason__in=policy.INCIDENT_VISIBLE_REASONS
-        ).values_list("incident_id", "agency_id")
-    )
