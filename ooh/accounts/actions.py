@@ -142,9 +142,9 @@ def revoke_session(*, user, session_id: str) -> bool:
 @transaction.atomic
 def revoke_all_tokens(*, user) -> int:
     """Sign the user out of every device (logout-all, the admin's lost phone): every socket closes."""
-    count, _ = AuthToken.objects.filter(user=user).delete()
+    _, deleted = AuthToken.objects.filter(user=user).delete()
     _close_sockets_on_commit(user.pk)
-    return count
+    return deleted.get(AuthToken._meta.label, 0)  # not the devices deleted with them
 
 
 def close_every_socket(*, user_id) -> None:

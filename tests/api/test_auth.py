@@ -208,6 +208,8 @@ class TestLogout:
         assert phone.get("/api/v1/me/").status_code == 401
         assert tablet.get("/api/v1/me/").status_code == 401
         assert other.get("/api/v1/me/").status_code == 200
+        logout = AccessLog.objects.get(action="logout", user=alice)
+        assert logout.detail == {"revoked": 2}  # two devices, not their device rows counted too
 
     def test_expired_token_is_refused(self, alice):
         client = client_for(alice)
