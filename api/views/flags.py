@@ -12,6 +12,7 @@ from alerts.fhir import flag_to_fhir
 from alerts.models import Flag, FlagStatus
 from api.access import require, require_purpose, require_visible
 from api.filters import StrictFilterSet
+from api.idempotency import IDEMPOTENCY_KEY, idempotent
 from ooh.access import policy
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
@@ -102,6 +103,8 @@ class FlagViewSet(
         )
         return Response(self.get_serializer(flag).data)
 
+    @extend_schema(parameters=[IDEMPOTENCY_KEY])
+    @idempotent
     def create(self, request, *args, **kwargs):
         require(policy.may_raise_flag(request.user), "Your role does not raise flags.")
         serializer = self.get_serializer(data=request.data)
@@ -127,9 +130,13 @@ class FlagViewSet(
         )
 
     @extend_schema(
-        request=FlagRevokeSerializer, responses={200: FlagSerializer}, summary="Revoke a flag, with a reason"
+        parameters=[IDEMPOTENCY_KEY],
+        request=FlagRevokeSerializer,
+        responses={200: FlagSerializer},
+        summary="Revoke a flag, with a reason",
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def revoke(self, request, pk=None):
         flag = self.get_object()
         require(policy.may_change_flag(request.user, flag), CHANGE_REFUSED)

@@ -152,6 +152,8 @@ class PersonViewSet(
         data = dict(serializer.validated_data)
         serializer.instance = actions.create_person(actor=self.request.user, **data)
 
+    @extend_schema(parameters=[IDEMPOTENCY_KEY])
+    @idempotent
     def create(self, request, *args, **kwargs):
         require(policy.may_record(request.user), "Your role does not record people.")
         serializer = self.get_serializer(data=request.data)
@@ -256,6 +258,8 @@ class AddressViewSet(
         )
         return Response(self.get_serializer(address).data)
 
+    @extend_schema(parameters=[IDEMPOTENCY_KEY])
+    @idempotent
     def create(self, request, *args, **kwargs):
         require(policy.may_record(request.user), "Your role does not record addresses.")
         serializer = self.get_serializer(data=request.data)
@@ -305,6 +309,8 @@ class RelationshipViewSet(
         )
         return Response(self.get_serializer(relationship).data)
 
+    @extend_schema(parameters=[IDEMPOTENCY_KEY])
+    @idempotent
     def create(self, request, *args, **kwargs):
         require(policy.may_record(request.user), "Your role does not record links between people.")
         serializer = self.get_serializer(data=request.data)

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from api.access import require_purpose, require_visible
 from api.fields import StrictCharField
 from api.filters import StrictFilterSet
+from api.idempotency import IDEMPOTENCY_KEY, idempotent
 from ooh.access import policy
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
@@ -124,7 +125,12 @@ class BirthPlanViewSet(
         response["ETag"] = f'"{plan.version}"'
         return response
 
-    @extend_schema(responses={201: BirthPlanSerializer}, summary="Draft a birth plan (version 1)")
+    @extend_schema(
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: BirthPlanSerializer},
+        summary="Draft a birth plan (version 1)",
+    )
+    @idempotent
     def create(self, request, *args, **kwargs):
         serializer = BirthPlanSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -179,9 +185,13 @@ class BirthPlanViewSet(
         return Response(BirthPlanVersionSerializer(version).data)
 
     @extend_schema(
-        request=ActivateSerializer, responses={200: BirthPlanSerializer}, summary="Activate a complete plan"
+        parameters=[IDEMPOTENCY_KEY],
+        request=ActivateSerializer,
+        responses={200: BirthPlanSerializer},
+        summary="Activate a complete plan",
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def activate(self, request, pk=None):
         plan = self.get_object()
         serializer = ActivateSerializer(data=request.data)
@@ -192,9 +202,13 @@ class BirthPlanViewSet(
         return self._respond(plan)
 
     @extend_schema(
-        request=ShareSerializer, responses={200: BirthPlanSerializer}, summary="Share with agencies"
+        parameters=[IDEMPOTENCY_KEY],
+        request=ShareSerializer,
+        responses={200: BirthPlanSerializer},
+        summary="Share with agencies",
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def share(self, request, pk=None):
         plan = self.get_object()
         serializer = ShareSerializer(data=request.data)
@@ -203,11 +217,13 @@ class BirthPlanViewSet(
         return self._respond(plan)
 
     @extend_schema(
+        parameters=[IDEMPOTENCY_KEY],
         request=AcknowledgeSerializer,
         responses={200: AcknowledgementSerializer},
         summary="My agency has read the current version",
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def acknowledge(self, request, pk=None):
         plan = self.get_object()
         serializer = AcknowledgeSerializer(data=request.data)
@@ -218,11 +234,13 @@ class BirthPlanViewSet(
         return Response(AcknowledgementSerializer(acknowledgement).data)
 
     @extend_schema(
+        parameters=[IDEMPOTENCY_KEY],
         request=ClosePlanSerializer,
         responses={200: BirthPlanSerializer},
         summary="Close the plan, with a reason",
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def close(self, request, pk=None):
         plan = self.get_object()
         serializer = ClosePlanSerializer(data=request.data)

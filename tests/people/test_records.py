@@ -354,3 +354,14 @@ def test_identifiers_are_unique_per_scheme_in_the_database(alice):
     with pytest.raises(IntegrityError), transaction.atomic():
         PersonIdentifier.objects.create(person=factories.person(alice), scheme="pnc_id", value="1")
     assert kerry.identifiers.count() == 1
+
+
+def test_a_retried_record_with_one_idempotency_key_is_written_once(alice_client):
+    """Phones on bad networks retry: every POST of the picture's records honours Idempotency-Key."""
+    body = {"family_name": "Vale", "given_name": "Kerry"}
+    first = alice_client.post("/api/v1/people/", body, HTTP_IDEMPOTENCY_KEY="person-0000001")
+    again = alice_client.post("/api/v1/people/", body, HTTP_IDEMPOTENCY_KEY="person-0000001")
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert Person.objects.filter(family_name="Vale").count() == 1
