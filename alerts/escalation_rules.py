@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 from django.conf import settings
 
 from ooh.accounts.models import MANAGER_ROLES, AgencyKind, Membership, Role
+from ooh.flags.models import NEEDS_REVIEW_BY, Flag, FlagGroup, FlagStatus
 
-from .models import NEEDS_REVIEW_BY, Flag, FlagGroup, FlagStatus
+from .models import Escalation
 
 # Agencies whose acknowledgement of the current birth plan version the night depends on.
 PLAN_READERS = (AgencyKind.POLICE, AgencyKind.AMBULANCE, AgencyKind.OOH_SOCIAL_CARE, AgencyKind.MIDWIFERY)
@@ -59,7 +60,6 @@ def unraised(rule: str, keyed: dict) -> dict:
     """{subject key: row} without the keys this rule has already raised: one indexed query (the unique
     rule, subject key, level). The sweeper asks only for these, so what stays overdue after it was
     raised (an agency that never answers) costs nothing per row on every later sweep."""
-    from .models import Escalation
 
     if not keyed:
         return keyed

@@ -6,7 +6,7 @@ snapshot shows them in order of level (danger, then warning, then info).
 
 from dataclasses import dataclass, field
 
-from .models import FlagGroup
+from ooh.flags.models import FlagGroup
 
 LEVEL_ORDER = {"danger": 0, "warning": 1, "info": 2}
 PARENT_KINDS = frozenset({"mother_of", "father_of", "parent_of"})

@@ -1,58 +1,29 @@
-"""Settings for ooh: every value comes from the environment, with an embedded default.
+"""Settings for ooh: every value comes from the environment (read through ooh/env.py), with an
+embedded default.
 
 Nothing set: SQLite under var/, the in-memory channel layer and Celery on kombu's filesystem
 transport, so the whole service runs on a laptop with no servers. DATABASE_URL and REDIS_URL set:
 PostgreSQL, the Redis channel layer, the Redis broker and the Redis cache. Code reads
 django.conf.settings, never os.environ.
+
+Importing this module writes nothing: the files it names under OOH_VAR_DIR (the SQLite folder, the
+embedded secret key, the broker's folders) are made by `manage.py migrate` or `prepare_embedded` and
+by the Celery worker and beat as they start (ooh/runtime_files.py). A malformed value stops the start.
 """
 
-import contextlib
 import os
-import re
 from datetime import timedelta
 from pathlib import Path
 
-import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 from kombu import Queue
 
+from ooh.env import StrictEnv as StrictEnv  # re-exported: tests import it from here
+from ooh.env import env
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-
-_RATE = re.compile(r"^\d+/(s|sec|second|m|min|minute|h|hour|d|day)$")
-
-
-class StrictEnv(environ.Env):
-    """django-environ with booleans that fail fast: only true/false/1/0 are accepted."""
-
-    def bool(self, var, default=environ.Env.NOTSET):
-        raw = self.str(var, default="" if default is not environ.Env.NOTSET else environ.Env.NOTSET)
-        if raw == "" and default is not environ.Env.NOTSET:
-            return default
-        value = raw.strip().lower()
-        if value in {"1", "true"}:
-            return True
-        if value in {"0", "false"}:
-            return False
-        raise ImproperlyConfigured(f"{var} must be true, false, 1 or 0, not {raw!r}")
-
-    def rate(self, var, default):
-        """A DRF rate, N/second|minute|hour|day (or s, sec, m, min, h, d): DRF itself fails only at the
-        first request, and reads '5/mango' as five a minute."""
-        value = self.str(var, default=default).strip()
-        if not _RATE.match(value) or int(value.split("/")[0]) < 1:
-            raise ImproperlyConfigured(f"{var} must be a rate such as 120/min, not {value!r}")
-        return value
-
-    def positive_float(self, var, default):
-        value = self.float(var, default=default)
-        if value <= 0:
-            raise ImproperlyConfigured(f"{var} must be a positive number, not {value!r}")
-        return value
-
-
-env = StrictEnv()
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 VAR_DIR = Path(env.str("OOH_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -62,22 +33,18 @@ REDIS_URL = env.str("REDIS_URL", default="")
 EMBEDDED = not DATABASE_URL
 
 
-def _embedded_secret_key() -> str:
-    """A random key kept under var/ so sessions survive restarts of the embedded demo."""
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(get_random_secret_key())
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
 SECRET_KEY = env.str("SECRET_KEY", default="")
+# Without one (embedded, or DEBUG): the key kept in this file so sessions survive restarts. `manage.py
+# migrate` writes it; until then (the first migrate itself) this process gets a random key of its own,
+# never written: unguessable, it only costs the admin sessions signed with it (API tokens are hashed
+# in the database and need no key).
+SECRET_KEY_FILE = None if SECRET_KEY else VAR_DIR / "secret_key"
 if not SECRET_KEY:
-    if DEBUG or EMBEDDED:
-        SECRET_KEY = _embedded_secret_key()
-    else:
+    if not (DEBUG or EMBEDDED):
         raise ImproperlyConfigured("SECRET_KEY must be set when DATABASE_URL is set and DJANGO_DEBUG is off")
+    SECRET_KEY = (SECRET_KEY_FILE.read_text().strip() if SECRET_KEY_FILE.exists() else "") or (
+        get_random_secret_key()
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -108,6 +75,7 @@ INSTALLED_APPS = [
     "ooh.audit",
     "ooh.demo",
     "ooh.people",
+    "ooh.flags",
     "ooh.plans",
     "ooh.incidents",
     "alerts",
@@ -148,7 +116,6 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 if EMBEDDED:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -172,9 +139,7 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # With CONN_MAX_AGE 0 (the web) connections come from psycopg's pool, one per process, instead of a
     # new connection per request; DATABASE_POOL_MAX_SIZE=0 turns the pool off.
-    _pool_max = env.int("DATABASE_POOL_MAX_SIZE", default=10)
-    if _pool_max < 0:
-        raise ImproperlyConfigured(f"DATABASE_POOL_MAX_SIZE must be 0 or more, not {_pool_max}")
+    _pool_max = env.non_negative_int("DATABASE_POOL_MAX_SIZE", default=10)
     if _pool_max and not DATABASES["default"]["CONN_MAX_AGE"]:
         DATABASES["default"]["OPTIONS"]["pool"] = {
             "min_size": min(2, _pool_max),
@@ -184,21 +149,22 @@ else:
     # Statements run on a server-binding cursor (the linked picture) are prepared on a connection after
     # this many runs and then skip planning. "none" disables it (a transaction-mode pgbouncer older
     # than 1.21). The ORM's own client-binding cursors never prepare.
-    _prepare = env.str("DATABASE_PREPARE_THRESHOLD", default="5").strip().lower()
-    if _prepare not in ("none", "") and not (_prepare.isdigit()):
-        raise ImproperlyConfigured(
-            f"DATABASE_PREPARE_THRESHOLD must be a whole number or none, not {_prepare!r}"
-        )
-    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = int(_prepare) if _prepare.isdigit() else None
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = env.int_or_none(
+        "DATABASE_PREPARE_THRESHOLD", default="5"
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
 # --- Redis: channel layer, cache, broker ------------------------------------------------------
-CHANNEL_LAYER_BACKEND = env.str("OOH_CHANNEL_LAYER", default="redis" if REDIS_URL else "memory")
+CHANNEL_LAYER_BACKEND = env.choice(
+    "OOH_CHANNEL_LAYER",
+    default="redis" if REDIS_URL else "memory",
+    choices=("memory", "redis", "redis_pubsub"),
+)
 if CHANNEL_LAYER_BACKEND == "memory":
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-elif CHANNEL_LAYER_BACKEND in {"redis", "redis_pubsub"}:
+else:
     if not REDIS_URL:
         raise ImproperlyConfigured("OOH_CHANNEL_LAYER=redis needs REDIS_URL")
     CHANNEL_LAYERS = {
@@ -217,8 +183,6 @@ elif CHANNEL_LAYER_BACKEND in {"redis", "redis_pubsub"}:
             },
         }
     }
-else:
-    raise ImproperlyConfigured("OOH_CHANNEL_LAYER must be memory, redis or redis_pubsub")
 
 if REDIS_URL:
     CACHES = {
@@ -248,10 +212,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "socket_connect_timeout": 2,
     }
 )
-if CELERY_BROKER_URL.startswith("filesystem"):
-    # kombu's filesystem transport does not create its folders; the worker would die on start.
-    for _folder in ("queue", "control", "processed"):
-        (VAR_DIR / "celery" / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -280,22 +240,14 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 
 # --- Escalations -------------------------------------------------------------------------------
-
-
-def _minutes(rule: str, default: float) -> float:
-    value = env.float(f"OOH_{rule.upper()}_MINUTES", default=default)
-    if value < 0:
-        raise ImproperlyConfigured(f"OOH_{rule.upper()}_MINUTES must not be negative, not {value!r}")
-    return value
-
-
 # Minutes each rule waits before it raises (fractions allowed: 0.05 is three seconds).
+_minutes = env.non_negative_float
 ESCALATION_MINUTES = {
-    "attendance_not_answered": _minutes("attendance_not_answered", 0),  # after respond_by
-    "eta_overdue": _minutes("eta_overdue", 10),  # after the ETA
-    "no_decision_maker": _minutes("no_decision_maker", 15),  # after opening
-    "birth_plan_not_ready": _minutes("birth_plan_not_ready", 28 * 24 * 60),  # before the expected date
-    "flag_review_overdue": _minutes("flag_review_overdue", 0),  # after review_by
+    "attendance_not_answered": _minutes("OOH_ATTENDANCE_NOT_ANSWERED_MINUTES", 0),  # after respond_by
+    "eta_overdue": _minutes("OOH_ETA_OVERDUE_MINUTES", 10),  # after the ETA
+    "no_decision_maker": _minutes("OOH_NO_DECISION_MAKER_MINUTES", 15),  # after opening
+    "birth_plan_not_ready": _minutes("OOH_BIRTH_PLAN_NOT_READY_MINUTES", 28 * 24 * 60),  # before the due date
+    "flag_review_overdue": _minutes("OOH_FLAG_REVIEW_OVERDUE_MINUTES", 0),  # after review_by
 }
 ESCALATION_LEVEL_WAIT_MINUTES = env.positive_float("OOH_ESCALATION_LEVEL_WAIT_MINUTES", default=10)
 ESCALATION_MAX_LEVEL = env.int("OOH_ESCALATION_MAX_LEVEL", default=3)
@@ -303,7 +255,7 @@ SWEEP_SECONDS = env.positive_float("OOH_SWEEP_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE = {"sweep": {"task": "alerts.tasks.sweep", "schedule": SWEEP_SECONDS}}
 
 # --- Push ----------------------------------------------------------------------------------------
-PUSH_BACKEND = env.str("OOH_PUSH_BACKEND", default="log")  # log | webhook | fcm | apns
+PUSH_BACKEND = env.choice("OOH_PUSH_BACKEND", default="log", choices=("log", "webhook", "fcm", "apns"))
 PUSH_MAX_ATTEMPTS = env.int("OOH_PUSH_MAX_ATTEMPTS", default=5)
 PUSH_WEBHOOK_URL = env.str("OOH_PUSH_WEBHOOK_URL", default="")
 PUSH_WEBHOOK_SECRET = env.str("OOH_PUSH_WEBHOOK_SECRET", default="")
@@ -313,8 +265,6 @@ FCM_ACCESS_TOKEN = env.str("OOH_FCM_ACCESS_TOKEN", default="")  # OAuth2 token, 
 APNS_ENDPOINT = env.str("OOH_APNS_ENDPOINT", default="https://api.push.apple.com")
 APNS_TOPIC = env.str("OOH_APNS_TOPIC", default="")
 APNS_AUTH_TOKEN = env.str("OOH_APNS_AUTH_TOKEN", default="")  # provider JWT, refreshed by the platform
-if PUSH_BACKEND not in {"log", "webhook", "fcm", "apns"}:
-    raise ImproperlyConfigured("OOH_PUSH_BACKEND must be log, webhook, fcm or apns")
 
 # --- Auth --------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -376,17 +326,7 @@ DRF_STANDARDIZED_ERRORS = {
     # Adds the domain's errors: Django ValidationError -> 400 naming the field, Conflict -> 409.
     "EXCEPTION_HANDLER_CLASS": "api.errors.ExceptionHandler",
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
-    "ALLOWED_ERROR_STATUS_CODES": [
-        "400",
-        "401",
-        "403",
-        "404",
-        "405",
-        "406",
-        "409",
-        "415",
-        "429",
-    ],
+    "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "403", "404", "405", "406", "409", "415", "429"],
     "ERROR_SCHEMAS": {"409": "api.openapi.ConflictErrorResponseSerializer"},
 }
 
@@ -407,8 +347,8 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "ooh.accounts.models.Role",
         "RelationshipKindEnum": "ooh.people.models.RelationshipKind",
         "PersonStatusEnum": "ooh.people.models.PersonStatus",
-        "FlagStatusEnum": "alerts.models.FlagStatus",
-        "SeverityEnum": "alerts.models.Severity",
+        "FlagStatusEnum": "ooh.flags.models.FlagStatus",
+        "SeverityEnum": "ooh.flags.models.Severity",
         "IncidentStatusEnum": "ooh.incidents.models.IncidentStatus",
         "IncidentKindEnum": "ooh.incidents.models.IncidentKind",
         "AttendanceStatusEnum": "ooh.incidents.models.AttendanceStatus",
@@ -440,8 +380,6 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not _COLLECTED
-with contextlib.suppress(OSError):  # a read-only image: whitenoise then serves from the packages
-    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # --- Logging: one line per record, with the request id; JSON unless DEBUG ----------------------
 LOG_LEVEL = env.str("OOH_LOG_LEVEL", default="INFO")

@@ -81,7 +81,7 @@ def flag(actor, *, on, category="other", severity="low", **fields):
 
     from django.utils import timezone
 
-    from alerts.actions import raise_flag
+    from ooh.flags.actions import raise_flag
     from ooh.people.models import Address
 
     subject = {"subject_address": on} if isinstance(on, Address) else {"subject_person": on}

@@ -8,20 +8,20 @@ from django.contrib import admin
 from django.test import RequestFactory
 from knox.models import AuthToken
 
-from alerts.models import Flag, FlagVersion
 from ooh.accounts.actions import issue_token
 from ooh.accounts.models import AgencyKind, Role, User
 from ooh.admin_site import FailedAdminLogins
 from ooh.audit.models import AccessAction, AccessedPerson, AccessLog
+from ooh.flags.models import Flag, FlagVersion
 
 from .factories import DEFAULT_PASSWORD, AgencyFactory, UserFactory, flag, member, person
 
 LOGIN = "/admin/login/"
 USERS = "/admin/accounts/user/"
-FLAGS = "/admin/alerts/flag/"
-FLAG_VERSIONS = "/admin/alerts/flagversion/"
+FLAGS = "/admin/flags/flag/"
+FLAG_VERSIONS = "/admin/flags/flagversion/"
 # Apps whose models are a family's records (casework) or their history.
-CASEWORK_APPS = {"people", "plans", "incidents", "alerts", "access", "audit"}
+CASEWORK_APPS = {"people", "flags", "plans", "incidents", "alerts", "access", "audit"}
 
 
 @pytest.fixture
@@ -149,7 +149,7 @@ class TestCaseworkIsReadOnly:
     @pytest.mark.parametrize(
         "label",
         [
-            "alerts.FlagVersion",
+            "flags.FlagVersion",
             "plans.BirthPlanVersion",
             "plans.Acknowledgement",
             "incidents.Event",

@@ -3,7 +3,6 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from alerts.models import Flag
 from api.fields import (
     BoundedListField,
     StrictCharField,
@@ -12,6 +11,7 @@ from api.fields import (
     UUIDRelatedField,
 )
 from ooh.accounts.models import Agency
+from ooh.flags.models import Flag
 from ooh.incidents.models import AttendanceStatus, IncidentKind, IncidentStatus
 from ooh.people.models import Address, Person
 

@@ -4,7 +4,6 @@ from django.contrib.auth import get_user_model
 from django.core.validators import RegexValidator
 from rest_framework import serializers
 
-from alerts.models import Flag, FlagCategory, FlagGroup, FlagStatus, Severity
 from api.fields import (
     BoundedListField,
     BoundedListSerializer,
@@ -14,6 +13,7 @@ from api.fields import (
     StrictModelSerializer,
     UUIDRelatedField,
 )
+from ooh.flags.models import Flag, FlagCategory, FlagGroup, FlagStatus, Severity
 from ooh.people.models import (
     UK_POSTCODE,
     Address,

@@ -7,15 +7,15 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from alerts import actions
-from alerts.fhir import flag_to_fhir
-from alerts.models import Flag, FlagStatus
 from api.access import require, require_purpose, require_visible
 from api.filters import StrictFilterSet
 from api.idempotency import IDEMPOTENCY_KEY, idempotent
 from ooh.access import policy
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
+from ooh.flags import actions
+from ooh.flags.fhir import flag_to_fhir
+from ooh.flags.models import Flag, FlagStatus
 
 from ..serializers.people import (
     FlagRevokeSerializer,

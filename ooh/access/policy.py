@@ -261,7 +261,7 @@ def _case_people(agency_id) -> Q:
     """The agency's cases: people it recorded, raised a flag on, or writes, leads or is a key contact
     on a birth plan for."""
     plans = _agency_plans(agency_id)
-    flagged = _model("alerts.Flag").objects.filter(source_agency_id=agency_id, subject_person__isnull=False)
+    flagged = _model("flags.Flag").objects.filter(source_agency_id=agency_id, subject_person__isnull=False)
     return (
         Q(recorded_by_agency_id=agency_id)
         | Q(pk__in=plans.values("mother_id"))
@@ -362,7 +362,7 @@ def need_to_know_addresses(user, now=None) -> Q:
     incidents = _model("incidents.Incident").objects.filter(pk__in=_live_incident_ids(agency_id, now))
     q = Q(pk__in=residents.values("address_id")) | Q(pk__in=incidents.values("address_id"))
     if role_of(user) in CASE_ROLES:
-        flagged = _model("alerts.Flag").objects.filter(
+        flagged = _model("flags.Flag").objects.filter(
             source_agency_id=agency_id, subject_address__isnull=False
         )
         q |= Q(recorded_by_agency_id=agency_id) | Q(pk__in=flagged.values("subject_address_id"))
@@ -386,7 +386,7 @@ def address_needs_purpose(user, address_id, now=None) -> bool:
 
 def visible_flags(user, now=None):
     """Flags on the people and addresses the user may see."""
-    Flag = _model("alerts.Flag")
+    Flag = _model("flags.Flag")
     if is_control_room(user):
         return Flag.objects.all()
     if not does_casework(user):

@@ -197,7 +197,7 @@ class FlagAcknowledgement(models.Model):
     """A read receipt: this person has read this flag for this incident ("did they see it?")."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="flag_acknowledgements")
-    flag = models.ForeignKey("alerts.Flag", on_delete=models.PROTECT, related_name="+")
+    flag = models.ForeignKey("flags.Flag", on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField()

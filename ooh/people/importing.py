@@ -17,9 +17,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from alerts import actions as flag_actions
-from alerts.models import Flag, FlagCategory, Severity
 from ooh.accounts.models import Agency
+from ooh.flags import actions as flag_actions
+from ooh.flags.models import Flag, FlagCategory, Severity
 
 from . import actions
 from .models import Address, IdentifierScheme, Person, PersonStatus, Relationship, RelationshipKind, Sex

@@ -11,7 +11,7 @@ from datetime import datetime
 from django.db.models import Q
 from django.utils import timezone
 
-from alerts.models import SEVERITY_RANK, Flag, flag_sort_key
+from ooh.flags.models import SEVERITY_RANK, Flag, flag_sort_key
 
 from .models import Address, Person, PersonIdentifier, PersonStatus, Relationship, Residence
 

@@ -16,8 +16,8 @@ from django.db import connection
 from django.db.backends.postgresql.base import ServerBindingCursor
 from django.utils import timezone
 
-from alerts.models import SEVERITY_RANK, Flag, FlagGroup
 from ooh.accounts.models import Agency, User
+from ooh.flags.models import SEVERITY_RANK, Flag, FlagGroup
 
 from .models import Address, Person, PersonIdentifier, Relationship, Residence
 from .network import describe_subject, path_to, person_network, relation_label, walk

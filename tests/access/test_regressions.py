@@ -13,8 +13,8 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from alerts.models import Flag
 from ooh.audit.models import AccessedPerson, AccessLog
+from ooh.flags.models import Flag
 from ooh.incidents.models import Attendance, Decision, Event, IncidentAgency
 from ooh.people.models import Relationship
 from ooh.plans import actions as plan_actions

@@ -5,8 +5,8 @@ import csv
 import pytest
 from django.core.management import CommandError, call_command
 
-from alerts.models import Flag
 from ooh.accounts.models import Role
+from ooh.flags.models import Flag
 from ooh.people.models import Address, Person, PersonIdentifier, Relationship
 from tests.factories import member
 

@@ -89,7 +89,7 @@ def a_family(actor, lead, now):
         valid_until=now - datetime.timedelta(days=1),
     )
     factories.flag(actor, on=kerry, category="other", valid_from=now + datetime.timedelta(days=1))
-    from alerts.actions import revoke_flag
+    from ooh.flags.actions import revoke_flag
 
     revoke_flag(actor=actor, flag=factories.flag(actor, on=gran, category="violence"), reason="wrong person")
     police = AgencyFactory(code="police")

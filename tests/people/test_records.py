@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 from fhir.resources.R4B.flag import Flag as FhirFlag
 
-from alerts.models import Flag, FlagVersion
 from ooh.accounts.models import Role
 from ooh.audit.models import AccessedPerson, AccessLog
+from ooh.flags.models import Flag, FlagVersion
 from ooh.people.models import Address, Person, PersonIdentifier, Relationship
 from tests import factories
 from tests.conftest import client_for
