@@ -14,17 +14,16 @@ import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connections
 
+from tests.benchmarks.harness.locations import OUT_DIR, with_db_path
+
 BENCH_DB = os.environ.get("OOH_BENCH_DB", "ooh_bench")
 BENCH_PEOPLE = int(os.environ.get("OOH_BENCH_PEOPLE", "1000000"))
-OUT_DIR = Path(settings.BASE_DIR) / "var" / "bench"
 GENERATION_FILE = "generation-{db}.json"
 
 
@@ -33,8 +32,7 @@ def _is_postgres() -> bool:
 
 
 def _bench_database_url() -> str:
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
+    return with_db_path(os.environ["DATABASE_URL"], f"/{BENCH_DB}")
 
 
 def _create_database_if_missing(db):

@@ -17,16 +17,16 @@ import statistics
 import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-OUT_DIR = Path(settings.BASE_DIR) / "var" / "bench"
+from tests.benchmarks.harness.locations import OUT_DIR
+from tests.benchmarks.harness.stats import summarise
+
 FAMILIES = int(os.environ.get("OOH_BENCH_FAMILIES", "200"))
 REQUESTS = int(os.environ.get("OOH_BENCH_REQUESTS", "2000"))
 WARMUP_ROUNDS = 1
@@ -81,25 +81,6 @@ WHERE p.status <> 'deceased'
        OR EXISTS (SELECT 1 FROM people_relationship r WHERE r.to_person_id = p.id))
 ORDER BY md5(p.id::text)
 """
-
-
-def percentile(sorted_values, q):
-    """Nearest-rank percentile of an ascending list."""
-    index = max(0, math.ceil(q / 100 * len(sorted_values)) - 1)
-    return sorted_values[index]
-
-
-def summarise(durations_ns):
-    ms = sorted(d / 1e6 for d in durations_ns)
-    return {
-        "n": len(ms),
-        "p50_ms": round(percentile(ms, 50), 3),
-        "p95_ms": round(percentile(ms, 95), 3),
-        "p99_ms": round(percentile(ms, 99), 3),
-        "mean_ms": round(statistics.fmean(ms), 3),
-        "min_ms": round(ms[0], 3),
-        "max_ms": round(ms[-1], 3),
-    }
 
 
 def pick_families(people_count):

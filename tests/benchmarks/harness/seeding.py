@@ -1,25 +1,61 @@
-"""Seed the websocket fan-out benchmark's own database: run as a child process, prints JSON on stdout.
+"""The websocket fan-out's own database: dropped, created, migrated and seeded at the start of every run.
 
-    DATABASE_URL=postgres://.../ooh_wsbench python -m tests.benchmarks.ws_seed --tokens 2000 --incidents 102
+prepare_database runs in the test process; the seed itself runs as a child process against that
+database and prints JSON on stdout:
 
-Creates two agencies (police: the watchers; ambulance: the one answering attendance), one responder per
-watcher token with a knox token each (issued with ooh.accounts.actions.issue_token, as a login does),
-one ambulance responder who POSTs the attendance updates, and the incidents (opened by a police call
-handler through ooh.incidents.actions.open_incident, then the ambulance service asked to attend, so each
-has its incident.opened and attendance.requested events at seqs 1 and 2 and the paramedic may answer).
-Used by test_ws_fanout.py; not a test itself.
+    DATABASE_URL=postgres://.../ooh_wsbench python -m tests.benchmarks.harness.seeding --tokens 2000 --incidents 102
+
+It creates two agencies (police: the watchers; ambulance: the one answering attendance), one responder
+per watcher token with a knox token each (issued with ooh.accounts.actions.issue_token, as a login
+does), one ambulance responder who POSTs the attendance updates, and the incidents (opened by a police
+call handler through ooh.incidents.actions.open_incident, then the ambulance service asked to attend, so
+each has its incident.opened and attendance.requested events at seqs 1 and 2 and the paramedic may
+answer).
 """
 
 import argparse
 import json
 import os
+import subprocess
 import sys
-from pathlib import Path
+from urllib.parse import urlsplit
 
-BASE_DIR = Path(__file__).resolve().parents[2]
+from .locations import BASE_DIR, VENV_BIN
+
+SEED_MODULE = "tests.benchmarks.harness.seeding"  # run by its path from BASE_DIR, whatever imported it
+
+
+def prepare_database(database_url: str, env: dict, bench_db: str, tokens: int, incidents: int) -> dict:
+    """Drop, create, migrate and seed bench_db (ours alone); returns the seed (tokens, incident ids)."""
+    import psycopg
+
+    parts = urlsplit(database_url)
+    admin = psycopg.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password,
+        dbname=parts.path.lstrip("/") or "postgres",
+        autocommit=True,
+    )
+    with admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{bench_db}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{bench_db}"')
+    python = str(VENV_BIN / "python")
+    subprocess.run([python, "manage.py", "migrate", "--noinput", "-v0"], cwd=BASE_DIR, env=env, check=True)
+    done = subprocess.run(
+        [python, "-m", SEED_MODULE, "--tokens", str(tokens), "--incidents", str(incidents)],
+        cwd=BASE_DIR,
+        env=env,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    return json.loads(done.stdout)
 
 
 def main(argv=None) -> int:
+    """The seed, in the child process: Django set up on the environment's DATABASE_URL."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--tokens", type=int, required=True, help="watcher tokens (one user each)")
     parser.add_argument("--incidents", type=int, required=True)

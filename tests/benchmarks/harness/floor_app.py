@@ -1,6 +1,6 @@
 """The floor for the websocket fan-out benchmark: the least a Channels app can do to fan one message out.
 
-    uvicorn tests.benchmarks.ws_floor_app:application --port N     (same env as ooh: ooh.settings)
+    uvicorn tests.benchmarks.harness.floor_app:application --port N     (same env as ooh: ooh.settings)
 
 - websocket /ws/floor/<group>/: accept, join the group, send {"type":"hello"}, then forward every
   group message's pre-serialised text as it comes - no authentication, no database, no ordering.
@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from urllib.parse import parse_qs
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ooh.settings")
 
 import django
