@@ -2,10 +2,20 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
+
+from ooh.runtime_files import make_broker_folders
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ooh.settings")
 
 app = Celery("ooh")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.celeryd_init.connect
+@signals.beat_init.connect
+def make_the_broker_folders(**_):
+    """On kombu's filesystem transport (the embedded broker) the worker and beat make its folders as
+    they start: settings never write, and kombu makes none of them."""
+    make_broker_folders(app.conf.broker_url, app.conf.broker_transport_options)

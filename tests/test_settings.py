@@ -1,15 +1,21 @@
-"""Settings fail fast: strict booleans, and no production start without a SECRET_KEY."""
+"""Settings fail fast (strict values, no production start without a SECRET_KEY) and write nothing: the
+embedded mode's files are made by `manage.py migrate`/`prepare_embedded` and the Celery worker and beat."""
 
 import ast
+import hashlib
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from celery import signals
 from django.core.exceptions import ImproperlyConfigured
 
-from ooh.settings import StrictEnv
+from ooh.celery import app
+from ooh.env import StrictEnv
+from ooh.env import env as shared_env
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SETUP_DJANGO = (
@@ -52,6 +58,28 @@ def test_strict_bool_without_a_default_requires_the_variable(env, monkeypatch):
         env.bool("OOH_TEST_FLAG")
 
 
+def test_the_env_settings_read_through_refuses_yes(monkeypatch):
+    monkeypatch.setenv("OOH_TEST_FLAG", "yes")
+    with pytest.raises(ImproperlyConfigured, match="OOH_TEST_FLAG must be true, false, 1 or 0, not 'yes'"):
+        shared_env.bool("OOH_TEST_FLAG", default=False)
+
+
+def test_a_choice_must_be_one_of_its_values_as_written(env, monkeypatch):
+    monkeypatch.setenv("OOH_TEST_BACKEND", "Redis")
+    with pytest.raises(ImproperlyConfigured, match="OOH_TEST_BACKEND must be memory, redis or redis_pubsub"):
+        env.choice("OOH_TEST_BACKEND", default="memory", choices=("memory", "redis", "redis_pubsub"))
+    monkeypatch.delenv("OOH_TEST_BACKEND")
+    assert env.choice("OOH_TEST_BACKEND", default="memory", choices=("memory", "redis")) == "memory"
+
+
+def test_minutes_may_be_zero_but_not_negative(env, monkeypatch):
+    monkeypatch.setenv("OOH_TEST_MINUTES", "0")
+    assert env.non_negative_float("OOH_TEST_MINUTES", default=10) == 0
+    monkeypatch.setenv("OOH_TEST_MINUTES", "-0.5")
+    with pytest.raises(ImproperlyConfigured, match="OOH_TEST_MINUTES must not be negative"):
+        env.non_negative_float("OOH_TEST_MINUTES", default=10)
+
+
 @pytest.mark.parametrize("raw", ["0", "-1"])
 def test_positive_float_refuses_zero_and_below(env, monkeypatch, raw):
     monkeypatch.setenv("OOH_TEST_SECONDS", raw)
@@ -59,18 +87,19 @@ def test_positive_float_refuses_zero_and_below(env, monkeypatch, raw):
         env.positive_float("OOH_TEST_SECONDS", default=1)
 
 
-def start_django(tmp_path, _code=SETUP_DJANGO, **overrides):
-    """django.setup() (then `_code`) in a fresh interpreter with a production-like environment plus
-    `overrides`."""
+def start_django(tmp_path, _code=SETUP_DJANGO, _argv=None, **overrides):
+    """django.setup() (then `_code`), or manage.py with `_argv`, in a fresh interpreter with a
+    production-like environment plus `overrides` (None unsets a variable)."""
     child_env = {
         key: value
         for key, value in os.environ.items()
         if key not in {"SECRET_KEY", "DJANGO_DEBUG", "DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}
         and not key.startswith(("OOH_", "DATABASE_"))
     }
-    child_env.update(DATABASE_URL="postgres://x@127.0.0.1/x", OOH_VAR_DIR=str(tmp_path), **overrides)
+    child_env.update({"DATABASE_URL": "postgres://x@127.0.0.1/x", "OOH_VAR_DIR": str(tmp_path), **overrides})
+    child_env = {key: value for key, value in child_env.items() if value is not None}
     return subprocess.run(
-        [sys.executable, "-c", _code],
+        [sys.executable, *(["manage.py", *_argv] if _argv else ["-c", _code])],
         cwd=PROJECT_ROOT,
         env=child_env,
         capture_output=True,
@@ -93,10 +122,106 @@ def test_with_a_secret_key_the_production_settings_load(tmp_path):
     assert not (tmp_path / "secret_key").exists(), "no key is generated when one is given"
 
 
-def test_debug_on_generates_a_local_key_instead(tmp_path):
-    result = start_django(tmp_path, DJANGO_DEBUG="true")
+PRINT_KEY_DIGEST = (
+    SETUP_DJANGO
+    + "; import hashlib; from django.conf import settings; print(hashlib.sha256(settings.SECRET_KEY.encode()).hexdigest())"
+)
+
+
+def key_digest(tmp_path, **overrides):
+    """A digest of the SECRET_KEY a fresh interpreter with `overrides` gets (never the key in a log)."""
+    result = start_django(tmp_path, _code=PRINT_KEY_DIGEST, **overrides)
     assert result.returncode == 0, result.stderr
-    assert len((tmp_path / "secret_key").read_text().strip()) >= 50
+    return result.stdout.strip().splitlines()[-1]
+
+
+def digest_of_file(path):
+    return hashlib.sha256(path.read_text().strip().encode()).hexdigest()
+
+
+def test_debug_on_uses_the_kept_key_once_prepared(tmp_path):
+    var = tmp_path / "var"
+    # Before the preparation: a key of the process's own, and nothing written.
+    assert key_digest(tmp_path, DJANGO_DEBUG="true", OOH_VAR_DIR=str(var)) != key_digest(
+        tmp_path, DJANGO_DEBUG="true", OOH_VAR_DIR=str(var)
+    )
+    assert not var.exists()
+    prepared = start_django(tmp_path, _argv=["prepare_embedded"], DJANGO_DEBUG="true", OOH_VAR_DIR=str(var))
+    assert prepared.returncode == 0, prepared.stderr
+    assert len((var / "secret_key").read_text().strip()) >= 50
+    assert key_digest(tmp_path, DJANGO_DEBUG="true", OOH_VAR_DIR=str(var)) == digest_of_file(
+        var / "secret_key"
+    )
+
+
+# Embedded: no DATABASE_URL, no SECRET_KEY, the filesystem broker; var/ and static/ not there yet.
+def embedded(tmp_path):
+    return {
+        "DATABASE_URL": None,
+        "OOH_VAR_DIR": str(tmp_path / "var"),
+        "OOH_STATIC_ROOT": str(tmp_path / "static"),
+    }
+
+
+def test_importing_settings_and_the_celery_app_writes_nothing(tmp_path):
+    code = SETUP_DJANGO + "; import ooh.celery; from django.conf import settings; assert settings.SECRET_KEY"
+    result = start_django(tmp_path, _code=code, **embedded(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_prepare_embedded_makes_what_the_embedded_processes_need_once(tmp_path):
+    result = start_django(tmp_path, _argv=["prepare_embedded"], **embedded(tmp_path))
+    assert result.returncode == 0, result.stderr
+    var = tmp_path / "var"
+    key = var / "secret_key"
+    assert len(key.read_text().strip()) >= 50
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert all((var / "celery" / folder).is_dir() for folder in ("queue", "control", "processed"))
+    assert (tmp_path / "static").is_dir()
+    # Every later process reads that key; a second preparation keeps it and makes nothing.
+    assert key_digest(tmp_path, **embedded(tmp_path)) == digest_of_file(key)
+    again = start_django(tmp_path, _argv=["prepare_embedded"], **embedded(tmp_path))
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == ""
+    assert key_digest(tmp_path, **embedded(tmp_path)) == digest_of_file(key)
+
+
+def test_migrate_on_a_fresh_checkout_prepares_before_opening_the_database(tmp_path):
+    """`make migrate` and `make demo` start here: the SQLite folder does not exist yet."""
+    result = start_django(tmp_path, _argv=["migrate", "--noinput", "-v0"], **embedded(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "var" / "ooh.sqlite3").is_file()
+    assert (tmp_path / "var" / "secret_key").is_file()
+
+
+def test_migrate_check_writes_nothing(tmp_path):
+    """The Kubernetes init containers run it on a read-only filesystem."""
+    start_django(tmp_path, _argv=["migrate", "--check"], **embedded(tmp_path))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_production_settings_need_no_preparation(tmp_path):
+    result = start_django(tmp_path, _argv=["prepare_embedded"], SECRET_KEY="x", REDIS_URL="redis://r/0")
+    assert result.returncode == 0, result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("signal", [signals.celeryd_init, signals.beat_init])
+def test_the_worker_and_beat_make_the_filesystem_brokers_folders_as_they_start(tmp_path, monkeypatch, signal):
+    folders = {
+        option: str(tmp_path / "celery" / name)
+        for option, name in [
+            ("data_folder_in", "queue"),
+            ("data_folder_out", "queue"),
+            ("control_folder", "control"),
+            ("processed_folder", "processed"),
+        ]
+    }
+    monkeypatch.setattr(app.conf, "broker_url", "filesystem://")
+    monkeypatch.setattr(app.conf, "broker_transport_options", folders)
+    signal.send(sender=None)
+    assert sorted(path.name for path in (tmp_path / "celery").iterdir()) == ["control", "processed", "queue"]
 
 
 def test_a_malformed_debug_flag_stops_the_start(tmp_path):

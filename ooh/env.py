@@ -1,0 +1,74 @@
+"""The typed environment: ooh/settings.py reads every variable through `env`, once, at import.
+
+django-environ, stricter: a value that does not parse stops the start with ImproperlyConfigured naming
+the variable, instead of becoming a surprise later (a "yes" read as false, a rate DRF reads only at
+the first request). Reading the environment is all this module does: nothing is written anywhere.
+"""
+
+import re
+from collections.abc import Sequence
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+_RATE = re.compile(r"^\d+/(s|sec|second|m|min|minute|h|hour|d|day)$")
+
+
+class StrictEnv(environ.Env):
+    """django-environ with booleans that fail fast (only true/false/1/0) and a few checked types."""
+
+    def bool(self, var, default=environ.Env.NOTSET):
+        raw = self.str(var, default="" if default is not environ.Env.NOTSET else environ.Env.NOTSET)
+        if raw == "" and default is not environ.Env.NOTSET:
+            return default
+        value = raw.strip().lower()
+        if value in {"1", "true"}:
+            return True
+        if value in {"0", "false"}:
+            return False
+        raise ImproperlyConfigured(f"{var} must be true, false, 1 or 0, not {raw!r}")
+
+    def rate(self, var, default):
+        """A DRF rate, N/second|minute|hour|day (or s, sec, m, min, h, d): DRF itself fails only at the
+        first request, and reads '5/mango' as five a minute."""
+        value = self.str(var, default=default).strip()
+        if not _RATE.match(value) or int(value.split("/")[0]) < 1:
+            raise ImproperlyConfigured(f"{var} must be a rate such as 120/min, not {value!r}")
+        return value
+
+    def positive_float(self, var, default):
+        value = self.float(var, default=default)
+        if value <= 0:
+            raise ImproperlyConfigured(f"{var} must be a positive number, not {value!r}")
+        return value
+
+    def non_negative_float(self, var, default):
+        value = self.float(var, default=default)
+        if value < 0:
+            raise ImproperlyConfigured(f"{var} must not be negative, not {value!r}")
+        return value
+
+    def non_negative_int(self, var, default):
+        value = self.int(var, default=default)
+        if value < 0:
+            raise ImproperlyConfigured(f"{var} must be 0 or more, not {value}")
+        return value
+
+    def int_or_none(self, var, default):
+        """A whole number, or None for "none" (or an empty value)."""
+        value = self.str(var, default=default).strip().lower()
+        if value in ("none", ""):
+            return None
+        if not value.isdigit():
+            raise ImproperlyConfigured(f"{var} must be a whole number or none, not {value!r}")
+        return int(value)
+
+    def choice(self, var, default, choices: Sequence[str]):
+        """One of `choices`, exactly as written."""
+        value = self.str(var, default=default)
+        if value not in choices:
+            raise ImproperlyConfigured(f"{var} must be {', '.join(choices[:-1])} or {choices[-1]}")
+        return value
+
+
+env = StrictEnv()
