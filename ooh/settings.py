@@ -24,14 +24,12 @@ from ooh.env import env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 VAR_DIR = Path(env.str("OOH_VAR_DIR", default=str(BASE_DIR / "var")))
 DATABASE_URL = env.str("DATABASE_URL", default="")
 REDIS_URL = env.str("REDIS_URL", default="")
 # Embedded: no DATABASE_URL. The laptop demo and the first CI pass run like this.
 EMBEDDED = not DATABASE_URL
-
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 # Without one (embedded, or DEBUG): the key kept in this file so sessions survive restarts. `manage.py
@@ -42,9 +40,8 @@ SECRET_KEY_FILE = None if SECRET_KEY else VAR_DIR / "secret_key"
 if not SECRET_KEY:
     if not (DEBUG or EMBEDDED):
         raise ImproperlyConfigured("SECRET_KEY must be set when DATABASE_URL is set and DJANGO_DEBUG is off")
-    SECRET_KEY = (SECRET_KEY_FILE.read_text().strip() if SECRET_KEY_FILE.exists() else "") or (
-        get_random_secret_key()
-    )
+    _kept_key = SECRET_KEY_FILE.read_text().strip() if SECRET_KEY_FILE.exists() else ""
+    SECRET_KEY = _kept_key or get_random_secret_key()
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
