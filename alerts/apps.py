@@ -3,12 +3,13 @@ from django.apps import AppConfig
 
 class AlertsConfig(AppConfig):
     name = "alerts"
-    verbose_name = "Flags, guidance and escalations"
+    verbose_name = "Escalations and notifications"
 
     def ready(self):
-        from ooh.incidents import events
+        """Listen on the core's one seam, and register the tasks so they can be called by name."""
+        from ooh.incidents.signals import event_committed
 
+        from . import tasks  # noqa: F401  (registers alerts.tasks.* with Celery)
         from .scheduling import on_incident_event
 
-        if on_incident_event not in events.listeners:
-            events.listeners.append(on_incident_event)
+        event_committed.connect(on_incident_event, dispatch_uid="alerts.schedule_deadlines")

@@ -11,6 +11,12 @@ from django.conf import settings
 
 from ooh.accounts.models import MANAGER_ROLES, AgencyKind, Membership, Role
 from ooh.flags.models import NEEDS_REVIEW_BY, Flag, FlagGroup, FlagStatus
+from ooh.incidents.models import Attendance, AttendanceStatus, Incident, IncidentStatus
+from ooh.incidents.rules import COMING
+from ooh.people.links import current_address_ids, linked_ids
+from ooh.people.models import Person, PersonStatus
+from ooh.plans.models import BirthPlan, PlanStatus
+from ooh.plans.queries import active_plans_for
 
 from .models import Escalation
 
@@ -73,7 +79,6 @@ def unraised(rule: str, keyed: dict) -> dict:
 
 def attendance_not_answered(now, subject_key=None, *, fresh=False, keys_only=False, among=None) -> list[Due]:
     """An agency asked to attend has not moved past `requested` by respond_by -> its duty managers."""
-    from ooh.incidents.models import Attendance, AttendanceStatus, IncidentStatus
 
     only = _key_filter(subject_key, "attendance")
     if only is False:
@@ -104,8 +109,6 @@ def attendance_not_answered(now, subject_key=None, *, fresh=False, keys_only=Fal
 
 def eta_overdue(now, subject_key=None, *, fresh=False, keys_only=False, among=None) -> list[Due]:
     """Attending or en route, the ETA long past and not on scene -> the control room and the agency's managers."""
-    from ooh.incidents.models import Attendance, IncidentStatus
-    from ooh.incidents.rules import COMING
 
     only = _key_filter(subject_key, "eta")
     if only is False:
@@ -148,8 +151,6 @@ def eta_overdue(now, subject_key=None, *, fresh=False, keys_only=False, among=No
 def no_decision_maker(now, subject_key=None, *, fresh=False, keys_only=False, among=None) -> list[Due]:
     """An open incident with safeguarding or officer-safety flags in its picture and nobody deciding
     after N minutes -> the control room supervisor and the lead professional of any birth plan in force."""
-    from ooh.incidents.models import Incident, IncidentStatus
-    from ooh.people.network import subjects_network
 
     only = _key_filter(subject_key, "incident")
     if only is False:
@@ -168,8 +169,15 @@ def no_decision_maker(now, subject_key=None, *, fresh=False, keys_only=False, am
         keyed = unraised("no_decision_maker", keyed)
     due = []
     for key, incident in keyed.items():
-        network = subjects_network([s.person for s in incident.subjects.select_related("person")], now=now)
-        if not any(f.group in (FlagGroup.SAFEGUARDING, FlagGroup.OFFICER_SAFETY) for f in network.flags):
+        # The incident's picture (its subjects and everyone linked to them, and where they live) has a
+        # safeguarding or officer-safety flag in force.
+        people = linked_ids(incident.subjects.values_list("person_id", flat=True), depth=1)
+        if (
+            not Flag.objects.in_force(now)
+            .about(people, current_address_ids(people))
+            .filter(group__in=[FlagGroup.SAFEGUARDING, FlagGroup.OFFICER_SAFETY])
+            .exists()
+        ):
             continue
         # The control room supervisors of every agency on the incident (the opener, the agencies with a stake).
         involved = list(incident.agencies.values_list("agency_id", flat=True))
@@ -178,14 +186,18 @@ def no_decision_maker(now, subject_key=None, *, fresh=False, keys_only=False, am
                 agency_id__in=involved, role=Role.CONTROL_ROOM_SUPERVISOR, user__is_active=True
             ).values_list("user_id", flat=True)
         )
-        leads = {p["lead_professional"]["id"] for p in network.birth_plans if p["lead_professional"]}
+        leads = set(
+            active_plans_for(people)
+            .exclude(lead_professional=None)
+            .values_list("lead_professional_id", flat=True)
+        )
         due.append(
             Due(
                 "no_decision_maker",
                 key,
                 incident.opened_at + minutes("no_decision_maker"),
                 f"Nobody is named decision maker on {incident.reference}, opened at {incident.opened_at:%H:%M}.",
-                users=supervisors | {_uuid(u) for u in leads},
+                users=supervisors | leads,
                 agencies=set(involved),
                 incident_id=incident.pk,
             )
@@ -197,8 +209,6 @@ def birth_plan_not_ready(now, subject_key=None, *, fresh=False, keys_only=False,
     """An unborn child with a child protection flag expected within N minutes (28 days) with no plan in
     force, or one that police, ambulance, out-of-hours social care or midwifery have not acknowledged at
     its current version -> the lead professional (or the flag's owner) and their manager."""
-    from ooh.people.models import Person, PersonStatus
-    from ooh.plans.models import BirthPlan, PlanStatus
 
     only = _key_filter(subject_key, "unborn")
     if only is False:

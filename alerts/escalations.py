@@ -19,10 +19,13 @@ from django.utils import timezone
 from ooh.access import policy
 from ooh.accounts.models import Membership, Role
 from ooh.domain import Conflict
+from ooh.incidents.events import emit
+from ooh.shapes import escalation_row
 
 from . import escalation_rules
 from .models import Escalation, EscalationStatus
 from .notify import notify
+from .scheduling import schedule
 
 logger = logging.getLogger(__name__)
 
@@ -32,58 +35,20 @@ def _wait(escalation=None) -> timedelta:
     return timedelta(minutes=minutes if minutes is not None else settings.ESCALATION_LEVEL_WAIT_MINUTES)
 
 
-def escalation_dict(escalation, users=None) -> dict:
-    return {
-        "id": str(escalation.pk),
-        "rule": escalation.rule,
-        "level": escalation.level,
-        "status": escalation.status,
-        "message": escalation.message,
-        "incident": str(escalation.incident_id) if escalation.incident_id else None,
-        "raised_at": escalation.raised_at,
-        "next_level_at": escalation.next_level_at,
-        "addressed_users": [str(u) for u in (users if users is not None else [])],
-    }
-
-
 def _emit(escalation, event_type, actor, users, agencies, now, **extra):
     """The incident event (phones on the incident see it) and the addressees' feeds, after commit."""
-    from ooh.incidents.events import append_event, publish
-    from ooh.incidents.models import Incident
-
-    data = escalation_dict(escalation, users) | extra
-    if escalation.incident_id:
-        incident = Incident.objects.select_for_update().get(pk=escalation.incident_id)
-        append_event(
-            incident=incident,
-            type=event_type,
-            actor=actor,
-            at=now,
-            data=data,
-            feed_users=list(users),
-            feed_agencies=list(agencies),
-        )
-    else:
-        import json
-
-        from django.core.serializers.json import DjangoJSONEncoder
-
-        message = {
-            "type": "event",
-            "incident": None,
-            "seq": None,
-            "event": event_type,
-            "at": now.isoformat().replace("+00:00", "Z"),
-            "actor": None,
-            "data": json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
-        }
-        users, agencies = list(users), list(agencies)
-        transaction.on_commit(lambda: publish(message, feed_users=users, feed_agencies=agencies))
+    emit(
+        type=event_type,
+        actor=actor,
+        at=now,
+        data=escalation_row(escalation, users) | extra,
+        incident_id=escalation.incident_id,
+        feed_users=list(users),
+        feed_agencies=list(agencies),
+    )
 
 
 def _schedule_climb(escalation):
-    from .scheduling import schedule
-
     escalation_id, token, at = escalation.pk, escalation.token, escalation.next_level_at
     if at is not None:
         transaction.on_commit(lambda: schedule("climb", (str(escalation_id), str(token)), at))

@@ -4,13 +4,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from ooh.accounts.models import Device
+
 from .models import Notification, PushDelivery
+from .scheduling import schedule
 
 
 def notify(escalation, user_ids, now=None):
     """Write the inbox entries in the escalation's transaction; schedule pushes after commit."""
-    from ooh.accounts.models import Device
-
     now = now or timezone.now()
     notifications = Notification.objects.bulk_create(
         [
@@ -41,8 +42,6 @@ def notify(escalation, user_ids, now=None):
     ids = [d.pk for d in deliveries]
 
     def push():
-        from .scheduling import schedule
-
         for delivery_id in ids:
             schedule("deliver_push", (delivery_id,), timezone.now())
 

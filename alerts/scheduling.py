@@ -5,9 +5,13 @@ is the sweeper's job anyway); every task is guarded, so an early, late or repeat
 """
 
 import logging
+from datetime import datetime, timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.utils import timezone
+
+from .escalation_rules import stamp
 
 logger = logging.getLogger(__name__)
 
@@ -17,27 +21,25 @@ def max_delay_seconds() -> float:
 
 
 def schedule(task_name: str, args: tuple, at) -> bool:
-    """Run alerts.tasks.<task_name>(*args) at `at` (or now if past). False if left to the sweeper."""
-    from . import tasks
+    """Run alerts.tasks.<task_name>(*args) at `at` (or now if past). False if left to the sweeper.
 
+    The task is called by its registered name, so this module (and the escalation engine that calls
+    it) never imports the tasks that in turn call the engine."""
     delay = max((at - timezone.now()).total_seconds(), 0)
     if delay > max_delay_seconds():
         return False
     try:
-        getattr(tasks, task_name).apply_async(args=args, countdown=delay)
+        current_app.tasks[f"alerts.tasks.{task_name}"].apply_async(args=args, countdown=delay)
     except Exception:  # broker down: the database holds the deadline and the sweeper will raise it
         logger.warning("could not schedule %s%s; the sweeper will catch up", task_name, args, exc_info=True)
         return False
     return True
 
 
-def on_incident_event(message: dict):
-    """After an incident change commits: check each new deadline when it falls due, and re-check
-    anything the change may have ended (an answer, a decision maker) straight away."""
-    from datetime import datetime, timedelta
-
-    from .escalation_rules import stamp
-
+def on_incident_event(sender, message: dict, **kwargs):
+    """After an incident change commits (ooh.incidents.signals.event_committed): check each new
+    deadline when it falls due, and re-check anything the change may have ended (an answer, a
+    decision maker) straight away."""
     minutes = settings.ESCALATION_MINUTES
     event, data = message["event"], message["data"]
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from . import escalations
-from .models import PushDelivery, PushStatus
+from .models import Escalation, EscalationStatus, PushDelivery, PushStatus
 from .push import PushError, send
 
 logger = logging.getLogger(__name__)
@@ -32,8 +32,6 @@ def check_subject(rule, subject_key):
 @shared_task(name="alerts.tasks.resolve_ended")
 def resolve_ended(incident_id):
     """Something changed on an incident: resolve any of its chains whose condition ended."""
-    from .models import Escalation, EscalationStatus
-
     now = timezone.now()
     for rule, key in (
         Escalation.objects.filter(incident_id=incident_id)

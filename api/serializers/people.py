@@ -183,7 +183,7 @@ class FlagVersionSerializer(serializers.Serializer):
     snapshot = serializers.DictField()
 
 
-# --- The linked picture (documents the dicts ooh.people.payload builds) ------------------------
+# --- The linked picture (documents the dicts ooh.picture.payload builds) ------------------------
 
 
 class NetworkPersonSerializer(serializers.Serializer):

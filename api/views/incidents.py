@@ -17,10 +17,11 @@ from api.pagination import StrictCursorPagination
 from ooh.access import policy
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
-from ooh.incidents import actions, snapshot
+from ooh.incidents import actions
 from ooh.incidents.events import event_dict
 from ooh.incidents.models import AppointmentRole, Event, Incident, IncidentStatus
-from ooh.people.network import subjects_network
+from ooh.picture import snapshot
+from ooh.shapes import agency_row, appointment_row, attendance_row, user_row
 
 from ..serializers.incidents import (
     AppointmentSerializer,
@@ -54,24 +55,6 @@ class IncidentFilter(StrictFilterSet):
     class Meta:
         model = Incident
         fields = ["status"]
-
-
-def _agency(agency):
-    return {"id": str(agency.pk), "code": agency.code, "name": agency.name, "kind": agency.kind}
-
-
-def _attendance(row):
-    return {
-        "id": str(row.pk),
-        "agency": _agency(row.agency),
-        "status": row.status,
-        "requested_at": row.requested_at,
-        "respond_by": row.respond_by,
-        "eta": row.eta,
-        "agreed_role": row.agreed_role,
-        "note": row.note,
-        "updated_at": row.updated_at,
-    }
 
 
 @extend_validation_errors(["invalid", "min_value"], field_name="after", actions=["events"])
@@ -108,7 +91,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                     "status": i.status,
                     "summary": i.summary,
                     "opened_at": i.opened_at,
-                    "opening_agency": _agency(i.opening_agency),
+                    "opening_agency": agency_row(i.opening_agency),
                     "last_seq": i.last_seq,
                 }
                 for i in page
@@ -129,7 +112,6 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         data = serializer.validated_data
         require_visible(policy.visible_people(request.user), data["subjects"], "subjects")
         require_visible(policy.visible_addresses(request.user), [data.get("address")], "address")
-        network = subjects_network(data["subjects"], depth=1)
         incident = actions.open_incident(
             actor=request.user,
             kind=data["kind"],
@@ -137,7 +119,6 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             subjects=data["subjects"],
             address=data.get("address"),
             location_text=data["location_text"],
-            stakeholder_agency_ids=snapshot.stakeholder_agencies(network),
         )
         return self._snapshot_response(request, incident, status.HTTP_201_CREATED)
 
@@ -192,7 +173,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             actor=request.user, incident=self.get_object(), **serializer.validated_data
         )
         row.agency = serializer.validated_data["agency"]
-        return Response(_attendance(row), status=status.HTTP_201_CREATED)
+        return Response(attendance_row(row), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         parameters=[IDEMPOTENCY_KEY],
@@ -214,7 +195,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         except Incident.DoesNotExist as missing:
             raise Http404 from missing
         row.agency = request.user.membership.agency
-        return Response(_attendance(row))
+        return Response(attendance_row(row))
 
     @extend_schema(
         parameters=[IDEMPOTENCY_KEY],
@@ -229,7 +210,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         serializer.is_valid(raise_exception=True)
         row = actions.stand_down(actor=request.user, incident=self.get_object(), **serializer.validated_data)
         row.agency = serializer.validated_data["agency"]
-        return Response(_attendance(row))
+        return Response(attendance_row(row))
 
     def _appoint(self, request, role):
         serializer = AppointSerializer(data=request.data)
@@ -237,7 +218,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         appointment = actions.appoint(
             actor=request.user, incident=self.get_object(), role=role, **serializer.validated_data
         )
-        return Response(actions.appointment_dict(appointment), status=status.HTTP_201_CREATED)
+        return Response(appointment_row(appointment), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         parameters=[IDEMPOTENCY_KEY],
@@ -309,8 +290,8 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response(
             {
                 "flag": str(row.flag_id),
-                "user": {"id": str(user.pk), "username": user.username, "display_name": user.display_name},
-                "agency": _agency(user.membership.agency),
+                "user": user_row(user),
+                "agency": agency_row(user.membership.agency),
                 "at": row.at,
             },
             status=status.HTTP_201_CREATED,

@@ -22,10 +22,10 @@ from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
 from ooh.people import actions
 from ooh.people.models import Address, Person, PersonIdentifier, Residence, normalise_postcode
-from ooh.people.network import address_network
-from ooh.people.network_sql import person_network_payload
-from ooh.people.payload import network_payload
 from ooh.people.search import search_form
+from ooh.picture.linked import address_network
+from ooh.picture.linked_sql import person_network_payload
+from ooh.picture.payload import network_payload
 
 from ..serializers.people import (
     AddressSerializer,

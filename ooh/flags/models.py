@@ -94,6 +94,12 @@ class FlagQuerySet(models.QuerySet):
             Q(valid_until__isnull=True) | Q(valid_until__gt=now)
         )
 
+    def about(self, person_ids, address_ids=()):
+        """Flags on any of these people or addresses."""
+        return self.filter(
+            Q(subject_person_id__in=list(person_ids)) | Q(subject_address_id__in=list(address_ids))
+        )
+
 
 class Flag(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

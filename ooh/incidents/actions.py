@@ -9,7 +9,10 @@ from django.utils import timezone
 
 from ooh.access import policy
 from ooh.domain import Conflict
+from ooh.people.links import linked_ids
 from ooh.people.models import Person, Residence
+from ooh.plans.queries import agencies_with_a_stake
+from ooh.shapes import ATTENDANCE, appointment_row, user_row
 
 from .events import append_event
 from .models import (
@@ -52,30 +55,25 @@ def _next_reference(now) -> str:
     return f"OOH-{now.year}-{counter.last:06d}"
 
 
-def _user_brief(user):
-    return {"id": str(user.pk), "username": user.username, "display_name": user.display_name}
-
-
 def attendance_dict(row: Attendance) -> dict:
-    return {
-        "id": str(row.pk),
-        "agency": str(row.agency_id),
-        "status": row.status,
-        "requested_at": row.requested_at,
-        "respond_by": row.respond_by,
-        "eta": row.eta,
-        "agreed_role": row.agreed_role,
-        "note": row.note,
-        "updated_at": row.updated_at,
-        "updated_by": str(row.updated_by_id),
-    }
+    """An attendance row as its events carry it: the agency by id, and who last changed it."""
+    return ATTENDANCE.row(row, agency=str(row.agency_id)) | {"updated_by": str(row.updated_by_id)}
 
 
 @transaction.atomic
 def open_incident(
-    *, actor, kind, summary, subjects=(), address=None, location_text="", stakeholder_agency_ids=(), now=None
+    *,
+    actor,
+    kind,
+    summary,
+    subjects=(),
+    address=None,
+    location_text="",
+    stakeholder_agency_ids=None,
+    now=None,
 ):
-    """Open an incident for its subjects; the agencies with a stake in them hear of it on their feeds."""
+    """Open an incident for its subjects; the agencies with a stake in them (a birth plan for anyone
+    linked to them, unless given) hear of it on their feeds."""
     now = now or timezone.now()
     if not policy.may_open_incident(actor):
         raise PermissionDenied("Your role does not open incidents.")
@@ -96,6 +94,8 @@ def open_incident(
             for p in dict.fromkeys(subjects)
         ]
     )
+    if stakeholder_agency_ids is None:
+        stakeholder_agency_ids = agencies_with_a_stake(linked_ids([p.pk for p in subjects], depth=1))
     involved = {agency.pk: InvolvementReason.OPENED}
     for other in stakeholder_agency_ids:
         involved.setdefault(other, InvolvementReason.STAKEHOLDER)
@@ -271,22 +271,10 @@ def appoint(*, actor, incident, role, user, reason, now=None) -> Appointment:
         type=f"{field}.appointed",
         actor=actor,
         at=now,
-        data=appointment_dict(appointment) | {"replaces": str(previous) if previous else None},
+        data=appointment_row(appointment) | {"replaces": str(previous) if previous else None},
         feed_users=[user.pk],
     )
     return appointment
-
-
-def appointment_dict(appointment) -> dict:
-    return {
-        "id": str(appointment.pk),
-        "role": appointment.role,
-        "user": _user_brief(appointment.user),
-        "agency": str(appointment.agency_id),
-        "appointed_by": _user_brief(appointment.appointed_by),
-        "reason": appointment.reason,
-        "at": appointment.at,
-    }
 
 
 @transaction.atomic
@@ -350,7 +338,7 @@ def acknowledge_flag(*, actor, incident, flag, now=None) -> FlagAcknowledgement:
         data={
             "flag": str(flag.pk),
             "category": flag.category,
-            "user": _user_brief(actor),
+            "user": user_row(actor),
             "agency": str(row.agency_id),
         },
     )

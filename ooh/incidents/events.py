@@ -17,6 +17,7 @@ from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
 
 from .models import Event, Incident
+from .signals import event_committed
 
 logger = logging.getLogger(__name__)
 
@@ -117,20 +118,46 @@ def append_event(
     return event
 
 
-# Called after commit with each published message (alerts schedules deadline checks from here).
-listeners = []
+def emit(
+    *, type: str, actor, at, data: dict, incident_id=None, feed_agencies=(), feed_users=()
+) -> Event | None:
+    """How an action outside the incident's own app sends an event: on the incident's log (locked,
+    next seq) when it is about one, otherwise to the addressees' feeds only. Published after commit."""
+    if incident_id is not None:
+        incident = Incident.objects.select_for_update().get(pk=incident_id)
+        return append_event(
+            incident=incident,
+            type=type,
+            actor=actor,
+            at=at,
+            data=data,
+            feed_agencies=feed_agencies,
+            feed_users=feed_users,
+        )
+    if type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {type!r}")
+    message = {
+        "type": "event",
+        "incident": None,
+        "seq": None,
+        "event": type,
+        "at": at.isoformat().replace("+00:00", "Z"),
+        "actor": actor_dict(actor),
+        "data": _to_json(data),
+    }
+    agencies, users = list(feed_agencies), list(feed_users)
+    transaction.on_commit(lambda: publish(message, feed_agencies=agencies, feed_users=users))
+    return None
 
 
 def publish(message: dict, *, feed_agencies=(), feed_users=()):
-    """Wake the incident's sockets and the feeds, serialised once; then the listeners (deadline
-    scheduling talks to the broker, and the phones should not wait for it). Never raises: the record
-    is already safe."""
+    """Wake the incident's sockets and the feeds, serialised once; then tell the receivers of
+    event_committed (deadline scheduling talks to the broker, and the phones should not wait for it).
+    Never raises: the record is already safe."""
     _wake(message, feed_agencies, feed_users)
-    for listener in listeners:
-        try:
-            listener(message)
-        except Exception:  # a scheduling hiccup must not stop the wake-up; the sweeper catches up
-            logger.warning("listener failed for %s", message["event"], exc_info=True)
+    for receiver, error in event_committed.send_robust(sender=Event, message=message):
+        if isinstance(error, Exception):  # a scheduling hiccup must not stop the rest; the sweeper catches up
+            logger.warning("%s failed for %s", receiver, message["event"], exc_info=error)
 
 
 def _wake(message: dict, feed_agencies, feed_users):

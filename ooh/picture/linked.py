@@ -12,8 +12,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ooh.flags.models import SEVERITY_RANK, Flag, flag_sort_key
+from ooh.people.links import walk
+from ooh.people.models import Address, Person, PersonIdentifier, PersonStatus, Residence
 
-from .models import Address, Person, PersonIdentifier, PersonStatus, Relationship, Residence
+from .plans import plans_in_picture
 
 # How `from_person` reads from its own side (Dean father_of the baby: Dean is "father").
 ROLE_FORWARD = {
@@ -96,46 +98,8 @@ class Network:
         return max((f.severity for f in self.flags), key=SEVERITY_RANK.__getitem__, default=None)
 
 
-# Providers add their records (birth plans) to a network; registered by the apps that own them.
-network_extensions = []
-
-
-def _edges_touching(person_ids):
-    """One query: every relationship with either end in person_ids, oldest first (stable paths)."""
-    return list(
-        Relationship.objects.current()
-        .filter(Q(from_person_id__in=person_ids) | Q(to_person_id__in=person_ids))
-        .order_by("created_at", "id")
-        .values_list("from_person_id", "to_person_id", "kind")
-    )
-
-
-def walk(start_ids, depth, edges_touching, seen_edges=None):
-    """Breadth-first over relationships: {person id: (reached from id, edge) | None} within `depth` hops.
-
-    `edges_touching(ids)` gives every (from id, to id, kind) with either end in ids, oldest first: the
-    ORM path queries them hop by hop, the PostgreSQL path (network_sql.py) filters the ones it read.
-    """
-    reached = dict.fromkeys(start_ids)
-    frontier = list(start_ids)
-    for _ in range(depth):
-        if not frontier:
-            break
-        in_frontier, next_frontier = set(frontier), []
-        for edge in edges_touching(frontier):
-            if seen_edges is not None:
-                seen_edges.add(edge)
-            from_id, to_id, _kind = edge
-            for here, there in ((from_id, to_id), (to_id, from_id)):
-                if here in in_frontier and there not in reached:
-                    reached[there] = (here, edge)
-                    next_frontier.append(there)
-        frontier = next_frontier
-    return reached
-
-
 def _finish(network: Network, people: dict, now):
-    """Current addresses, identifiers, flags and extensions for the subject and members (4 queries + extensions)."""
+    """Current addresses, identifiers, flags and birth plans for the subject and members (7 queries)."""
     person_ids = list(people)
     residences = (
         Residence.objects.filter(person_id__in=person_ids, current=True)
@@ -168,8 +132,7 @@ def _finish(network: Network, people: dict, now):
         )
     )
     network.flags = sorted(flags, key=flag_sort_key)
-    for extend in network_extensions:
-        extend(network, person_ids, now)
+    network.birth_plans = plans_in_picture(person_ids)
     return network
 
 
@@ -187,7 +150,7 @@ def subjects_network(persons, *, depth: int = 1, now=None) -> Network:
 def _people_network(persons, *, subject, depth, now) -> Network:
     now = now or timezone.now()
     edges = set()
-    reached = walk([p.pk for p in persons], depth, _edges_touching, edges)
+    reached = walk([p.pk for p in persons], depth, seen_edges=edges)
     people = {p.pk: p for p in Person.objects.filter(pk__in=[pid for pid, via in reached.items() if via])}
     people.update({p.pk: p for p in persons})
     network = Network(subject=subject, generated_at=now)
@@ -240,7 +203,7 @@ def address_network(address: Address, *, now=None) -> Network:
         .values_list("person_id", flat=True)
     )
     edges = set()
-    reached = walk(resident_ids, 1, _edges_touching, edges)
+    reached = walk(resident_ids, 1, seen_edges=edges)
     people = {p.pk: p for p in Person.objects.filter(pk__in=list(reached))}
     network = Network(subject=address, generated_at=now)
     network.edges = [e for e in edges if e[0] in reached and e[1] in reached]

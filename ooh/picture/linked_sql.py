@@ -2,12 +2,12 @@
 
 This is the API's hot path (a call handler opens it on every call at 3 a.m.): PostgreSQL walks the two
 hops, reads the people, identifiers, current addresses, flags in force with their agency and owner, and
-every registered extension (birth plans) and renders them as JSON in the shapes of payload.py. Python
+the birth plans in force (plans.py) and renders them as JSON in the shapes of ooh/shapes.py. Python
 then does only what must match the ORM path exactly: the breadth-first walk that chooses each member's
 path, the human relation labels and the ordering of members.
 
-The ORM path (network.py + payload.py) stays the reference: it serves SQLite, address networks and the
-incident snapshot, and tests/people/test_network_sql.py proves both give the same payload on PostgreSQL.
+The ORM path (linked.py + payload.py) stays the reference: it serves SQLite, address pictures and the
+incident snapshot, and tests/picture/test_linked_sql.py proves both give the same payload on PostgreSQL.
 """
 
 from functools import cache
@@ -18,32 +18,13 @@ from django.utils import timezone
 
 from ooh.accounts.models import Agency, User
 from ooh.flags.models import SEVERITY_RANK, Flag, FlagGroup
+from ooh.people.links import walk
+from ooh.people.models import Address, Person, PersonIdentifier, Relationship, Residence
+from ooh.shapes import ADDRESS, AGENCY, FLAG, IDENTIFIER, PERSON, USER, iso_datetime
 
-from .models import Address, Person, PersonIdentifier, Relationship, Residence
-from .network import describe_subject, path_to, person_network, relation_label, walk
-from .payload import iso_datetime, network_payload
-
-# Extensions add a key to the payload: {key: SQL expression over the CTE `reached(id)`} (birth plans).
-network_sql_extensions = {}
-
-
-def iso_utc(expr: str) -> str:
-    """SQL rendering a timestamptz exactly as payload.iso_datetime does ('...T01:02:03.000450Z', or
-    without a fraction when it is zero, as Python's isoformat)."""
-    return (
-        f"CASE WHEN {expr} IS NULL THEN NULL "
-        f"WHEN extract(microseconds FROM {expr})::bigint %% 1000000 = 0 "
-        f"""THEN to_char({expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') """
-        f"""ELSE to_char({expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') END"""
-    )
-
-
-def agency_json(alias: str) -> str:
-    return f"json_build_object('id', {alias}.id, 'code', {alias}.code, 'name', {alias}.name, 'kind', {alias}.kind)"
-
-
-def user_json(alias: str) -> str:
-    return f"json_build_object('id', {alias}.id, 'username', {alias}.username, 'display_name', {alias}.display_name)"
+from .linked import describe_subject, path_to, person_network, relation_label
+from .payload import network_payload
+from .plans import plans_sql
 
 
 def _edges_cte(depth: int) -> str:
@@ -74,13 +55,19 @@ def _edges_cte(depth: int) -> str:
 
 
 @cache
-def statement(depth: int, extensions: tuple) -> str:
+def statement(depth: int) -> str:
     person, identifier = Person._meta.db_table, PersonIdentifier._meta.db_table
     residence, address = Residence._meta.db_table, Address._meta.db_table
     flag, agency, user = Flag._meta.db_table, Agency._meta.db_table, User._meta.db_table
     in_force = "f.status = 'active' AND f.valid_from <= %(now)s AND (f.valid_until IS NULL OR f.valid_until > %(now)s)"
     rank = " ".join(f"WHEN '{severity}' THEN {n}" for severity, n in SEVERITY_RANK.items())
-    extra = "".join(f", '{key}', {network_sql_extensions[key]}" for key in extensions)
+    flag_json = FLAG.sql(
+        "f", source_agency=AGENCY.sql("ag"), owner=USER.sql("u"), status="'active'"
+    )  # in force, so active
+    identifiers = f"""(
+                    SELECT coalesce(json_agg({IDENTIFIER.sql("i")} ORDER BY i.scheme, i.value), '[]')
+                    FROM {identifier} i WHERE i.person_id = p.id
+                )"""
     return f"""
     WITH subject AS (SELECT p.id FROM {person} p WHERE p.id = %(subject)s),
     {_edges_cte(depth)},
@@ -106,24 +93,12 @@ def statement(depth: int, extensions: tuple) -> str:
             FROM edges e
         ),
         'people', (
-            SELECT json_agg(json_build_object(
-                'id', p.id, 'given_name', p.given_name, 'family_name', p.family_name, 'aliases', p.aliases,
-                'date_of_birth', p.date_of_birth, 'expected_date', p.expected_date, 'status', p.status,
-                'sex', p.sex,
-                'identifiers', (
-                    SELECT coalesce(json_agg(json_build_object('scheme', i.scheme, 'value', i.value)
-                                             ORDER BY i.scheme, i.value), '[]')
-                    FROM {identifier} i WHERE i.person_id = p.id
-                )
-            ))
+            SELECT json_agg({PERSON.sql("p", identifiers=identifiers)})
             FROM {person} p JOIN reached ON p.id = reached.id
         ),
         'addresses', (
             SELECT coalesce(json_agg(json_build_object(
-                'address', json_build_object(
-                    'id', a.id, 'line1', a.line1, 'line2', a.line2, 'town', a.town, 'postcode', a.postcode,
-                    'uprn', a.uprn, 'created_at', {iso_utc("a.created_at")}
-                ),
+                'address', {ADDRESS.sql("a")},
                 'residents', h.residents
             ) ORDER BY h.first), '[]')
             FROM (
@@ -132,18 +107,11 @@ def statement(depth: int, extensions: tuple) -> str:
             ) h JOIN {address} a ON a.id = h.address_id
         ),
         'flags', (
-            SELECT coalesce(json_agg(json_build_object(
-                'id', f.id, 'subject_person', f.subject_person_id, 'subject_address', f.subject_address_id,
-                'category', f.category, 'group', f."group", 'severity', f.severity, 'summary', f.summary,
-                'handling_instructions', f.handling_instructions,
-                'source_agency', {agency_json("ag")}, 'owner', {user_json("u")},
-                'valid_from', {iso_utc("f.valid_from")}, 'valid_until', {iso_utc("f.valid_until")},
-                'review_by', f.review_by, 'status', 'active', 'version', f.version,
-                'created_at', {iso_utc("f.created_at")}
-            ) ORDER BY (f."group" <> '{FlagGroup.OFFICER_SAFETY}'), (CASE f.severity {rank} END) DESC,
+            SELECT coalesce(json_agg({flag_json} ORDER BY (f."group" <> '{FlagGroup.OFFICER_SAFETY}'), (CASE f.severity {rank} END) DESC,
                        f.created_at DESC, f.id), '[]')
             FROM flags f JOIN {agency} ag ON ag.id = f.source_agency_id JOIN {user} u ON u.id = f.owner_id
-        ){extra}
+        ),
+        'birth_plans', {plans_sql()}
     )
     FROM subject
     """
@@ -168,9 +136,8 @@ def person_network_json(person_id, *, depth: int, now=None) -> tuple[dict, list]
     One statement; the payload equals network_payload(person_network(person, depth=depth, now=now)).
     """
     now = now or timezone.now()
-    extensions = tuple(sorted(network_sql_extensions))
     with _server_binding_cursor() as cursor:
-        cursor.execute(statement(depth, extensions), {"subject": person_id, "now": now})
+        cursor.execute(statement(depth), {"subject": person_id, "now": now})
         row = cursor.fetchone()
     if row is None:
         return None
@@ -212,7 +179,7 @@ def person_network_json(person_id, *, depth: int, now=None) -> tuple[dict, list]
         "members": [member for _key, member in members],
         "addresses": parts["addresses"],
         "flags": flags,
-        "birth_plans": parts.get("birth_plans", []),
+        "birth_plans": parts["birth_plans"],
     }
     return payload, [subject_id, *(m["person"]["id"] for m in payload["members"])]
 

@@ -3,42 +3,26 @@
 import hashlib
 import json
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
-from alerts.guidance import GuidanceContext, guidance_for
-from ooh.people.network import subjects_network
-from ooh.people.payload import address_dict, flag_dict, person_dict
-from ooh.plans.models import BirthPlan, KeyContact, PlanShare
+from alerts.models import Escalation, EscalationStatus
+from ooh.incidents.models import Attendance, Decision, FlagAcknowledgement, Incident, IncidentSubject
+from ooh.shapes import (
+    address_row,
+    agency_row,
+    appointment_row,
+    attendance_row,
+    decision_row,
+    escalation_row,
+    flag_row,
+    iso_datetime,
+    person_row,
+    user_row,
+)
 
-from .actions import appointment_dict
-from .models import Attendance, Decision, FlagAcknowledgement, Incident, IncidentSubject
-
-# Other apps add sections (escalations) to the snapshot: f(incident, snapshot_dict).
-snapshot_extensions = []
-
-
-def stakeholder_agencies(network) -> set:
-    """Agencies holding a birth plan for someone in the picture (writing it, keeping it, shared with it,
-    a key contact on it): the plan was written for this night. Raising a flag makes no stake: a flag
-    is disclosed through the picture, not by making its agency a party to every later incident."""
-    agencies = set()
-    plan_ids = [plan["id"] for plan in network.birth_plans]
-    if plan_ids:
-        agencies |= set(PlanShare.objects.filter(plan_id__in=plan_ids).values_list("agency_id", flat=True))
-        agencies |= set(
-            BirthPlan.objects.filter(pk__in=plan_ids).values_list("authoring_agency_id", flat=True)
-        )
-        agencies |= set(KeyContact.objects.filter(plan_id__in=plan_ids).values_list("agency_id", flat=True))
-    return agencies
-
-
-def _agency(agency):
-    return {"id": str(agency.pk), "code": agency.code, "name": agency.name, "kind": agency.kind}
-
-
-def _user(user):
-    return {"id": str(user.pk), "username": user.username, "display_name": user.display_name}
+from .guidance import GuidanceContext, guidance_for
+from .linked import Network, subjects_network
+from .payload import addresses_payload, members_payload
 
 
 def load(incident_id) -> Incident:
@@ -52,7 +36,31 @@ def load(incident_id) -> Incident:
     ).get(pk=incident_id)
 
 
-def build(incident: Incident, *, now=None) -> tuple[dict, object]:
+def _guidance(incident: Incident, network: Network, subjects: list) -> list[dict]:
+    people = {p.pk: p for p in subjects} | {m.person.pk: m.person for m in network.members}
+    context = GuidanceContext(
+        flags=network.flags,
+        birth_plans=network.birth_plans,
+        edges=network.edges,
+        people=people,
+        incident_open=incident.status == "open",
+        has_decision_maker=incident.decision_maker_id is not None,
+    )
+    return [g.as_dict() for g in guidance_for(context)]
+
+
+def open_escalations(incident: Incident) -> list[dict]:
+    """What has slipped and is not resolved yet, oldest first (one query and its prefetch)."""
+    rows = (
+        Escalation.objects.filter(incident=incident)
+        .exclude(status=EscalationStatus.RESOLVED)
+        .prefetch_related("addressed_users")
+        .order_by("raised_at", "level")
+    )
+    return [escalation_row(e, sorted(str(u.pk) for u in e.addressed_users.all())) for e in rows]
+
+
+def build(incident: Incident, *, now=None) -> tuple[dict, Network]:
     """(snapshot, network): the network is returned too so the caller can audit who was disclosed."""
     now = now or timezone.now()
     subjects = [s.person for s in IncidentSubject.objects.filter(incident=incident).select_related("person")]
@@ -63,88 +71,47 @@ def build(incident: Incident, *, now=None) -> tuple[dict, object]:
     )
     decisions = Decision.objects.filter(incident=incident).select_related("decided_by")
     reads = FlagAcknowledgement.objects.filter(incident=incident).select_related("user", "agency")
-    people = {p.pk: p for p in subjects} | {m.person.pk: m.person for m in network.members}
-    guidance = guidance_for(
-        GuidanceContext(
-            flags=network.flags,
-            birth_plans=network.birth_plans,
-            edges=network.edges,
-            people=people,
-            incident_open=incident.status == "open",
-            has_decision_maker=incident.decision_maker_id is not None,
-        )
-    )
     snapshot = {
         "id": str(incident.pk),
         "reference": incident.reference,
         "kind": incident.kind,
         "status": incident.status,
         "summary": incident.summary,
-        "address": address_dict(incident.address) if incident.address else None,
+        "address": address_row(incident.address) if incident.address else None,
         "location_text": incident.location_text,
-        "opened_at": incident.opened_at,
-        "opening_agency": _agency(incident.opening_agency),
-        "closed_at": incident.closed_at,
+        "opened_at": iso_datetime(incident.opened_at),
+        "opening_agency": agency_row(incident.opening_agency),
+        "closed_at": iso_datetime(incident.closed_at),
         "outcome": incident.outcome,
-        "subjects": [person_dict(p, ids.get(p.pk, ())) for p in subjects],
+        "subjects": [person_row(p, ids.get(p.pk, ())) for p in subjects],
         "network": {
-            "generated_at": now,
+            "generated_at": iso_datetime(now),
             "highest_severity": network.highest_severity,
-            "members": [
-                {
-                    "person": person_dict(m.person, ids.get(m.person.pk, ())),
-                    "relation": m.relation,
-                    "path": [str(p) for p in m.path],
-                    "distance": m.distance,
-                }
-                for m in network.members
-            ],
-            "addresses": [
-                {"address": address_dict(a), "residents": [str(r) for r in residents]}
-                for a, residents in network.addresses
-            ],
-            "flags": [flag_dict(f, now) for f in network.flags],
+            "members": members_payload(network),
+            "addresses": addresses_payload(network),
+            "flags": [flag_row(f, now) for f in network.flags],
         },
         "birth_plans": network.birth_plans,
-        "attendance": [
-            {
-                "id": str(row.pk),
-                "agency": _agency(row.agency),
-                "status": row.status,
-                "requested_at": row.requested_at,
-                "respond_by": row.respond_by,
-                "eta": row.eta,
-                "agreed_role": row.agreed_role,
-                "note": row.note,
-                "updated_at": row.updated_at,
-            }
-            for row in attendance
-        ],
-        "lead_professional": appointment_dict(incident.lead_professional)
+        "attendance": [attendance_row(row) for row in attendance],
+        "lead_professional": appointment_row(incident.lead_professional)
         if incident.lead_professional
         else None,
-        "decision_maker": appointment_dict(incident.decision_maker) if incident.decision_maker else None,
-        "decisions": [
-            {
-                "id": str(d.pk),
-                "decision": d.decision,
-                "rationale": d.rationale,
-                "decided_by": _user(d.decided_by),
-                "at": d.at,
-            }
-            for d in decisions
-        ],
+        "decision_maker": appointment_row(incident.decision_maker) if incident.decision_maker else None,
+        "decisions": [decision_row(d) for d in decisions],
         "flag_acknowledgements": [
-            {"flag": str(r.flag_id), "user": _user(r.user), "agency": _agency(r.agency), "at": r.at}
+            {
+                "flag": str(r.flag_id),
+                "user": user_row(r.user),
+                "agency": agency_row(r.agency),
+                "at": iso_datetime(r.at),
+            }
             for r in reads
         ],
-        "guidance": [g.as_dict() for g in guidance],
-        "escalations": [],
+        "guidance": _guidance(incident, network, subjects),
+        "escalations": open_escalations(incident),
         "last_seq": incident.last_seq,
     }
-    for extend in snapshot_extensions:
-        extend(incident, snapshot)
-    return json.loads(json.dumps(snapshot, cls=DjangoJSONEncoder)), network
+    return snapshot, network
 
 
 def etag(snapshot: dict) -> str:

@@ -25,8 +25,8 @@ from ooh.accounts.actions import issue_token, register_device
 from ooh.accounts.models import AgencyKind, Role
 from ooh.incidents import actions as incident_actions
 from ooh.incidents.models import AppointmentRole, Attendance
-from ooh.incidents.snapshot import stakeholder_agencies
-from ooh.people.network import subjects_network
+from ooh.picture.linked import subjects_network
+from ooh.picture.snapshot import stakeholder_agencies
 from ooh.plans import actions as plan_actions
 from tests.factories import DEFAULT_PASSWORD, AgencyFactory, UserFactory, member
 

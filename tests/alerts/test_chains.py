@@ -115,7 +115,7 @@ def test_the_scheduled_key_matches_the_rules_key_after_a_trip_through_json(reque
 
     message = json.loads(json.dumps(event_dict(event), cls=DjangoJSONEncoder))
     with mock.patch.object(scheduling, "schedule") as schedule:
-        scheduling.on_incident_event(message)
+        scheduling.on_incident_event(None, message=message)
     (task, (rule, key), _at), _ = schedule.call_args
     assert (task, rule) == ("check_subject", "attendance_not_answered")
     from alerts.escalation_rules import attendance_not_answered

@@ -86,7 +86,7 @@ ORDER BY md5(p.id::text)
 def pick_families(people_count):
     """FAMILIES subjects, one per family, whose depth-2 network has 5 to 30 members."""
     from ooh.people.models import Person
-    from ooh.people.network import person_network
+    from ooh.picture.linked import person_network
 
     percent = min(100.0, max(0.05, 100.0 * FAMILIES * 40 / max(people_count, 1)))
     with connection.cursor() as cursor:
@@ -242,7 +242,7 @@ def command_line() -> str:
 
 
 def table_counts():
-    from alerts.models import Flag
+    from ooh.flags.models import Flag
     from ooh.people.models import Address, Person, PersonIdentifier, Relationship, Residence
 
     return {

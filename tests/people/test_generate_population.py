@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count, F, Q
 
-from alerts.models import GROUP_OF_CATEGORY, NEEDS_REVIEW_BY, Flag, FlagStatus
+from ooh.flags.models import GROUP_OF_CATEGORY, NEEDS_REVIEW_BY, Flag, FlagStatus
 from ooh.people.management.commands.generate_population import nhs_check_digit, postcode_for
 from ooh.people.models import (
     UK_POSTCODE,
@@ -20,7 +20,7 @@ from ooh.people.models import (
     Residence,
     normalise_postcode,
 )
-from ooh.people.network import person_network
+from ooh.picture.linked import person_network
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from ooh.accounts.models import AgencyKind, Role
 from ooh.people.models import Person
-from ooh.people.network import person_network
-from ooh.people.network_sql import person_network_json, person_network_payload
-from ooh.people.payload import network_payload
+from ooh.picture.linked import person_network
+from ooh.picture.linked_sql import person_network_json, person_network_payload
+from ooh.picture.payload import network_payload
 from tests import factories
 from tests.factories import AgencyFactory
 

@@ -1,0 +1,12 @@
+"""The one seam through which the core starts work above it.
+
+`event_committed` is sent once for every event after its transaction commits and the sockets have been
+woken: `alerts` listens (AlertsConfig.ready) to schedule deadline checks on the broker. The core never
+imports `alerts`; anything else that must react to the night's changes connects here too.
+"""
+
+from django.dispatch import Signal
+
+# Sent with message=<the event's wire shape, as in events.event_dict>; receivers must not raise
+# (a failure is logged, and the sweeper catches up with anything a receiver failed to schedule).
+event_committed = Signal()

@@ -1,0 +1,250 @@
+"""One definition of each shape the clients read: a person, an address, a flag, a plan summary, an
+attendance row, an appointment, an agency, a user.
+
+Each shape is a list of fields, rendered two ways from that one list: `row(obj)` for the ORM path (the
+snapshot, the events, the ORM linked picture) and `sql(alias)` for the linked picture's single
+PostgreSQL statement. tests/picture/test_linked_sql.py proves the two give identical JSON.
+
+This module imports nothing from the domain (it reads attributes by name), so the core's events and the
+read model above it can both use it.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+
+def iso_datetime(value: datetime | None) -> str | None:
+    """'2026-11-24T01:02:03.000450Z' (no fraction when it is zero); iso_utc() renders the same in SQL."""
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+
+
+def iso_date(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def iso_utc(expr: str) -> str:
+    """SQL rendering a timestamptz exactly as iso_datetime does."""
+    return (
+        f"CASE WHEN {expr} IS NULL THEN NULL "
+        f"WHEN extract(microseconds FROM {expr})::bigint %% 1000000 = 0 "
+        f"""THEN to_char({expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') """
+        f"""ELSE to_char({expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') END"""
+    )
+
+
+def _text_id(value: Any) -> str | None:
+    return str(value) if value is not None else None
+
+
+# How each kind of field reads from a model instance, and how the same column renders in SQL (json
+# renders uuids, dates, text, numbers and booleans as the Python side does).
+_PYTHON: dict[str, Callable[[Any], Any]] = {
+    "value": lambda value: value,
+    "list": list,
+    "id": _text_id,
+    "date": iso_date,
+    "datetime": iso_datetime,
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    kind: str = "value"  # value | list | id | date | datetime | nested (given by the caller)
+    column: str | None = None  # the attribute and column, when it is not the key
+
+    def python(self, obj: Any) -> Any:
+        return _PYTHON[self.kind](getattr(obj, self.column or self.key))
+
+    def sql(self, alias: str) -> str:
+        column = f'{alias}."{self.column or self.key}"'
+        return iso_utc(column) if self.kind == "datetime" else column
+
+
+@dataclass(frozen=True)
+class Shape:
+    name: str
+    fields: tuple[Field, ...]
+
+    @property
+    def keys(self) -> list[str]:
+        return [f.key for f in self.fields]
+
+    def row(self, obj: Any, **given: Any) -> dict:
+        """The shape of one instance; `given` supplies the nested fields (and may override others)."""
+        return {f.key: given[f.key] if f.key in given else f.python(obj) for f in self.fields}
+
+    def sql(self, alias: str, **given: str) -> str:
+        """json_build_object(...) of the row `alias`; `given` supplies SQL for the nested fields."""
+        parts = (f"'{f.key}', {given[f.key] if f.key in given else f.sql(alias)}" for f in self.fields)
+        return f"json_build_object({', '.join(parts)})"
+
+
+def _fields(*specs: str) -> tuple[Field, ...]:
+    """'key', 'key:kind' or 'key:kind:column'."""
+    return tuple(Field(*spec.split(":")) for spec in specs)
+
+
+AGENCY = Shape("agency", _fields("id:id", "code", "name", "kind"))
+USER = Shape("user", _fields("id:id", "username", "display_name"))
+PERSON = Shape(
+    "person",
+    _fields(
+        "id:id",
+        "given_name",
+        "family_name",
+        "aliases:list",
+        "date_of_birth:date",
+        "expected_date:date",
+        "status",
+        "sex",
+        "identifiers:nested",
+    ),
+)
+IDENTIFIER = Shape("identifier", _fields("scheme", "value"))
+ADDRESS = Shape(
+    "address", _fields("id:id", "line1", "line2", "town", "postcode", "uprn", "created_at:datetime")
+)
+FLAG = Shape(
+    "flag",
+    _fields(
+        "id:id",
+        "subject_person:id:subject_person_id",
+        "subject_address:id:subject_address_id",
+        "category",
+        "group",
+        "severity",
+        "summary",
+        "handling_instructions",
+        "source_agency:nested",
+        "owner:nested",
+        "valid_from:datetime",
+        "valid_until:datetime",
+        "review_by:date",
+        "status:nested",  # derived: expired once valid_until has passed
+        "version",
+        "created_at:datetime",
+    ),
+)
+KEY_CONTACT = Shape("key_contact", _fields("agency:nested", "name", "role", "phone_out_of_hours:nested"))
+PLAN_SUMMARY = Shape(
+    "plan_summary",
+    _fields(
+        "id:id",
+        "status",
+        "version",
+        "expected_date:date",
+        "mother:id:mother_id",
+        "unborn_child:id:unborn_child_id",
+        "plan_at_birth",
+        "home_birth_contingency",
+        "out_of_hours_instructions",
+        "parents_aware_of_plan",
+        "parents_not_aware_reason",
+        "legal_status",
+        "child_protection_status",
+        "hospital",
+        "lead_professional:nested",
+        "key_contacts_out_of_hours:nested",
+    ),
+)
+ATTENDANCE = Shape(
+    "attendance",
+    _fields(
+        "id:id",
+        "agency:nested",
+        "status",
+        "requested_at:datetime",
+        "respond_by:datetime",
+        "eta:datetime",
+        "agreed_role",
+        "note",
+        "updated_at:datetime",
+    ),
+)
+APPOINTMENT = Shape(
+    "appointment",
+    _fields(
+        "id:id", "role", "user:nested", "agency:id:agency_id", "appointed_by:nested", "reason", "at:datetime"
+    ),
+)
+DECISION = Shape("decision", _fields("id:id", "decision", "rationale", "decided_by:nested", "at:datetime"))
+
+
+def agency_row(agency: Any) -> dict:
+    return AGENCY.row(agency)
+
+
+def user_row(user: Any) -> dict:
+    return USER.row(user)
+
+
+def person_row(person: Any, identifiers: Any = ()) -> dict:
+    return PERSON.row(person, identifiers=[IDENTIFIER.row(i) for i in identifiers])
+
+
+def address_row(address: Any) -> dict:
+    return ADDRESS.row(address)
+
+
+def flag_row(flag: Any, now: datetime) -> dict:
+    return FLAG.row(
+        flag,
+        source_agency=agency_row(flag.source_agency),
+        owner=user_row(flag.owner),
+        status=flag.effective_status(now),
+    )
+
+
+def key_contact_row(contact: Any) -> dict:
+    return KEY_CONTACT.row(
+        contact,
+        agency=agency_row(contact.agency),
+        phone_out_of_hours=contact.phone_out_of_hours or contact.phone_in_hours,
+    )
+
+
+def plan_summary_row(plan: Any) -> dict:
+    lead = plan.lead_professional
+    return PLAN_SUMMARY.row(
+        plan,
+        lead_professional=user_row(lead) if lead else None,
+        key_contacts_out_of_hours=[key_contact_row(c) for c in plan.key_contacts.all()],
+    )
+
+
+def attendance_row(row: Any) -> dict:
+    """As the snapshot and the attendance endpoints show it (events carry the agency's id instead)."""
+    return ATTENDANCE.row(row, agency=agency_row(row.agency))
+
+
+def appointment_row(appointment: Any) -> dict:
+    return APPOINTMENT.row(
+        appointment, user=user_row(appointment.user), appointed_by=user_row(appointment.appointed_by)
+    )
+
+
+def decision_row(decision: Any) -> dict:
+    return DECISION.row(decision, decided_by=user_row(decision.decided_by))
+
+
+ESCALATION = Shape(
+    "escalation",
+    _fields(
+        "id:id",
+        "rule",
+        "level",
+        "status",
+        "message",
+        "incident:id:incident_id",
+        "raised_at:datetime",
+        "next_level_at:datetime",
+        "addressed_users:nested",
+    ),
+)
+
+
+def escalation_row(escalation: Any, user_ids: Any = ()) -> dict:
+    return ESCALATION.row(escalation, addressed_users=[str(u) for u in user_ids])
