@@ -33,6 +33,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/bandit -c pyproject.toml -r ooh alerts api -q
+	$(BIN)/lint-imports
 	@report=$$(mktemp); \
 	$(BIN)/pip-audit --requirement requirements.lock --no-deps --disable-pip \
 	  --vulnerability-service pypi --progress-spinner off 2>&1 | tee $$report; status=$${PIPESTATUS[0]}; \

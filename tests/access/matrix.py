@@ -25,8 +25,6 @@ from ooh.accounts.actions import issue_token, register_device
 from ooh.accounts.models import AgencyKind, Role
 from ooh.incidents import actions as incident_actions
 from ooh.incidents.models import AppointmentRole, Attendance
-from ooh.picture.linked import subjects_network
-from ooh.picture.snapshot import stakeholder_agencies
 from ooh.plans import actions as plan_actions
 from tests.factories import DEFAULT_PASSWORD, AgencyFactory, UserFactory, member
 
@@ -188,14 +186,12 @@ def build_matrix_world() -> MatrixWorld:
     )
 
     # Tonight: police control opens the incident as the API does (the plan's agencies are stakeholders).
-    network = subjects_network([kerry, baby], depth=1)
     incident = incident_actions.open_incident(
         actor=alice,
         kind="birth",
         summary="Home birth, mother with an unborn child protection plan",
         subjects=[kerry, baby],
         address=world.home,
-        stakeholder_agency_ids=stakeholder_agencies(network),
     )
     incident_actions.request_attendance(
         actor=alice, incident=incident, agency=agencies["ambulance"], respond_within_minutes=15

@@ -9,12 +9,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import router, transaction
 
 from ooh.access.policy import agency_id_of
+from ooh.accounts.actions import revoke_all_tokens
+from ooh.accounts.models import Agency, Membership, User
 from ooh.admin_site import ADMIN_REASON, AuditedChangesAdmin, is_agency_admin, may_administer, may_use_admin
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
-
-from .actions import revoke_all_tokens
-from .models import Agency, Membership, User
 
 # Roles are memberships: Django's groups and permissions grant nothing here, so they have no page.
 admin.site.unregister(Group)

@@ -4,8 +4,7 @@ the domain actions, which version and audit them), and every page that shows the
 from django.contrib import admin
 
 from ooh.admin_site import CaseworkAdmin
-
-from .models import Flag, FlagVersion
+from ooh.flags.models import Flag, FlagVersion
 
 
 @admin.register(Flag)

@@ -5,8 +5,7 @@ from django.contrib import admin
 
 from ooh.access.policy import visible_audit
 from ooh.admin_site import AuditedReadsAdmin, may_use_admin
-
-from .models import AccessLog
+from ooh.audit.models import AccessLog
 
 
 @admin.register(AccessLog)

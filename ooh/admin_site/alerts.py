@@ -3,9 +3,8 @@
 
 from django.contrib import admin
 
+from alerts.models import Escalation, Notification, PushDelivery
 from ooh.admin_site import CaseworkAdmin
-
-from .models import Escalation, Notification, PushDelivery
 
 
 @admin.register(Escalation)
