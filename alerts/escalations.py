@@ -30,8 +30,10 @@ from .scheduling import schedule
 logger = logging.getLogger(__name__)
 
 
-def _wait(escalation=None) -> timedelta:
-    minutes = (escalation.rule_snapshot if escalation else {}).get("level_wait_minutes")
+def level_wait(snapshot: dict) -> timedelta:
+    """How long a level waits for an acknowledgement before the next: the wait frozen onto the chain
+    when it started (a later change of the setting does not rewrite a running chain)."""
+    minutes = snapshot.get("level_wait_minutes")
     return timedelta(minutes=minutes if minutes is not None else settings.ESCALATION_LEVEL_WAIT_MINUTES)
 
 
@@ -66,7 +68,7 @@ def _create(*, rule, subject_key, level, due_at, message, incident_id, users, ag
                 message=message,
                 due_at=due_at,
                 raised_at=now,
-                next_level_at=now + _wait() if level < snapshot["max_level"] else None,
+                next_level_at=now + level_wait(snapshot) if level < snapshot["max_level"] else None,
                 rule_snapshot=snapshot,
             )
     except IntegrityError:

@@ -25,8 +25,7 @@ from ooh.access import policy
 from ooh.accounts.actions import sessions_group
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
-from ooh.incidents.events import agency_feed_group, event_dict, incident_group, user_feed_group
-from ooh.incidents.models import Event
+from ooh.incidents.events import agency_feed_group, event_dict, events_after, incident_group, user_feed_group
 
 from . import resync
 from .parsers import MAX_DEPTH, nested_deeper_than
@@ -197,11 +196,7 @@ class IncidentConsumer(AuthenticatedConsumer):
         return incident
 
     def _events_after(self, seq):
-        events = (
-            Event.objects.filter(incident_id=self.incident_id, seq__gt=seq)
-            .select_related("actor__membership__agency")
-            .order_by("seq")[:REPLAY_BATCH]
-        )
+        events = events_after(self.incident_id, seq, limit=REPLAY_BATCH)
         return [(e.seq, json.dumps(event_dict(e), separators=(",", ":"))) for e in events]
 
     async def _catch_up(self):

@@ -77,4 +77,5 @@ def idempotent(view_method):
             record.save(update_fields=["status_code", "body"])
             return response
 
+    wrapper.honours_idempotency_key = True  # type: ignore[attr-defined]  (read by api.views.base)
     return wrapper

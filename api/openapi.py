@@ -5,6 +5,7 @@ from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsAuto
 from drf_standardized_errors.openapi_serializers import ClientErrorEnum
 from rest_framework import serializers
 
+from api.idempotency import IDEMPOTENCY_KEY
 from api.pagination import StrictCursorPagination
 
 
@@ -20,7 +21,17 @@ class ConflictErrorResponseSerializer(serializers.Serializer):
 
 
 class AutoSchema(StandardizedErrorsAutoSchema):
-    """Documents the 400 a strict paginator raises for a malformed page_size on list endpoints."""
+    """Documents the 400 a strict paginator raises for a malformed page_size on list endpoints, and the
+    Idempotency-Key header on every POST that honours it (api.views.base wraps them all)."""
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        handler = getattr(self.view, getattr(self.view, "action", None) or self.method.lower(), None)
+        if self.method == "POST" and getattr(handler, "honours_idempotency_key", False):
+            named = {getattr(p, "name", None) for p in parameters}
+            if IDEMPOTENCY_KEY.name not in named:
+                parameters = [*parameters, IDEMPOTENCY_KEY]
+        return parameters
 
     def _get_extra_validation_errors(self):
         extra = super()._get_extra_validation_errors()

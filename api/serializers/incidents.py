@@ -39,6 +39,19 @@ class IncidentOpenSerializer(serializers.Serializer):
     )
 
 
+class IncidentUpdateSerializer(serializers.Serializer):
+    """Any subset; a field left out is left as it is."""
+
+    kind = StrictChoiceField(choices=IncidentKind.choices, required=False)
+    summary = StrictCharField(max_length=2000, required=False)
+    address = UUIDRelatedField(queryset=Address.objects.all(), required=False, allow_null=True)
+    location_text = StrictCharField(max_length=300, required=False, allow_blank=True)
+
+
+class SubjectAddSerializer(serializers.Serializer):
+    person = UUIDRelatedField(queryset=Person.objects.all())
+
+
 class AttendanceRequestSerializer(serializers.Serializer):
     agency = UUIDRelatedField(queryset=Agency.objects.all())
     respond_within_minutes = StrictFloatField(min_value=0.05, max_value=24 * 60)
@@ -112,7 +125,7 @@ class DecisionRecordSerializer(serializers.Serializer):
 
 
 class FlagAcknowledgementSerializer(serializers.Serializer):
-    flag = serializers.UUIDField()
+    flag = serializers.UUIDField(source="flag_id")
     user = UserBriefSerializer()
     agency = AgencyBriefSerializer()
     at = serializers.DateTimeField()

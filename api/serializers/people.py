@@ -84,13 +84,6 @@ class PersonSerializer(StrictModelSerializer):
         return data
 
 
-class PersonBriefSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    given_name = serializers.CharField()
-    family_name = serializers.CharField()
-    status = serializers.ChoiceField(choices=PersonStatus.choices)
-
-
 class RelationshipSerializer(StrictModelSerializer):
     from_person = UUIDRelatedField(queryset=Person.objects.all())
     to_person = UUIDRelatedField(queryset=Person.objects.all())

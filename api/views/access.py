@@ -4,7 +4,7 @@ import django_filters
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -12,8 +12,8 @@ from alerts import disclosure
 from api.access import require
 from api.fields import StrictCharField
 from api.filters import StrictFilterSet
-from api.idempotency import IDEMPOTENCY_KEY, idempotent
 from api.pagination import StrictCursorPagination
+from api.views.base import PolicyViewSet
 from ooh.access import actions, policy
 from ooh.access.models import BreakGlass
 from ooh.audit.models import AccessAction
@@ -85,7 +85,7 @@ class BreakGlassFilter(StrictFilterSet):
         return queryset.filter(reviewed_at__isnull=value == "false")
 
 
-class BreakGlassViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class BreakGlassViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet):
     """Managers: their agency's break-glass accesses, to review; everyone else: their own."""
 
     serializer_class = BreakGlassSerializer
@@ -93,8 +93,7 @@ class BreakGlassViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     pagination_class = OpenedCursorPagination
     lookup_value_converter = "uuid"
 
-    def get_queryset(self):
-        return policy.visible_break_glass(self.request.user)
+    visible_to = staticmethod(policy.visible_break_glass)
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
@@ -119,13 +118,11 @@ class BreakGlassViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return Response(BreakGlassSerializer(grant).data)
 
     @extend_schema(
-        parameters=[IDEMPOTENCY_KEY],
         request=BreakGlassReviewSerializer,
         responses={200: BreakGlassSerializer},
         summary="Record the review of a break-glass access (a manager of the user's agency)",
     )
     @action(detail=True, methods=["post"])
-    @idempotent
     def review(self, request, pk=None):
         grant = self.get_object()
         require(

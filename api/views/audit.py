@@ -2,7 +2,7 @@
 
 import django_filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers
 from rest_framework.permissions import BasePermission
 
 from api.filters import SaneIsoDateTimeFilter, StrictFilterSet
@@ -10,6 +10,8 @@ from api.pagination import StrictCursorPagination
 from ooh.access import policy
 from ooh.audit.models import AccessAction, AccessedPerson, AccessLog
 from ooh.audit.records import record_access
+
+from .base import PolicyViewSet
 
 
 class IsManagerOrAdmin(BasePermission):
@@ -68,14 +70,15 @@ class AtCursorPagination(StrictCursorPagination):
     ordering = "-at"
 
 
-class AuditViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class AuditViewSet(mixins.ListModelMixin, PolicyViewSet):
     serializer_class = AccessLogSerializer
     filterset_class = AuditFilter
     pagination_class = AtCursorPagination
     permission_classes = [IsManagerOrAdmin]
 
-    def get_queryset(self):
-        return policy.visible_audit(self.request.user).select_related("agency").prefetch_related("people")
+    @staticmethod
+    def visible_to(user):
+        return policy.visible_audit(user).select_related("agency").prefetch_related("people")
 
     @extend_schema(summary="Who read or changed what (managers and admins); reading it is audited too")
     def list(self, request, *args, **kwargs):

@@ -6,7 +6,6 @@ from rest_framework import generics, status
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from ooh.accounts.actions import (
     TokenLimitReached,
@@ -28,9 +27,11 @@ from ..serializers import (
     WsTicketSerializer,
 )
 from ..throttles import LoginIPThrottle, LoginUsernameThrottle, WsTicketThrottle
+from .base import BaseAPIView
 
 
-class LoginView(APIView):
+class LoginView(BaseAPIView):
+    not_idempotent = {"post": "issues a token: a replay would have to store it; a retry signs in again"}
     authentication_classes = []
     permission_classes = [AllowAny]
     throttle_classes = [LoginIPThrottle, LoginUsernameThrottle]
@@ -74,7 +75,9 @@ class LoginView(APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-class LogoutView(APIView):
+class LogoutView(BaseAPIView):
+    not_idempotent = {"post": "ends the token the request signs with: a retry is refused as unauthenticated"}
+
     @extend_schema(request=None, responses={204: OpenApiResponse(description="This token is revoked")})
     def post(self, request):
         revoke_token(token=request.auth)
@@ -82,7 +85,9 @@ class LogoutView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class LogoutAllView(APIView):
+class LogoutAllView(BaseAPIView):
+    not_idempotent = {"post": "ends every token, this one too: a retry is refused as unauthenticated"}
+
     @extend_schema(
         request=None, responses={204: OpenApiResponse(description="Every token of the user is revoked")}
     )
@@ -94,7 +99,7 @@ class LogoutAllView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MeView(APIView):
+class MeView(BaseAPIView):
     @extend_schema(responses=UserSerializer)
     def get(self, request):
         return Response(UserSerializer(request.user).data)
@@ -106,10 +111,15 @@ class AgencyListView(generics.ListAPIView):
     pagination_class = CodeCursorPagination
 
 
-class WsTicketView(APIView):
+class WsTicketView(BaseAPIView):
+    not_idempotent = {
+        "post": "issues a one-use ticket: a replay would have to store it; a retry gets another"
+    }
     throttle_classes = [WsTicketThrottle]
 
     @extend_schema(request=None, responses={201: WsTicketSerializer})
     def post(self, request):
         ticket, ttl = issue_ws_ticket(user=request.user, token_digest=request.auth.digest)
-        return Response({"ticket": ticket, "expires_in": ttl}, status=status.HTTP_201_CREATED)
+        return Response(
+            WsTicketSerializer({"ticket": ticket, "expires_in": ttl}).data, status=status.HTTP_201_CREATED
+        )

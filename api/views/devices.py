@@ -1,21 +1,22 @@
 """Push registration: a phone registers its FCM/APNs/Web Push token to be told of escalations."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.response import Response
 
 from ooh.accounts.actions import register_device
 from ooh.accounts.models import Device
 
 from ..serializers import DeviceSerializer
+from .base import PolicyViewSet
 
 
-class DeviceViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class DeviceViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, PolicyViewSet):
     serializer_class = DeviceSerializer
-    lookup_value_converter = "uuid"
 
-    def get_queryset(self):
-        return Device.objects.filter(user=self.request.user, active=True)
+    @staticmethod
+    def visible_to(user):
+        return Device.objects.filter(user=user, active=True)  # only the caller's own devices
 
     @extend_schema(
         responses={201: DeviceSerializer, 200: DeviceSerializer},

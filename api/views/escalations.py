@@ -2,16 +2,16 @@
 
 import django_filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from alerts import escalations
+from alerts import escalations, inbox
 from alerts.models import Escalation, EscalationStatus, Notification
 from api.fields import StrictCharField
 from api.filters import StrictFilterSet
-from api.idempotency import IDEMPOTENCY_KEY, idempotent
 from api.pagination import StrictCursorPagination
+from api.views.base import PolicyViewSet
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
 
@@ -68,14 +68,11 @@ class EscalationFilter(StrictFilterSet):
         fields = ["status"]
 
 
-class EscalationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class EscalationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet):
     serializer_class = EscalationSerializer
     filterset_class = EscalationFilter
     pagination_class = RaisedCursorPagination
-    lookup_value_converter = "uuid"
-
-    def get_queryset(self):
-        return escalations.visible_escalations(self.request.user)
+    visible_to = staticmethod(escalations.visible_escalations)
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
@@ -88,13 +85,11 @@ class EscalationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return response
 
     @extend_schema(
-        parameters=[IDEMPOTENCY_KEY],
         request=EscalationAcknowledgeSerializer,
         responses={200: EscalationSerializer},
         summary="I have it: stop the climb",
     )
     @action(detail=True, methods=["post"])
-    @idempotent
     def acknowledge(self, request, pk=None):
         serializer = EscalationAcknowledgeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -112,12 +107,10 @@ class NotificationSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "title", "body", "data", "escalation", "created_at", "read_at"]
 
 
-class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class NotificationViewSet(mixins.ListModelMixin, PolicyViewSet):
     serializer_class = NotificationSerializer
-    lookup_value_converter = "uuid"
-
-    def get_queryset(self):
-        return Notification.objects.filter(user=self.request.user)
+    visible_to = staticmethod(inbox.inbox_of)
+    audit_type = "notification"
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
@@ -127,18 +120,6 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(request=None, responses={200: NotificationSerializer}, summary="Mark as read")
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
-        from django.utils import timezone
-
-        notification = self.get_object()
-        if notification.read_at is None:
-            Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
-                read_at=timezone.now()
-            )
-            notification.refresh_from_db()
-        record_access(
-            action=AccessAction.READ,
-            object_type="notification",
-            object_ids=[notification.pk],
-            request=request,
-        )
-        return Response(NotificationSerializer(notification).data, status=status.HTTP_200_OK)
+        notification = inbox.mark_read(user=request.user, notification=self.get_object())
+        self.audit([notification])
+        return Response(NotificationSerializer(notification).data)

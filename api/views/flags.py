@@ -3,16 +3,15 @@
 import django_filters
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.access import require, require_purpose, require_visible
 from api.filters import StrictFilterSet
-from api.idempotency import IDEMPOTENCY_KEY, idempotent
+from api.views.base import PolicyViewSet
 from ooh.access import policy
 from ooh.audit.models import AccessAction
-from ooh.audit.records import record_access
 from ooh.flags import actions
 from ooh.flags.fhir import flag_to_fhir
 from ooh.flags.models import Flag, FlagStatus
@@ -46,26 +45,22 @@ class FlagFilter(StrictFilterSet):
 CHANGE_REFUSED = "Only the flag's owner or a manager of the agency that owns it may change or revoke it."
 
 
-def _people(flags):
-    return [f.subject_person_id for f in flags if f.subject_person_id]
-
-
 class FlagViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    PolicyViewSet,
 ):
     serializer_class = FlagSerializer
     filterset_class = FlagFilter
-    lookup_value_converter = "uuid"
     http_method_names = ["get", "post", "patch", "head", "options"]
+    visible_to = staticmethod(policy.visible_flags)
+    select_related = ("source_agency", "owner", "subject_person", "subject_address")
+    audit_type = "flag"
 
-    def get_queryset(self):
-        return policy.visible_flags(self.request.user).select_related(
-            "source_agency", "owner", "subject_person", "subject_address"
-        )
+    def people_of(self, rows):
+        return [f.subject_person_id for f in rows if f.subject_person_id]
 
     def get_serializer_class(self):
         if self.action in ("update", "partial_update"):
@@ -82,29 +77,14 @@ class FlagViewSet(
             require_purpose(request)  # a control room's list reaches every flag in the country
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
-        record_access(
-            action=AccessAction.SEARCH,
-            object_type="flag",
-            object_ids=[f.pk for f in page],
-            person_ids=_people(page),
-            request=request,
-            detail={"query": dict(request.query_params.lists())},
-        )
+        self.audit(page, action=AccessAction.SEARCH, detail={"query": dict(request.query_params.lists())})
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
         flag = self.get_object()
-        record_access(
-            action=AccessAction.READ,
-            object_type="flag",
-            object_ids=[flag.pk],
-            person_ids=_people([flag]),
-            request=request,
-        )
+        self.audit([flag])
         return Response(self.get_serializer(flag).data)
 
-    @extend_schema(parameters=[IDEMPOTENCY_KEY])
-    @idempotent
     def create(self, request, *args, **kwargs):
         require(policy.may_raise_flag(request.user), "Your role does not raise flags.")
         serializer = self.get_serializer(data=request.data)
@@ -130,13 +110,11 @@ class FlagViewSet(
         )
 
     @extend_schema(
-        parameters=[IDEMPOTENCY_KEY],
         request=FlagRevokeSerializer,
         responses={200: FlagSerializer},
         summary="Revoke a flag, with a reason",
     )
     @action(detail=True, methods=["post"])
-    @idempotent
     def revoke(self, request, pk=None):
         flag = self.get_object()
         require(policy.may_change_flag(request.user, flag), CHANGE_REFUSED)
@@ -154,13 +132,7 @@ class FlagViewSet(
     def history(self, request, pk=None):
         flag = self.get_object()
         versions = flag.versions.select_related("changed_by").order_by("version")
-        record_access(
-            action=AccessAction.READ,
-            object_type="flag_history",
-            object_ids=[flag.pk],
-            person_ids=_people([flag]),
-            request=request,
-        )
+        self.audit([flag], object_type="flag_history")
         return Response(FlagVersionSerializer(versions, many=True).data)
 
     @extend_schema(
@@ -170,12 +142,5 @@ class FlagViewSet(
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def fhir(self, request, pk=None):
         flag = self.get_object()
-        record_access(
-            action=AccessAction.EXPORT,
-            object_type="flag",
-            object_ids=[flag.pk],
-            person_ids=_people([flag]),
-            request=request,
-            detail={"format": "fhir-r4"},
-        )
+        self.audit([flag], action=AccessAction.EXPORT, detail={"format": "fhir-r4"})
         return Response(flag_to_fhir(flag))

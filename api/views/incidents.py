@@ -5,23 +5,23 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from alerts import disclosure
 from api.access import require, require_visible
 from api.filters import StrictFilterSet
-from api.idempotency import IDEMPOTENCY_KEY, idempotent
 from api.pagination import StrictCursorPagination
+from api.views.base import PolicyViewSet
 from ooh.access import policy
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
-from ooh.incidents import actions
-from ooh.incidents.events import event_dict
-from ooh.incidents.models import AppointmentRole, Event, Incident, IncidentStatus
+from ooh.incidents import actions, details
+from ooh.incidents.events import event_dict, events_after
+from ooh.incidents.models import AppointmentRole, Incident, IncidentStatus
 from ooh.picture import snapshot
-from ooh.shapes import agency_row, appointment_row, attendance_row, user_row
+from ooh.shapes import appointment_row, attendance_row
 
 from ..serializers.incidents import (
     AppointmentSerializer,
@@ -39,7 +39,9 @@ from ..serializers.incidents import (
     IncidentListItemSerializer,
     IncidentOpenSerializer,
     IncidentSnapshotSerializer,
+    IncidentUpdateSerializer,
     StandDownSerializer,
+    SubjectAddSerializer,
 )
 
 EVENTS_PAGE = 1000
@@ -59,14 +61,14 @@ class IncidentFilter(StrictFilterSet):
 
 @extend_validation_errors(["invalid", "min_value"], field_name="after", actions=["events"])
 @extend_validation_errors(["invalid"], field_name="Idempotency-Key", methods=["post"])
-class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet):
     serializer_class = IncidentSnapshotSerializer
     filterset_class = IncidentFilter
     pagination_class = OpenedCursorPagination
-    lookup_value_converter = "uuid"
-
-    def get_queryset(self):
-        return policy.visible_incidents(self.request.user).select_related("opening_agency")
+    visible_to = staticmethod(policy.visible_incidents)
+    select_related = ("opening_agency",)
+    audit_type = "incident"
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_object(self):
         incident = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
@@ -76,35 +78,14 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(responses={200: IncidentListItemSerializer(many=True)})
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        record_access(
-            action=AccessAction.SEARCH,
-            object_type="incident",
-            object_ids=[i.pk for i in page],
-            request=request,
-        )
-        return self.get_paginated_response(
-            [
-                {
-                    "id": str(i.pk),
-                    "reference": i.reference,
-                    "kind": i.kind,
-                    "status": i.status,
-                    "summary": i.summary,
-                    "opened_at": i.opened_at,
-                    "opening_agency": agency_row(i.opening_agency),
-                    "last_seq": i.last_seq,
-                }
-                for i in page
-            ]
-        )
+        self.audit(page, action=AccessAction.SEARCH)
+        return self.get_paginated_response(IncidentListItemSerializer(page, many=True).data)
 
     @extend_schema(
-        parameters=[IDEMPOTENCY_KEY],
         request=IncidentOpenSerializer,
         responses={201: IncidentSnapshotSerializer},
         summary="Open an incident for its subjects; agencies with a stake in them hear of it on their feeds",
     )
-    @idempotent
     def create(self, request, *args, **kwargs):
         require(policy.may_open_incident(request.user), "Your role does not open incidents.")
         serializer = IncidentOpenSerializer(data=request.data)
@@ -131,6 +112,37 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     def retrieve(self, request, *args, **kwargs):
         return self._snapshot_response(request, self.get_object())
+
+    @extend_schema(
+        request=IncidentUpdateSerializer,
+        responses={200: IncidentSnapshotSerializer},
+        summary="Change the summary, kind, address or location (the opening control room or the decision maker)",
+    )
+    def partial_update(self, request, *args, **kwargs):
+        incident = self.get_object()
+        require(policy.may_change_incident(request.user, incident), details.REFUSED)
+        serializer = IncidentUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        require_visible(policy.visible_addresses(request.user), [data.get("address")], "address")
+        incident = details.update_incident(actor=request.user, incident=incident, **data)
+        return self._snapshot_response(request, incident)
+
+    @extend_schema(
+        request=SubjectAddSerializer,
+        responses={201: IncidentSnapshotSerializer},
+        summary="Add a person found at the scene as a subject; the picture follows",
+    )
+    @action(detail=True, methods=["post"])
+    def subjects(self, request, pk=None):
+        incident = self.get_object()
+        require(policy.may_change_incident(request.user, incident), details.REFUSED)
+        serializer = SubjectAddSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        person = serializer.validated_data["person"]
+        require_visible(policy.visible_people(request.user), [person], "person")
+        details.add_subject(actor=request.user, incident=incident, person=person)
+        return self._snapshot_response(request, incident, status.HTTP_201_CREATED)
 
     def _snapshot_response(self, request, incident, code=status.HTTP_200_OK):
         body, network = snapshot.build(snapshot.load(incident.pk))
@@ -159,13 +171,11 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return self.get_object()
 
     @extend_schema(
-        parameters=[IDEMPOTENCY_KEY],
         request=AttendanceRequestSerializer,
         responses={201: AttendanceSerializer},
         summary="Ask an agency to attend and to answer within N minutes (control room)",
     )
     @action(detail=True, methods=["post"], url_path="attendance-requests")
-    @idempotent
     def attendance_requests(self, request, pk=None):
         serializer = AttendanceRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -176,13 +186,11 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response(attendance_row(row), status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        parameters=[IDEMPOTENCY_KEY],
         request=AttendanceUpdateSerializer,
         responses={200: AttendanceSerializer},
         summary="My agency's answer: attending with an ETA, en route, on scene, left, or cannot attend and why",
     )
     @action(detail=True, methods=["post"])
-    @idempotent
     def attendance(self, request, pk=None):
         # An agency not asked may still declare itself, so the incident is found by id alone: the action
         # locks it by id (one read, not two, on the phones' busiest write).
@@ -198,13 +206,11 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response(attendance_row(row))
 
     @extend_schema(
-        parameters=[IDEMPOTENCY_KEY],
         request=StandDownSerializer,
         responses={200: AttendanceSerializer},
         summary="Stand an agency down (control room)",
     )
     @action(detail=True, methods=["post"], url_path="stand-down")
-    @idempotent
     def stand_down(self, request, pk=None):
         serializer = StandDownSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -221,90 +227,57 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response(appointment_row(appointment), status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        parameters=[IDEMPOTENCY_KEY],
         request=AppointSerializer,
         responses={201: AppointmentSerializer},
         summary="Name the lead professional (replaces the current one)",
     )
     @action(detail=True, methods=["post"], url_path="lead-professional")
-    @idempotent
     def lead_professional(self, request, pk=None):
         return self._appoint(request, AppointmentRole.LEAD_PROFESSIONAL)
 
     @extend_schema(
-        parameters=[IDEMPOTENCY_KEY],
         request=AppointSerializer,
         responses={201: AppointmentSerializer},
         summary="Name the decision maker (replaces the current one)",
     )
     @action(detail=True, methods=["post"], url_path="decision-maker")
-    @idempotent
     def decision_maker(self, request, pk=None):
         return self._appoint(request, AppointmentRole.DECISION_MAKER)
 
     @extend_schema(
-        parameters=[IDEMPOTENCY_KEY],
         request=DecisionSerializer,
         responses={201: DecisionRecordSerializer},
         summary="Record a decision with its rationale (the current decision maker only)",
     )
     @action(detail=True, methods=["post"])
-    @idempotent
     def decisions(self, request, pk=None):
         serializer = DecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         row = actions.record_decision(
             actor=request.user, incident=self.get_object(), **serializer.validated_data
         )
-        user = request.user
-        return Response(
-            {
-                "id": str(row.pk),
-                "decision": row.decision,
-                "rationale": row.rationale,
-                "decided_by": {
-                    "id": str(user.pk),
-                    "username": user.username,
-                    "display_name": user.display_name,
-                },
-                "at": row.at,
-            },
-            status=status.HTTP_201_CREATED,
-        )
+        return Response(DecisionRecordSerializer(row).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        parameters=[IDEMPOTENCY_KEY],
         request=FlagReadSerializer,
         responses={201: FlagAcknowledgementSerializer},
         summary="I have read this flag for this incident (a read receipt for the control room)",
     )
     @action(detail=True, methods=["post"], url_path="flag-acknowledgements")
-    @idempotent
     def flag_acknowledgements(self, request, pk=None):
         serializer = FlagReadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         row = actions.acknowledge_flag(
             actor=request.user, incident=self.get_object(), **serializer.validated_data
         )
-        user = request.user
-        return Response(
-            {
-                "flag": str(row.flag_id),
-                "user": user_row(user),
-                "agency": agency_row(user.membership.agency),
-                "at": row.at,
-            },
-            status=status.HTTP_201_CREATED,
-        )
+        return Response(FlagAcknowledgementSerializer(row).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        parameters=[IDEMPOTENCY_KEY],
         request=CloseSerializer,
         responses={200: IncidentSnapshotSerializer},
         summary="Close with an outcome; later changes are refused with 409",
     )
     @action(detail=True, methods=["post"])
-    @idempotent
     def close(self, request, pk=None):
         serializer = CloseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -323,17 +296,11 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         query = EventsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         incident = self.get_object()
-        events = (
-            Event.objects.filter(incident=incident, seq__gt=query.validated_data["after"])
-            .select_related("actor__membership__agency")
-            .order_by("seq")[:EVENTS_PAGE]
-        )
-        record_access(
-            action=AccessAction.READ,
+        events = events_after(incident.pk, query.validated_data["after"], limit=EVENTS_PAGE)
+        self.audit(
+            [incident],
             object_type="incident_events",
-            object_ids=[incident.pk],
-            request=request,
             incident_id=incident.pk,
             detail={"after": query.validated_data["after"]},
         )
-        return Response([event_dict(e) for e in events])
+        return Response(EventSerializer([event_dict(e) for e in events], many=True).data)

@@ -4,25 +4,25 @@ Every read is audited through record_access, naming every person disclosed.
 """
 
 import django_filters
-from django.db.models import OuterRef, Q, Subquery, UUIDField
+from django.db.models import OuterRef, Subquery, UUIDField
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from alerts import disclosure
 from api.access import has_purpose, require, require_purpose, require_visible, stated_reason
 from api.filters import StrictFilterSet
-from api.idempotency import IDEMPOTENCY_KEY, idempotent
 from api.views.access import BreakGlassOpenSerializer, BreakGlassSerializer, open_break_glass
+from api.views.base import PolicyViewSet
 from ooh.access import policy
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
 from ooh.people import actions
-from ooh.people.models import Address, Person, PersonIdentifier, Residence, normalise_postcode
-from ooh.people.search import search_form
+from ooh.people.models import Address, Person, Residence
+from ooh.people.search import addresses_matching, people_matching
 from ooh.picture.linked import address_network
 from ooh.picture.linked_sql import person_network_payload
 from ooh.picture.payload import network_payload
@@ -36,11 +36,6 @@ from ..serializers.people import (
 from ..throttles import PictureThrottle, SearchThrottle
 
 
-def _tokens(text):
-    """The first five words of a search, folded as stored names are (search_form)."""
-    return search_form(text).split()[:5]
-
-
 class PersonFilter(StrictFilterSet):
     search = django_filters.CharFilter(
         method="filter_search", max_length=100, label="Name, alias, identifier or postcode"
@@ -52,19 +47,7 @@ class PersonFilter(StrictFilterSet):
         fields = ["search", "date_of_birth"]
 
     def filter_search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        by_name = Q()
-        for token in _tokens(value):
-            by_name &= Q(search_text__contains=token)
-        by_identifier = Q(pk__in=PersonIdentifier.objects.filter(value=value).values("person_id"))
-        by_postcode = Q(
-            pk__in=Residence.objects.filter(current=True, address__postcode=normalise_postcode(value)).values(
-                "person_id"
-            )
-        )
-        return queryset.filter(by_name | by_identifier | by_postcode)
+        return people_matching(queryset, value)
 
 
 class AddressFilter(StrictFilterSet):
@@ -77,13 +60,7 @@ class AddressFilter(StrictFilterSet):
         fields = ["search"]
 
     def filter_search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        by_text = Q()
-        for token in _tokens(value):
-            by_text &= Q(search_text__contains=token)
-        return queryset.filter(by_text | Q(postcode=normalise_postcode(value)))
+        return addresses_matching(queryset, value)
 
 
 class DepthQuery(serializers.Serializer):
@@ -104,11 +81,11 @@ class PersonViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    PolicyViewSet,
 ):
     serializer_class = PersonSerializer
     filterset_class = PersonFilter
-    lookup_value_converter = "uuid"
+    audit_type = "person"
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_throttles(self):
@@ -119,41 +96,29 @@ class PersonViewSet(
             return [PictureThrottle()]
         return super().get_throttles()
 
-    def get_queryset(self):
-        return _with_current_address(policy.visible_people(self.request.user))
+    @staticmethod
+    def visible_to(user):
+        return _with_current_address(policy.visible_people(user))
+
+    def people_of(self, rows):
+        return [person.pk for person in rows]
 
     def list(self, request, *args, **kwargs):
         if policy.is_control_room(request.user):
             require_purpose(request)  # a control room's search reaches everyone
-        response = super().list(request, *args, **kwargs)
-        ids = [p["id"] for p in response.data["results"]]
-        record_access(
-            action=AccessAction.SEARCH,
-            object_type="person",
-            object_ids=ids,
-            person_ids=ids,
-            request=request,
-            detail={"query": dict(request.query_params.lists())},
-        )
-        return response
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        self.audit(page, action=AccessAction.SEARCH, detail={"query": dict(request.query_params.lists())})
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
         person = self.get_object()
-        record_access(
-            action=AccessAction.READ,
-            object_type="person",
-            object_ids=[person.pk],
-            person_ids=[person.pk],
-            request=request,
-        )
+        self.audit([person])
         return Response(self.get_serializer(person).data)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         serializer.instance = actions.create_person(actor=self.request.user, **data)
 
-    @extend_schema(parameters=[IDEMPOTENCY_KEY])
-    @idempotent
     def create(self, request, *args, **kwargs):
         require(policy.may_record(request.user), "Your role does not record people.")
         serializer = self.get_serializer(data=request.data)
@@ -209,23 +174,22 @@ class PersonViewSet(
         return Response(payload)
 
     @extend_schema(
-        parameters=[IDEMPOTENCY_KEY],
         request=BreakGlassOpenSerializer,
         responses={201: BreakGlassSerializer},
         summary="Break glass: 60 minutes of access to this person outside the rules, reviewed by your manager",
     )
     @action(detail=True, methods=["post"], url_path="break-glass", filter_backends=[], pagination_class=None)
-    @idempotent
     def break_glass(self, request, pk=None):
         return open_break_glass(request, pk)
 
 
 class AddressViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, PolicyViewSet
 ):
     serializer_class = AddressSerializer
     filterset_class = AddressFilter
-    lookup_value_converter = "uuid"
+    visible_to = staticmethod(policy.visible_addresses)
+    audit_type = "address"
 
     def get_throttles(self):
         # A per-user budget for searching (a list with ?search=) and for opening the linked picture.
@@ -235,31 +199,18 @@ class AddressViewSet(
             return [PictureThrottle()]
         return super().get_throttles()
 
-    def get_queryset(self):
-        return policy.visible_addresses(self.request.user)
-
     def list(self, request, *args, **kwargs):
         if policy.is_control_room(request.user):
             require_purpose(request)
-        response = super().list(request, *args, **kwargs)
-        record_access(
-            action=AccessAction.SEARCH,
-            object_type="address",
-            object_ids=[a["id"] for a in response.data["results"]],
-            request=request,
-            detail={"query": dict(request.query_params.lists())},
-        )
-        return response
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        self.audit(page, action=AccessAction.SEARCH, detail={"query": dict(request.query_params.lists())})
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
         address = self.get_object()
-        record_access(
-            action=AccessAction.READ, object_type="address", object_ids=[address.pk], request=request
-        )
+        self.audit([address])
         return Response(self.get_serializer(address).data)
 
-    @extend_schema(parameters=[IDEMPOTENCY_KEY])
-    @idempotent
     def create(self, request, *args, **kwargs):
         require(policy.may_record(request.user), "Your role does not record addresses.")
         serializer = self.get_serializer(data=request.data)
@@ -290,27 +241,20 @@ class AddressViewSet(
 
 
 class RelationshipViewSet(
-    mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+    mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, PolicyViewSet
 ):
     serializer_class = RelationshipSerializer
-    lookup_value_converter = "uuid"
+    visible_to = staticmethod(policy.visible_relationships)
+    audit_type = "relationship"
 
-    def get_queryset(self):
-        return policy.visible_relationships(self.request.user)
+    def people_of(self, rows):
+        return [pid for link in rows for pid in (link.from_person_id, link.to_person_id)]
 
     def retrieve(self, request, *args, **kwargs):
         relationship = self.get_object()
-        record_access(
-            action=AccessAction.READ,
-            object_type="relationship",
-            object_ids=[relationship.pk],
-            person_ids=[relationship.from_person_id, relationship.to_person_id],
-            request=request,
-        )
+        self.audit([relationship])
         return Response(self.get_serializer(relationship).data)
 
-    @extend_schema(parameters=[IDEMPOTENCY_KEY])
-    @idempotent
     def create(self, request, *args, **kwargs):
         require(policy.may_record(request.user), "Your role does not record links between people.")
         serializer = self.get_serializer(data=request.data)

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from api.access import require_purpose, require_visible
 from api.fields import StrictCharField
 from api.filters import StrictFilterSet
-from api.idempotency import IDEMPOTENCY_KEY, idempotent
+from api.views.base import PolicyViewSet
 from ooh.access import policy
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
@@ -82,16 +82,16 @@ class BirthPlanViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    PolicyViewSet,
 ):
     serializer_class = BirthPlanSerializer
     filterset_class = BirthPlanFilter
-    lookup_value_converter = "uuid"
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def get_queryset(self):
+    @staticmethod
+    def visible_to(user):
         return (
-            policy.visible_plans(self.request.user)
+            policy.visible_plans(user)
             .select_related("lead_professional__membership", "authoring_agency")
             .prefetch_related(
                 Prefetch("key_contacts", queryset=KeyContact.objects.select_related("agency")),
@@ -126,11 +126,9 @@ class BirthPlanViewSet(
         return response
 
     @extend_schema(
-        parameters=[IDEMPOTENCY_KEY],
         responses={201: BirthPlanSerializer},
         summary="Draft a birth plan (version 1)",
     )
-    @idempotent
     def create(self, request, *args, **kwargs):
         serializer = BirthPlanSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -185,13 +183,11 @@ class BirthPlanViewSet(
         return Response(BirthPlanVersionSerializer(version).data)
 
     @extend_schema(
-        parameters=[IDEMPOTENCY_KEY],
         request=ActivateSerializer,
         responses={200: BirthPlanSerializer},
         summary="Activate a complete plan",
     )
     @action(detail=True, methods=["post"])
-    @idempotent
     def activate(self, request, pk=None):
         plan = self.get_object()
         serializer = ActivateSerializer(data=request.data)
@@ -202,13 +198,11 @@ class BirthPlanViewSet(
         return self._respond(plan)
 
     @extend_schema(
-        parameters=[IDEMPOTENCY_KEY],
         request=ShareSerializer,
         responses={200: BirthPlanSerializer},
         summary="Share with agencies",
     )
     @action(detail=True, methods=["post"])
-    @idempotent
     def share(self, request, pk=None):
         plan = self.get_object()
         serializer = ShareSerializer(data=request.data)
@@ -217,13 +211,11 @@ class BirthPlanViewSet(
         return self._respond(plan)
 
     @extend_schema(
-        parameters=[IDEMPOTENCY_KEY],
         request=AcknowledgeSerializer,
         responses={200: AcknowledgementSerializer},
         summary="My agency has read the current version",
     )
     @action(detail=True, methods=["post"])
-    @idempotent
     def acknowledge(self, request, pk=None):
         plan = self.get_object()
         serializer = AcknowledgeSerializer(data=request.data)
@@ -234,13 +226,11 @@ class BirthPlanViewSet(
         return Response(AcknowledgementSerializer(acknowledgement).data)
 
     @extend_schema(
-        parameters=[IDEMPOTENCY_KEY],
         request=ClosePlanSerializer,
         responses={200: BirthPlanSerializer},
         summary="Close the plan, with a reason",
     )
     @action(detail=True, methods=["post"])
-    @idempotent
     def close(self, request, pk=None):
         plan = self.get_object()
         serializer = ClosePlanSerializer(data=request.data)

@@ -2,7 +2,7 @@
 phone) - its websockets close at once."""
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
@@ -12,20 +12,22 @@ from ooh.audit.records import record_access
 
 from ..pagination import StrictCursorPagination
 from ..serializers.accounts import SessionSerializer
+from .base import PolicyViewSet
 
 
 class SessionCursorPagination(StrictCursorPagination):
     ordering = ("-created", "digest")
 
 
-class SessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class SessionViewSet(mixins.ListModelMixin, PolicyViewSet):
     serializer_class = SessionSerializer
     pagination_class = SessionCursorPagination
     lookup_url_kwarg = "session_id"
     lookup_value_converter = "str"
 
-    def get_queryset(self):
-        return live_sessions(user=self.request.user)
+    @staticmethod
+    def visible_to(user):
+        return live_sessions(user=user)  # only the caller's own sessions
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "current_digest": self.request.auth.digest}

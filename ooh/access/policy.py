@@ -140,9 +140,9 @@ WRITE_RULES = [
     ),
     (
         "incident",
-        "close",
+        "change its details, add a subject found at the scene, close",
         "the control room of the agency that opened it, or the decision maker",
-        "may_close_incident",
+        "may_change_incident",
     ),
     (
         "escalation",
@@ -512,10 +512,15 @@ def may_appoint(user, incident) -> bool:
     return may_direct_incident(user) or is_decision_maker(user, incident)
 
 
-def may_close_incident(user, incident) -> bool:
-    """The control room of the agency that opened it, or the decision maker."""
+def may_change_incident(user, incident) -> bool:
+    """Its details, its subjects, closing it: the control room of the agency that opened it, or the
+    decision maker."""
     opening_control_room = may_direct_incident(user) and incident.opening_agency_id == agency_id_of(user)
     return opening_control_room or is_decision_maker(user, incident)
+
+
+def may_close_incident(user, incident) -> bool:
+    return may_change_incident(user, incident)
 
 
 def on_incident_agency_ids(incident) -> set:

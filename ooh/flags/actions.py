@@ -14,6 +14,7 @@ from ooh.audit.records import record_access
 from ooh.domain import Conflict
 
 from .models import GROUP_OF_CATEGORY, NEEDS_REVIEW_BY, Flag, FlagStatus, FlagVersion
+from .signals import flag_changed
 
 EDITABLE_FIELDS = (
     "category",
@@ -86,6 +87,8 @@ def raise_flag(
     _check(flag)
     flag.save()
     _snapshot(flag, actor=actor, change="raised")
+    if flag.valid_from <= timezone.now():  # in force now: the night's phones must see it
+        flag_changed.send(sender=Flag, flag=flag, change="added", actor=actor, at=timezone.now())
     record_access(
         action=AccessAction.CREATE,
         object_type="flag",
@@ -142,6 +145,7 @@ def revoke_flag(*, actor, flag: Flag, reason: str) -> Flag:
     flag.version += 1
     flag.save()
     _snapshot(flag, actor=actor, change="revoked")
+    flag_changed.send(sender=Flag, flag=flag, change="revoked", actor=actor, at=flag.revoked_at)
     record_access(
         action=AccessAction.REVOKE,
         object_type="flag",

@@ -34,7 +34,7 @@ from .rules import CONTROL_ROOM_ONLY, may_move
 ETA_TOLERANCE = timedelta(minutes=5)  # phones' clocks drift; an ETA a little in the past is still an answer
 
 
-def _lock(incident) -> Incident:
+def lock_open(incident) -> Incident:
     """The incident row, locked for the transaction; Incident.DoesNotExist if there is none."""
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     if incident.status != IncidentStatus.OPEN:
@@ -127,7 +127,7 @@ def request_attendance(*, actor, incident, agency, respond_within_minutes: float
     now = now or timezone.now()
     if not policy.may_direct_incident(actor):
         raise PermissionDenied("Only a call handler or control room supervisor asks agencies to attend.")
-    incident = _lock(incident)
+    incident = lock_open(incident)
     row = Attendance.objects.filter(incident=incident, agency=agency).first()
     if not may_move(row.status if row else None, AttendanceStatus.REQUESTED):
         raise Conflict(
@@ -170,7 +170,7 @@ def update_attendance(*, actor, incident, status, eta=None, agreed_role="", note
             }
         )
     agency = actor.membership.agency
-    incident = _lock(incident)
+    incident = lock_open(incident)
     row = Attendance.objects.filter(incident=incident, agency=agency).first()
     if row is None and not policy.visible_incidents(actor).filter(pk=incident.pk).exists():
         # An agency with a row was asked or has declared itself; one without may declare itself only on
@@ -211,7 +211,7 @@ def stand_down(*, actor, incident, agency, reason, now=None) -> Attendance:
         raise PermissionDenied("Only a call handler or control room supervisor stands an agency down.")
     if not (reason or "").strip():
         raise ValidationError({"reason": "Say why the agency is stood down."})
-    incident = _lock(incident)
+    incident = lock_open(incident)
     row = Attendance.objects.filter(incident=incident, agency=agency).first()
     previous = row.status if row else None
     if row is None or not may_move(previous, AttendanceStatus.STOOD_DOWN):
@@ -245,7 +245,7 @@ def appoint(*, actor, incident, role, user, reason, now=None) -> Appointment:
     membership = getattr(user, "membership", None)
     if membership is None or not user.is_active:
         raise ValidationError({"user": "Appoint an active user who belongs to an agency."})
-    incident = _lock(incident)
+    incident = lock_open(incident)
     if not policy.may_appoint(actor, incident):
         raise PermissionDenied("Only the control room or the current decision maker appoints.")
     if membership.agency_id not in policy.on_incident_agency_ids(incident):
@@ -281,7 +281,7 @@ def appoint(*, actor, incident, role, user, reason, now=None) -> Appointment:
 def record_decision(*, actor, incident, decision, rationale, now=None) -> Decision:
     """Only the current decision maker records decisions, each with its rationale."""
     now = now or timezone.now()
-    incident = _lock(incident)
+    incident = lock_open(incident)
     current = Appointment.objects.filter(pk=incident.decision_maker_id).first()
     if current is None or current.user_id != actor.pk:
         raise PermissionDenied("Only the current decision maker records decisions.")
@@ -319,7 +319,7 @@ def _in_picture(incident, flag) -> bool:
 def acknowledge_flag(*, actor, incident, flag, now=None) -> FlagAcknowledgement:
     """A read receipt: the caller has read this flag for this incident (once per person)."""
     now = now or timezone.now()
-    incident = _lock(incident)
+    incident = lock_open(incident)
     if not policy.may_acknowledge_flag(actor, incident):
         raise Incident.DoesNotExist
     if not _in_picture(incident, flag):
@@ -351,7 +351,7 @@ def close_incident(*, actor, incident, outcome, now=None) -> Incident:
     now = now or timezone.now()
     if not (outcome or "").strip():
         raise ValidationError({"outcome": "Record the outcome."})
-    incident = _lock(incident)
+    incident = lock_open(incident)
     if not policy.may_close_incident(actor, incident):
         raise PermissionDenied(
             "The incident is closed by the control room that opened it or the decision maker."

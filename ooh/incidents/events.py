@@ -36,7 +36,6 @@ EVENT_TYPES = frozenset(
         "flag.added",
         "flag.revoked",
         "birth_plan.updated",
-        "guidance.raised",
         "escalation.raised",
         "escalation.acknowledged",
         "escalation.resolved",
@@ -84,6 +83,16 @@ def event_dict(event: Event, actor=None) -> dict:
         "actor": actor_dict(actor if actor is not None else event.actor),
         "data": event.data,
     }
+
+
+def events_after(incident_id, seq: int, *, limit: int) -> list[Event]:
+    """The incident's stored events after `seq`, in order, at most `limit` (one indexed query): what a
+    phone missed, for GET /events/ and the websocket's replay alike."""
+    return list(
+        Event.objects.filter(incident_id=incident_id, seq__gt=seq)
+        .select_related("actor__membership__agency")
+        .order_by("seq")[:limit]
+    )
 
 
 def _to_json(data) -> dict:

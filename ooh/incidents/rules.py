@@ -16,8 +16,7 @@ TRANSITIONS = {
 }
 # Only the control room asks an agency to attend or stands it down; agencies answer for themselves.
 CONTROL_ROOM_ONLY = frozenset({S.REQUESTED, S.STOOD_DOWN})
-# The statuses in which an agency still owes an answer, and in which it is on its way.
-AWAITING_ANSWER = frozenset({S.REQUESTED})
+# The statuses in which an agency is on its way.
 COMING = frozenset({S.ATTENDING, S.EN_ROUTE})
 
 

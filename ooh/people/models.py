@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
-from .search import search_form
+from .folding import search_form
 
 
 class PersonStatus(models.TextChoices):

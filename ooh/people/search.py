@@ -1,14 +1,39 @@
-"""The one form names and addresses are compared in by search, stored and searched alike."""
+"""Finding people and addresses by what a caller types: names, aliases, an identifier, a postcode."""
 
-import unicodedata
+from django.db.models import Q, QuerySet
+
+from .folding import search_form
+from .models import PersonIdentifier, Residence, normalise_postcode
 
 
-def search_form(text: str) -> str:
-    """NFKC, format characters (zero-width spaces, joiners, bidi marks) removed, case folded.
+def _tokens(text: str) -> list[str]:
+    """The first five words of a search, folded as stored names are."""
+    return search_form(text).split()[:5]
 
-    'Ke\\u200brry' (a zero-width space inside) and 'Kerry' in full-width letters both become 'kerry', so
-    text pasted from a message or a document finds the person typed in plainly, and the other way round.
-    """
-    visible = "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Cf")
-    # Case folding can leave text that is not NFKC ('ǰ'); normalising again makes the result stable.
-    return unicodedata.normalize("NFKC", visible.casefold())
+
+def people_matching(queryset: QuerySet, text: str) -> QuerySet:
+    """People whose names or aliases hold every word, or with this identifier, or living at this postcode."""
+    text = text.strip()
+    if not text:
+        return queryset
+    by_name = Q()
+    for token in _tokens(text):
+        by_name &= Q(search_text__contains=token)
+    by_identifier = Q(pk__in=PersonIdentifier.objects.filter(value=text).values("person_id"))
+    by_postcode = Q(
+        pk__in=Residence.objects.filter(current=True, address__postcode=normalise_postcode(text)).values(
+            "person_id"
+        )
+    )
+    return queryset.filter(by_name | by_identifier | by_postcode)
+
+
+def addresses_matching(queryset: QuerySet, text: str) -> QuerySet:
+    """Addresses holding every word, or at this postcode."""
+    text = text.strip()
+    if not text:
+        return queryset
+    by_text = Q()
+    for token in _tokens(text):
+        by_text &= Q(search_text__contains=token)
+    return queryset.filter(by_text | Q(postcode=normalise_postcode(text)))

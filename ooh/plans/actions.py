@@ -12,6 +12,7 @@ from ooh.people.models import PersonStatus
 
 from .models import Acknowledgement, BirthPlan, BirthPlanVersion, KeyContact, PlanShare, PlanStatus
 from .rules import activation_gaps
+from .signals import plan_in_force_changed
 
 TEMPLATE_FIELDS = (
     "expected_date",
@@ -77,6 +78,10 @@ def _write_version(plan, contacts, author, now):
     BirthPlanVersion.objects.create(
         plan=plan, version=plan.version, snapshot=snapshot(plan, contacts), author=author, created_at=now
     )
+
+
+def _tell_incidents(plan: BirthPlan, change: str, actor, now) -> None:
+    plan_in_force_changed.send(sender=BirthPlan, plan=plan, change=change, actor=actor, at=now)
 
 
 def _audit(action, plan, actor, **detail):
@@ -191,6 +196,8 @@ def revise_plan(*, actor, plan, based_on_version: int, key_contacts=None, now=No
         actor,
         fields=sorted(changes) + (["key_contacts"] if key_contacts is not None else []),
     )
+    if plan.status == PlanStatus.ACTIVE:
+        _tell_incidents(plan, "revised", actor, now)
     return plan
 
 
@@ -231,6 +238,7 @@ def activate_plan(*, actor, plan, agreed_on, now=None) -> BirthPlan:
     plan.save()
     _write_version(plan, contacts, actor, now)
     _audit(AccessAction.UPDATE, plan, actor, status=PlanStatus.ACTIVE)
+    _tell_incidents(plan, "activated", actor, now)
     return plan
 
 
@@ -288,9 +296,12 @@ def close_plan(*, actor, plan, reason: str, now=None) -> BirthPlan:
         raise ValidationError({"reason": "Say why the plan is closed."})
     if plan.status in (PlanStatus.SUPERSEDED, PlanStatus.CLOSED):
         raise Conflict(f"This plan is already {plan.status}.", code="plan_not_open")
+    was_in_force = plan.status == PlanStatus.ACTIVE
     plan.status = PlanStatus.CLOSED
     plan.version += 1
     plan.save()
     _write_version(plan, list(plan.key_contacts.all()), actor, now)
     _audit(AccessAction.UPDATE, plan, actor, status=PlanStatus.CLOSED, reason=reason.strip()[:500])
+    if was_in_force:
+        _tell_incidents(plan, "closed", actor, now)
     return plan

@@ -32,9 +32,3 @@ def activation_gaps(plan, contacts, *, agreed_on) -> dict[str, str]:
     if agreed_on is None:
         gaps["agreed_on"] = "Give the date the plan was agreed at the professionals' meeting."
     return gaps
-
-
-def unacknowledged_agency_ids(plan, shares, acknowledgements) -> list:
-    """Agencies the plan is shared with that have not acknowledged its current version."""
-    done = {a.agency_id for a in acknowledgements if a.version == plan.version}
-    return [share.agency_id for share in shares if share.agency_id not in done]

@@ -46,6 +46,17 @@ def test_the_chain_climbs_after_the_wait_and_not_before(requested, edt_manager, 
     assert third.next_level_at is None  # the top of the chain (OOH_ESCALATION_MAX_LEVEL = 3)
 
 
+def test_a_running_chain_keeps_the_wait_it_started_with(requested, edt_manager, settings):
+    """The wait between levels is frozen onto the chain: a later change of the setting does not
+    rewrite a chain already climbing (every level waits as the first did)."""
+    escalations.sweep(now=at(minutes=10))  # raised with the configured wait (10 minutes here)
+    first = Escalation.objects.get(level=1)
+    assert first.rule_snapshot["level_wait_minutes"] == settings.ESCALATION_LEVEL_WAIT_MINUTES == 10
+    settings.ESCALATION_LEVEL_WAIT_MINUTES = 90
+    second = escalations.climb(first.pk, first.token, now=at(minutes=20))
+    assert second.next_level_at == at(minutes=30)  # 10 minutes on, not 90
+
+
 def test_an_acknowledgement_stops_the_climb(requested, edt_manager):
     escalations.sweep(now=at(minutes=10))
     first = Escalation.objects.get(level=1)
