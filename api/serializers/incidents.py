@@ -110,7 +110,7 @@ class AppointmentSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     role = serializers.CharField()
     user = UserBriefSerializer()
-    agency = serializers.UUIDField()
+    agency = serializers.UUIDField(source="agency_id")
     appointed_by = UserBriefSerializer()
     reason = serializers.CharField()
     at = serializers.DateTimeField()

@@ -21,7 +21,6 @@ from ooh.incidents import actions, details
 from ooh.incidents.events import event_dict, events_after
 from ooh.incidents.models import AppointmentRole, Incident, IncidentStatus
 from ooh.picture import snapshot
-from ooh.shapes import appointment_row, attendance_row
 
 from ..serializers.incidents import (
     AppointmentSerializer,
@@ -183,7 +182,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
             actor=request.user, incident=self.get_object(), **serializer.validated_data
         )
         row.agency = serializer.validated_data["agency"]
-        return Response(attendance_row(row), status=status.HTTP_201_CREATED)
+        return Response(AttendanceSerializer(row).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=AttendanceUpdateSerializer,
@@ -203,7 +202,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
         except Incident.DoesNotExist as missing:
             raise Http404 from missing
         row.agency = request.user.membership.agency
-        return Response(attendance_row(row))
+        return Response(AttendanceSerializer(row).data)
 
     @extend_schema(
         request=StandDownSerializer,
@@ -216,7 +215,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
         serializer.is_valid(raise_exception=True)
         row = actions.stand_down(actor=request.user, incident=self.get_object(), **serializer.validated_data)
         row.agency = serializer.validated_data["agency"]
-        return Response(attendance_row(row))
+        return Response(AttendanceSerializer(row).data)
 
     def _appoint(self, request, role):
         serializer = AppointSerializer(data=request.data)
@@ -224,7 +223,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
         appointment = actions.appoint(
             actor=request.user, incident=self.get_object(), role=role, **serializer.validated_data
         )
-        return Response(appointment_row(appointment), status=status.HTTP_201_CREATED)
+        return Response(AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=AppointSerializer,
