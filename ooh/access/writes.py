@@ -1,0 +1,255 @@
+"""Who may change: each rule a small function over a visible record (403 when it says no).
+
+`WRITE_RULES` is the same table as the README's "Security model", word for word (a test keeps them so).
+"""
+
+from .roles import (
+    CASE_ROLES,
+    INCIDENT_VISIBLE_REASONS,
+    PLAN_AUTHOR_ROLES,
+    PLAN_KEEPER_ROLES,
+    _model,
+    agency_id_of,
+    does_casework,
+    is_control_room,
+    is_manager,
+    role_of,
+)
+from .visibility import has_agency_case_on, has_case_on, visible_incidents
+
+WRITE_RULES = [
+    (
+        "person, address, link",
+        "record a new one",
+        "the roles that hold cases, and police and ambulance control rooms (who find people at an incident)",
+        "may_record",
+    ),
+    (
+        "person",
+        "change (e.g. status `deceased`)",
+        "a role holding cases, or the control room, of an agency with a case on the person",
+        "may_edit_person",
+    ),
+    (
+        "address",
+        "change",
+        "a role holding cases, or the control room, of the agency that recorded it",
+        "may_edit_address",
+    ),
+    (
+        "link",
+        "end it (`DELETE` with `X-Access-Reason`)",
+        "a role holding cases, or the control room, of an agency with a case on either person; the link is kept as history (who, when, why) and leaves the picture",
+        "may_end_link",
+    ),
+    (
+        "flag",
+        "raise",
+        "any casework role who can see the subject; the owner is a member of the raising agency",
+        "may_raise_flag",
+    ),
+    (
+        "flag",
+        "edit, revoke",
+        "its owner, or a manager of the agency that owns it",
+        "may_change_flag",
+    ),
+    (
+        "birth plan",
+        "draft",
+        "a social worker or midwife whose agency has a case on the mother or baby; the lead professional is a member of that agency; a child with a plan in force kept by another agency cannot be given a new one",
+        "may_draft_plan",
+    ),
+    (
+        "birth plan",
+        "change, activate (superseding the old one), share, close",
+        "social workers, midwives and managers of the lead professional's agency",
+        "may_keep_plan",
+    ),
+    (
+        "birth plan",
+        "acknowledge",
+        "members of an agency it is shared with",
+        "may_acknowledge_plan",
+    ),
+    (
+        "incident",
+        "open",
+        "any casework role, for people it can see",
+        "may_open_incident",
+    ),
+    (
+        "incident",
+        "request attendance, stand an agency down",
+        "police and ambulance control rooms",
+        "may_direct_incident",
+    ),
+    (
+        "incident",
+        "declare its own agency's attendance",
+        "any casework role, on an incident it can see",
+        "may_attend",
+    ),
+    (
+        "incident",
+        "appoint the lead professional or decision maker",
+        "police and ambulance control rooms or the current decision maker; the appointee is a member of an agency on the incident",
+        "may_appoint",
+    ),
+    (
+        "incident",
+        "record a decision",
+        "the current decision maker",
+        "is_decision_maker",
+    ),
+    (
+        "incident",
+        "acknowledge a flag (a read receipt)",
+        "anyone who can see the incident, for a flag in its picture",
+        "may_acknowledge_flag",
+    ),
+    (
+        "incident",
+        "change its details, add a subject found at the scene, close",
+        "the control room of the agency that opened it, or the decision maker",
+        "may_change_incident",
+    ),
+    (
+        "escalation",
+        "acknowledge",
+        "those it is addressed to",
+        "may_acknowledge_escalation",
+    ),
+    (
+        "break-glass",
+        "open / review",
+        "any casework role / a manager of the user's agency",
+        "may_break_glass",
+    ),
+]
+
+
+# --- Writes ---------------------------------------------------------------------------------------
+
+
+def may_record(user) -> bool:
+    """Record a new person, address or link: roles that hold cases, and emergency control rooms (who
+    find people at an incident). Either sees what it records."""
+    return role_of(user) in CASE_ROLES or is_control_room(user)
+
+
+def may_edit_person(user, person) -> bool:
+    """An agency with a case on the person: a role holding its cases, or its emergency control room."""
+    return may_record(user) and has_agency_case_on(user, [person.pk])
+
+
+def may_edit_address(user, address) -> bool:
+    return may_record(user) and address.recorded_by_agency_id == agency_id_of(user)
+
+
+def may_end_link(user, relationship) -> bool:
+    """As for editing: an agency with a case on either person."""
+    return may_record(user) and has_agency_case_on(
+        user, [relationship.from_person_id, relationship.to_person_id]
+    )
+
+
+def may_raise_flag(user) -> bool:
+    """On a subject the user can see (the caller checks that through the visible querysets)."""
+    return does_casework(user)
+
+
+def may_own_flag(source_agency_id, owner) -> bool:
+    """A flag is owned inside the agency that raised it."""
+    owner_membership = getattr(owner, "membership", None)
+    return owner.is_active and owner_membership is not None and owner_membership.agency_id == source_agency_id
+
+
+def may_change_flag(user, flag) -> bool:
+    """The flag's owner, or a manager of the agency that owns it."""
+    if not does_casework(user) or flag.source_agency_id != agency_id_of(user):
+        return False
+    return user.pk == flag.owner_id or is_manager(user)
+
+
+def may_draft_plan(user, mother, unborn_child) -> bool:
+    return role_of(user) in PLAN_AUTHOR_ROLES and has_case_on(user, [mother.pk, unborn_child.pk])
+
+
+def plan_keeping_agency_id(plan):
+    """The lead professional's agency keeps the plan; until a lead is named, the authoring agency."""
+    lead = plan.lead_professional
+    membership = getattr(lead, "membership", None) if lead is not None else None
+    return membership.agency_id if membership is not None else plan.authoring_agency_id
+
+
+def may_keep_plan(user, plan) -> bool:
+    """Change, activate, share or close: the lead's agency."""
+    return role_of(user) in PLAN_KEEPER_ROLES and plan_keeping_agency_id(plan) == agency_id_of(user)
+
+
+def may_acknowledge_plan(user, plan) -> bool:
+    return does_casework(user) and plan.shares.filter(agency_id=agency_id_of(user)).exists()
+
+
+def may_open_incident(user) -> bool:
+    return does_casework(user)
+
+
+def may_direct_incident(user) -> bool:
+    """Ask agencies to attend and stand them down: the emergency control room."""
+    return is_control_room(user)
+
+
+def may_attend(user) -> bool:
+    return does_casework(user)
+
+
+def may_acknowledge_flag(user, incident) -> bool:
+    """A read receipt on an incident the user can see (the flag must be in its picture: the action checks)."""
+    return visible_incidents(user).filter(pk=incident.pk).exists()
+
+
+def may_acknowledge_escalation(user, escalation) -> bool:
+    """Those an escalation is addressed to: the user, or their agency."""
+    return (
+        escalation.addressed_users.filter(pk=user.pk).exists()
+        or escalation.addressed_agencies.filter(pk=agency_id_of(user)).exists()
+    )
+
+
+def is_decision_maker(user, incident) -> bool:
+    appointment = incident.decision_maker
+    return appointment is not None and appointment.user_id == user.pk
+
+
+def may_appoint(user, incident) -> bool:
+    return may_direct_incident(user) or is_decision_maker(user, incident)
+
+
+def may_change_incident(user, incident) -> bool:
+    """Its details, its subjects, closing it: the control room of the agency that opened it, or the
+    decision maker."""
+    opening_control_room = may_direct_incident(user) and incident.opening_agency_id == agency_id_of(user)
+    return opening_control_room or is_decision_maker(user, incident)
+
+
+def may_close_incident(user, incident) -> bool:
+    return may_change_incident(user, incident)
+
+
+def on_incident_agency_ids(incident) -> set:
+    """Agencies on the incident: an appointee must be a member of one."""
+    return set(
+        _model("incidents.IncidentAgency")
+        .objects.filter(incident_id=incident.pk, reason__in=INCIDENT_VISIBLE_REASONS)
+        .values_list("agency_id", flat=True)
+    )
+
+
+def may_break_glass(user) -> bool:
+    return does_casework(user)
+
+
+def may_review_break_glass(user, grant) -> bool:
+    return is_manager(user) and grant.agency_id == agency_id_of(user)
