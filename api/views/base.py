@@ -5,7 +5,7 @@
   so a record outside need to know is never found (404, as an id never issued).
 - Audits what it shows: `audit()` writes one access-log row with the request's purpose.
 - Applies Idempotency-Key to every POST: subclasses are wrapped when they are defined, so a new POST
-  action cannot forget it (tests/api/test_idempotency_routes.py proves it route by route). A POST that
+  action cannot forget it (tests/access/test_idempotency_routes.py proves it route by route). A POST that
   issues or ends a credential says so in `not_idempotent` with its reason: a replay would have to store
   the secret, or would be refused anyway once the token it used is gone.
 """
