@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from ooh.access import policy
 from ooh.accounts.models import Membership, Role
-from ooh.domain import Conflict
+from ooh.errors import Conflict
 from ooh.incidents.events import emit
 from ooh.shapes import escalation_row
 

@@ -8,7 +8,7 @@ from rest_framework import exceptions
 
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
-from ooh.domain import Conflict
+from ooh.errors import Conflict
 
 
 def _error(request, status, code, detail, fallback, **kwargs):

@@ -19,7 +19,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from ooh.domain import Conflict
+from ooh.errors import Conflict
 from ooh.incidents.models import IdempotencyRecord
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,100}$")

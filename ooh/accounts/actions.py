@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 from knox.models import AuthToken
 
-from ooh.domain import Conflict
+from ooh.errors import Conflict
 
 from .models import Agency, Device, Membership, Role, TokenDevice, WebsocketTicket
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from ooh.access import policy
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
-from ooh.domain import Conflict
+from ooh.errors import Conflict
 
 from .models import GROUP_OF_CATEGORY, NEEDS_REVIEW_BY, Flag, FlagStatus, FlagVersion
 from .signals import flag_changed

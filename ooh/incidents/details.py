@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ooh.access import policy
-from ooh.domain import Conflict
+from ooh.errors import Conflict
 from ooh.people.links import linked_ids
 from ooh.plans.queries import agencies_with_a_stake
 from ooh.shapes import person_row

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
-from ooh.domain import Conflict
+from ooh.errors import Conflict
 
 from .models import (
     UK_POSTCODE,

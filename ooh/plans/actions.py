@@ -7,7 +7,7 @@ from django.utils import timezone
 from ooh.access import policy
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
-from ooh.domain import Conflict
+from ooh.errors import Conflict
 from ooh.people.models import PersonStatus
 
 from .models import Acknowledgement, BirthPlan, BirthPlanVersion, KeyContact, PlanShare, PlanStatus

@@ -5,7 +5,7 @@ import pytest
 from alerts import escalations
 from alerts.models import Escalation, Notification
 from ooh.accounts.models import Role
-from ooh.domain import Conflict
+from ooh.errors import Conflict
 from ooh.incidents import actions
 from ooh.incidents.models import Event
 from tests.alerts.conftest import T0, at

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from ooh.domain import Conflict
+from ooh.errors import Conflict
 from ooh.incidents import actions
 from ooh.incidents.models import Attendance, AttendanceStatus, Event, IncidentAgency
 from ooh.incidents.rules import TRANSITIONS
