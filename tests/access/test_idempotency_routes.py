@@ -1,6 +1,6 @@
 """Every POST route honours Idempotency-Key: a phone that retries gets the first answer, and the change
 happens once. Routes come from the URL resolver, so a new POST cannot be missed; the requests are the
-authorisation matrix's own (tests/access/matrix.py), sent by a persona the matrix allows.
+authorisation matrix's own (tests/access/matrix/), sent by a persona the matrix allows.
 
 A POST may decline only by naming itself in its view's `not_idempotent` with the reason (the ones that
 issue or end a credential: a replay would have to store the secret, or is refused once the token is gone).

@@ -1,7 +1,7 @@
 """The authorisation matrix of issue 13: every route of the URL resolver and every websocket route, for
 every persona, inside and outside a legitimate relationship and after break-glass, against one table.
 
-The table is tests/access/matrix.py. A route without a row fails here, naming it. Each row is one test;
+The table is tests/access/matrix/ (one module per area). A route without a row fails here, naming it. Each row is one test;
 a failing cell names the route, method, persona and situation, what came back and what the table says.
 Every cell runs in a savepoint rolled back afterwards, so the world is built once per row and an allowed
 write (sent with a valid body, so it really succeeds) never changes what the next persona meets; a
@@ -78,10 +78,10 @@ def discovered_routes() -> set:
 
 def test_every_route_has_a_row_and_every_row_a_route():
     table = [row.key() for row in ROWS] + [(row.route, "WS") for row in SOCKET_ROWS]
-    assert len(table) == len(set(table)), "a route and method with two rows in tests/access/matrix.py"
+    assert len(table) == len(set(table)), "a route and method with two rows in tests/access/matrix/"
     discovered = discovered_routes()
     without_a_row = sorted(discovered - set(table))
-    assert not without_a_row, "routes with no row in tests/access/matrix.py: " + ", ".join(
+    assert not without_a_row, "routes with no row in tests/access/matrix/: " + ", ".join(
         f"{method} {route}" for route, method in without_a_row
     )
     without_a_route = sorted(set(table) - discovered)

@@ -1,0 +1,106 @@
+"""The matrix's world: personas.build_world(), then tonight's incident and what every row names."""
+
+from dataclasses import dataclass, field
+
+from alerts.escalation_rules import Due, stamp
+from alerts.escalations import raise_due
+from alerts.models import Notification
+from ooh.access import actions as access_actions
+from ooh.accounts.actions import issue_token, register_device
+from ooh.accounts.models import AgencyKind, Role
+from ooh.incidents import actions as incident_actions
+from ooh.incidents.models import AppointmentRole, Attendance
+from ooh.plans import actions as plan_actions
+from tests.access.personas import build_world, complete_plan_fields
+from tests.factories import AgencyFactory, UserFactory, member
+
+
+@dataclass
+class MatrixWorld:
+    world: object
+    # name -> id (str) of every record the table names (and the plan's version, for If-Match)
+    ids: dict = field(default_factory=dict)
+
+    def user(self, name):
+        return self.world.users[name]
+
+
+def build_matrix_world() -> MatrixWorld:
+    """personas.build_world(), then tonight's incident, a second (draft) plan, the shared plan, an
+    escalation and its inbox entry, a break-glass access, a registered phone and a second session."""
+    world = build_world()
+    agencies, users, people = world.agencies, world.users, world.people
+    agencies["ambulance2"] = AgencyFactory(
+        code="ambulance2", name="Neighbouring ambulance service", kind=AgencyKind.AMBULANCE
+    )
+    users["ray"] = member(role=Role.RESPONDER, agency=agencies["ambulance2"], username="ray")
+    users["sid"] = member(role=Role.SOCIAL_WORKER, agency=agencies["csc2"], username="sid")
+    users["eve"] = member(role=Role.CALL_HANDLER, agency=agencies["edt"], username="eve")
+    users["nobody"] = UserFactory(username="nobody")
+    alice, dana, kerry, baby = users["alice"], users["dana"], people["kerry"], people["baby"]
+
+    # A replacement plan Dana is drafting: a draft beside the plan in force, complete, to activate.
+    draft = plan_actions.draft_plan(
+        actor=dana, mother=kerry, unborn_child=baby, **complete_plan_fields(world, dana)
+    )
+
+    # Tonight: police control opens the incident as the API does (the plan's agencies are stakeholders).
+    incident = incident_actions.open_incident(
+        actor=alice,
+        kind="birth",
+        summary="Home birth, mother with an unborn child protection plan",
+        subjects=[kerry, baby],
+        address=world.home,
+    )
+    incident_actions.request_attendance(
+        actor=alice, incident=incident, agency=agencies["ambulance"], respond_within_minutes=15
+    )
+    incident_actions.appoint(
+        actor=alice,
+        incident=incident,
+        role=AppointmentRole.DECISION_MAKER,
+        user=users["hale"],
+        reason="First on scene",
+    )
+    # Shared after the incident was opened: the midwives see the plan's mother and baby, not the incident.
+    plan_actions.share_plan(actor=dana, plan=world.plan, agencies=[agencies["midwifery"]])
+
+    asked = Attendance.objects.get(incident=incident, agency=agencies["ambulance"])
+    escalation = raise_due(
+        Due(
+            "attendance_not_answered",
+            f"attendance:{asked.pk}:{stamp(asked.respond_by)}",
+            asked.respond_by,
+            "Ambulance service has not answered.",
+            users={users["bob"].pk},
+            agencies={agencies["ambulance"].pk},
+            incident_id=incident.pk,
+        )
+    )
+    notification = Notification.objects.get(escalation=escalation, user=users["bob"])
+    grant = access_actions.break_glass(
+        actor=users["sid"], person=kerry, reason="Mother reported missing from the ward"
+    )
+    device, _ = register_device(user=dana, platform="fcm", push_token="dana-work-phone", name="Work phone")
+    session, _ = issue_token(user=dana, device_name="Tablet")
+
+    ids = {name: str(person.pk) for name, person in people.items()}
+    ids |= {
+        "home": str(world.home.pk),
+        "partner": str(world.links["partner"].pk),
+        "ucpp": str(world.flags["ucpp"].pk),
+        "violence": str(world.flags["violence"].pk),
+        "lena_flag": str(world.flags["lena"].pk),
+        "plan": str(world.plan.pk),
+        "plan_version": str(world.plan.version),
+        "draft": str(draft.pk),
+        "incident": str(incident.pk),
+        "escalation": str(escalation.pk),
+        "notification": str(notification.pk),
+        "grant": str(grant.pk),
+        "device": str(device.pk),
+        "session": session.token_key,
+        **{f"agency_{code}": str(agency.pk) for code, agency in agencies.items()},
+        **{f"user_{name}": str(user.pk) for name, user in users.items()},
+    }
+    return MatrixWorld(world=world, ids=ids)
