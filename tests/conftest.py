@@ -1,12 +1,9 @@
 import pytest
 from django.core.cache import cache
 from django.db import connection
-from rest_framework.test import APIClient
 
-from ooh.accounts.actions import issue_token
-from ooh.accounts.models import AgencyKind, Role
-
-from .factories import AgencyFactory, UserFactory, member
+# The named personas and agencies (alice, bob, police, ...) and the need-to-know world, as fixtures.
+pytest_plugins = ["tests.personas", "tests.vale_world"]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -29,61 +26,6 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def police(db):
-    return AgencyFactory(code="police", name="Police control", kind=AgencyKind.POLICE)
-
-
-@pytest.fixture
-def ambulance(db):
-    return AgencyFactory(code="ambulance", name="Ambulance service", kind=AgencyKind.AMBULANCE)
-
-
-@pytest.fixture
-def alice(police):
-    """A police call handler: the persona who may do most things in her agency."""
-    return member(role=Role.CALL_HANDLER, agency=police, username="alice")
-
-
-@pytest.fixture
-def bob(ambulance):
-    """A paramedic in another agency."""
-    return member(role=Role.RESPONDER, agency=ambulance, username="bob")
-
-
-@pytest.fixture
-def nobody(db):
-    """A user with no agency membership: refused everywhere."""
-    return UserFactory(username="nobody")
-
-
-def client_for(user, device_name="test phone", *, reason=None):
-    """An API client signed in as `user`; `reason` is sent as X-Access-Reason on every request (the
-    purpose a control room states for a search or a picture outside its own incidents)."""
-    client = APIClient()
-    if user is not None:
-        _, token = issue_token(user=user, device_name=device_name)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    if reason:
-        client.defaults["HTTP_X_ACCESS_REASON"] = reason  # a request may still say otherwise
-    return client
-
-
-@pytest.fixture
-def api_client():
-    return APIClient()
-
-
-@pytest.fixture
-def alice_client(alice):
-    return client_for(alice)
-
-
-@pytest.fixture
-def bob_client(bob):
-    return client_for(bob)
 
 
 @pytest.fixture

@@ -1,7 +1,12 @@
-"""factory-boy factories for every model the tests build."""
+"""factory-boy factories for every model the tests build, and builders of the records tests make through the
+domain actions (people, addresses, links, flags, a family). The named people who use them are in
+tests/personas.py."""
+
+import datetime
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from ooh.accounts.models import Agency, AgencyKind, Membership, Role
 
@@ -44,10 +49,12 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = Role.RESPONDER
 
 
-def member(*, role=Role.RESPONDER, agency=None, username=None, **agency_fields):
-    """A user with a membership: the persona most tests need."""
+def member(*, role=Role.RESPONDER, agency=None, username=None, is_staff=False, **agency_fields):
+    """A user with a membership (of a new agency unless one is given); `is_staff` for the Django admin."""
     agency = agency or AgencyFactory(**agency_fields)
-    user = UserFactory(**({"username": username} if username else {}))
+    user = UserFactory(
+        **({"username": username} if username else {}), **({"is_staff": True} if is_staff else {})
+    )
     MembershipFactory(user=user, agency=agency, role=role)
     user.refresh_from_db()
     return user
@@ -77,10 +84,6 @@ def link(actor, from_person, kind, to_person):
 
 def flag(actor, *, on, category="other", severity="low", **fields):
     """A flag on a person or an address, raised by `actor` (who owns it unless `owner` is given)."""
-    import datetime
-
-    from django.utils import timezone
-
     from ooh.flags.actions import raise_flag
     from ooh.people.models import Address
 
@@ -90,3 +93,23 @@ def flag(actor, *, on, category="other", severity="low", **fields):
     if severity in ("high", "critical"):
         fields.setdefault("review_by", timezone.localdate() + datetime.timedelta(days=90))
     return raise_flag(actor=actor, category=category, severity=severity, **subject, **fields)
+
+
+def vale_family(actor, *, father=False) -> dict:
+    """Kerry Vale at 14 Larch Close and her unborn baby due in a week, recorded by `actor`; with `father`,
+    Dean too, the baby's father, at the same address. {"home", "kerry", "baby"[, "dean"]}."""
+    home = address(actor, line1="14 Larch Close", postcode="NE3 2QX")
+    kerry = person(actor, given_name="Kerry", family_name="Vale", current_address=home)
+    baby = person(
+        actor,
+        family_name="Vale",
+        status="unborn",
+        expected_date=timezone.localdate() + datetime.timedelta(days=7),
+    )
+    family = {"home": home, "kerry": kerry, "baby": baby}
+    if father:
+        family["dean"] = person(actor, given_name="Dean", family_name="Vale", current_address=home)
+    link(actor, kerry, "mother_of", baby)
+    if father:
+        link(actor, family["dean"], "father_of", baby)
+    return family

@@ -1,10 +1,18 @@
-"""Fixtures of the authorisation matrix: its world, and a signed-in client for every persona."""
+"""Fixtures of the access tests: tonight's incident in the Vale world, and the authorisation matrix's world
+with a signed-in client for every persona of it."""
 
 import pytest
 
-from tests.conftest import client_for
+from tests.personas import client_for
+from tests.vale_world import open_vale_incident
 
 from .matrix import PERSONAS, build_matrix_world
+
+
+@pytest.fixture
+def incident(world):
+    """Police control opened tonight's incident for Kerry and the baby; the ambulance service is asked."""
+    return open_vale_incident(world)
 
 
 @pytest.fixture

@@ -10,17 +10,13 @@ from alerts.models import Notification
 from ooh.access import policy
 from ooh.access.models import BreakGlass
 from ooh.audit.models import AccessedPerson, AccessLog
+from tests.answers import errors
 
-from .personas import FeedRecorder, build_world, errors
+from .feeds import FeedRecorder
 
 pytestmark = pytest.mark.django_db
 
 REASON = "Called by A&E: Kerry Vale in labour, safeguarding history unknown"
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
 
 
 def _break_glass(world, name="sam", person=None, reason=REASON):

@@ -12,22 +12,14 @@ from django.core.cache import cache
 from alerts.models import Notification
 from tests import factories
 from tests.incidents.wsclient import connect, receive, token_for
+from tests.personas import PURPOSE
+from tests.vale_world import build_world, open_vale_incident
 
-from .personas import PURPOSE, FeedRecorder, build_world, open_vale_incident
+from .feeds import FeedRecorder
 
 pytestmark = pytest.mark.django_db
 
 NOTICE = "disclosure.notice"
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
-
-
-@pytest.fixture
-def incident(world):
-    return open_vale_incident(world)
 
 
 def _notices():

@@ -20,20 +20,13 @@ from ooh.people.models import Relationship
 from ooh.plans import actions as plan_actions
 from ooh.plans.models import BirthPlan
 from tests import factories
+from tests.answers import errors
+from tests.personas import PURPOSE
+from tests.vale_world import complete_plan_fields, open_vale_incident
 
-from .personas import PURPOSE, FeedRecorder, build_world, complete_plan_fields, errors, open_vale_incident
+from .feeds import FeedRecorder
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
-
-
-@pytest.fixture
-def incident(world):
-    return open_vale_incident(world)
 
 
 def _plan_body(world, lead):
@@ -575,7 +568,7 @@ class TestAControlRoomStatesAPurpose:
 )
 def test_every_role_that_records_a_person_can_read_it_back(role, kind):
     """A role allowed to record people sees what it recorded (an out-of-hours worker once got a 500)."""
-    from tests.conftest import client_for
+    from tests.personas import client_for
 
     user = factories.member(
         role=role, agency=factories.AgencyFactory(code=f"rec-{kind}".replace("_", "-"), kind=kind)

@@ -9,8 +9,8 @@ from ooh.errors import Conflict
 from ooh.incidents import actions
 from ooh.incidents.models import Event
 from tests.alerts.conftest import T0, at
-from tests.conftest import client_for
 from tests.factories import member
+from tests.personas import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -22,18 +22,18 @@ def requested(alice, incident, edt):
     )
 
 
-def test_raised_once_with_inbox_entries_and_an_incident_event(requested, incident, edt_manager):
+def test_raised_once_with_inbox_entries_and_an_incident_event(requested, incident, morgan):
     assert escalations.sweep(now=at(minutes=10))["raised"] == 1
     assert escalations.sweep(now=at(minutes=10, seconds=5))["raised"] == 0  # a second (overlapping) sweep
     [escalation] = Escalation.objects.all()
     assert (escalation.rule, escalation.level, escalation.status) == ("attendance_not_answered", 1, "open")
-    assert list(escalation.addressed_users.all()) == [edt_manager]
-    assert Notification.objects.filter(user=edt_manager, escalation=escalation).count() == 1
+    assert list(escalation.addressed_users.all()) == [morgan]
+    assert Notification.objects.filter(user=morgan, escalation=escalation).count() == 1
     event = Event.objects.get(incident=incident, type="escalation.raised")
     assert event.data["rule"] == "attendance_not_answered"
 
 
-def test_the_chain_climbs_after_the_wait_and_not_before(requested, edt_manager, edt_admin, settings):
+def test_the_chain_climbs_after_the_wait_and_not_before(requested, morgan, ezra, settings):
     escalations.sweep(now=at(minutes=10))
     first = Escalation.objects.get(level=1)
     assert escalations.climb(first.pk, first.token, now=at(minutes=19, seconds=59)) is None
@@ -42,11 +42,11 @@ def test_the_chain_climbs_after_the_wait_and_not_before(requested, edt_manager, 
     assert escalations.climb(first.pk, first.token, now=at(minutes=21)) is None  # the old token is spent
     third = escalations.climb(second.pk, second.token, now=at(minutes=30))
     assert third.level == 3
-    assert edt_admin in third.addressed_users.all()
+    assert ezra in third.addressed_users.all()
     assert third.next_level_at is None  # the top of the chain (OOH_ESCALATION_MAX_LEVEL = 3)
 
 
-def test_a_running_chain_keeps_the_wait_it_started_with(requested, edt_manager, settings):
+def test_a_running_chain_keeps_the_wait_it_started_with(requested, morgan, settings):
     """The wait between levels is frozen onto the chain: a later change of the setting does not
     rewrite a chain already climbing (every level waits as the first did)."""
     escalations.sweep(now=at(minutes=10))  # raised with the configured wait (10 minutes here)
@@ -57,15 +57,15 @@ def test_a_running_chain_keeps_the_wait_it_started_with(requested, edt_manager, 
     assert second.next_level_at == at(minutes=30)  # 10 minutes on, not 90
 
 
-def test_an_acknowledgement_stops_the_climb(requested, edt_manager):
+def test_an_acknowledgement_stops_the_climb(requested, morgan):
     escalations.sweep(now=at(minutes=10))
     first = Escalation.objects.get(level=1)
-    escalations.acknowledge(actor=edt_manager, escalation=first, note="Calling the team", now=at(minutes=12))
+    escalations.acknowledge(actor=morgan, escalation=first, note="Calling the team", now=at(minutes=12))
     assert escalations.climb(first.pk, first.token, now=at(minutes=20)) is None
     assert escalations.sweep(now=at(minutes=40)) == {"raised": 0, "climbed": 0, "resolved": 0}
     assert Escalation.objects.count() == 1
     with pytest.raises(Conflict):
-        escalations.acknowledge(actor=edt_manager, escalation=first, now=at(minutes=13))
+        escalations.acknowledge(actor=morgan, escalation=first, now=at(minutes=13))
 
 
 def test_the_condition_ending_resolves_the_chain(requested, incident, omar):
@@ -80,20 +80,18 @@ def test_the_condition_ending_resolves_the_chain(requested, incident, omar):
     assert Event.objects.filter(incident=incident, type="escalation.resolved").count() == 1
 
 
-def test_only_addressees_may_acknowledge(requested, edt_manager, bob):
+def test_only_addressees_may_acknowledge(requested, morgan, bob):
     escalations.sweep(now=at(minutes=10))
     escalation = Escalation.objects.get()
     assert client_for(bob).post(f"/api/v1/escalations/{escalation.pk}/acknowledge/", {}).status_code == 404
-    response = client_for(edt_manager).post(
-        f"/api/v1/escalations/{escalation.pk}/acknowledge/", {"note": "On it"}
-    )
+    response = client_for(morgan).post(f"/api/v1/escalations/{escalation.pk}/acknowledge/", {"note": "On it"})
     assert response.status_code == 200
     assert response.json()["status"] == "acknowledged"
 
 
-def test_escalations_and_the_inbox_over_http(requested, edt_manager):
+def test_escalations_and_the_inbox_over_http(requested, morgan):
     escalations.sweep(now=at(minutes=10))
-    client = client_for(edt_manager)
+    client = client_for(morgan)
     [listed] = client.get("/api/v1/escalations/", {"status": "open"}).json()["results"]
     assert listed["rule"] == "attendance_not_answered"
     [note] = client.get("/api/v1/notifications/").json()["results"]
@@ -103,7 +101,7 @@ def test_escalations_and_the_inbox_over_http(requested, edt_manager):
     assert other.get("/api/v1/notifications/").json()["results"] == []
 
 
-def test_a_scheduled_check_raises_at_the_deadline_and_no_earlier(requested, edt_manager):
+def test_a_scheduled_check_raises_at_the_deadline_and_no_earlier(requested, morgan):
     key = f"attendance:{requested.pk}:{int(requested.respond_by.timestamp())}"
     assert escalations.check_subject("attendance_not_answered", key, now=at(minutes=9)) is None
     assert escalations.check_subject("attendance_not_answered", key, now=at(minutes=10)) is not None
@@ -146,9 +144,7 @@ def _open_requests(alice, family, agencies, count):
             )
 
 
-def test_the_sweeper_skips_what_it_already_raised_at_a_cost_that_does_not_grow(
-    alice, family, edt, edt_manager
-):
+def test_the_sweeper_skips_what_it_already_raised_at_a_cost_that_does_not_grow(alice, family, edt, morgan):
     """Requests that stay unanswered after they were raised are not re-examined row by row on every
     sweep: the sweeper asks only for what is due and not yet raised (the rule itself still sees them)."""
     from django.db import connection
@@ -172,9 +168,7 @@ def test_the_sweeper_skips_what_it_already_raised_at_a_cost_that_does_not_grow(
     assert counts[2] == counts[10], counts  # neither finding what is due nor re-checking open chains grows
 
 
-def test_the_sweeper_resolves_in_one_pass_the_chains_whose_condition_ended(
-    alice, family, edt, edt_manager, omar
-):
+def test_the_sweeper_resolves_in_one_pass_the_chains_whose_condition_ended(alice, family, edt, morgan, omar):
     _open_requests(alice, family, [edt], 3)
     escalations.sweep(now=at(minutes=11))
     answered = Escalation.objects.order_by("raised_at").first().incident

@@ -6,11 +6,11 @@ import pytest
 from django.utils import timezone
 
 from alerts import escalation_rules as rules
-from ooh.accounts.models import AgencyKind, Role
 from ooh.incidents import actions
 from tests import factories
 from tests.alerts.conftest import T0, at
-from tests.factories import AgencyFactory, member
+from tests.factories import member
+from tests.personas import agency
 
 pytestmark = pytest.mark.django_db
 
@@ -20,13 +20,13 @@ def keys(due):
 
 
 class TestAttendanceNotAnswered:
-    def test_fires_at_respond_by_to_the_agencys_duty_managers(self, alice, incident, edt, edt_manager, omar):
+    def test_fires_at_respond_by_to_the_agencys_duty_managers(self, alice, incident, edt, morgan, omar):
         actions.request_attendance(
             actor=alice, incident=incident, agency=edt, respond_within_minutes=10, now=T0
         )
         assert rules.attendance_not_answered(at(minutes=10) - datetime.timedelta(seconds=1)) == []
         [due] = rules.attendance_not_answered(at(minutes=10))
-        assert due.users == {edt_manager.pk}
+        assert due.users == {morgan.pk}
         assert due.incident_id == incident.pk
         assert "has not answered" in due.message
 
@@ -48,14 +48,14 @@ class TestAttendanceNotAnswered:
 
 class TestEtaOverdue:
     def test_fires_ten_minutes_after_the_eta_to_the_control_room_and_the_agencys_managers(
-        self, alice, incident, omar, edt_manager, supervisor
+        self, alice, incident, omar, morgan, pat
     ):
         actions.update_attendance(
             actor=omar, incident=incident, status="attending", eta=at(minutes=30), now=T0
         )
         assert rules.eta_overdue(at(minutes=39, seconds=59)) == []
         [due] = rules.eta_overdue(at(minutes=40))
-        assert {edt_manager.pk, alice.pk, supervisor.pk} <= due.users
+        assert {morgan.pk, alice.pk, pat.pk} <= due.users
 
     def test_on_scene_ends_it_and_a_new_eta_starts_again(self, alice, incident, omar):
         actions.update_attendance(
@@ -72,13 +72,13 @@ class TestEtaOverdue:
 
 class TestNoDecisionMaker:
     def test_fires_fifteen_minutes_after_opening_when_the_picture_has_safeguarding_flags(
-        self, alice, family, incident, supervisor, midwife_lead
+        self, alice, family, incident, pat, midwife_lead
     ):
         factories.flag(alice, on=family["baby"], category="unborn_child_protection_plan", severity="critical")
         midwife_lead.make_plan(family)
         assert rules.no_decision_maker(at(minutes=14, seconds=59)) == []
         [due] = rules.no_decision_maker(at(minutes=15))
-        assert due.users == {supervisor.pk, midwife_lead.pk}
+        assert due.users == {pat.pk, midwife_lead.pk}
         assert due.subject_key == f"incident:{incident.pk}"
 
     def test_never_without_safeguarding_or_officer_safety_flags(self, alice, family, incident):
@@ -97,13 +97,10 @@ class TestBirthPlanNotReady:
             alice, on=family["baby"], category="unborn_child_protection_plan", severity="critical"
         )
 
-    def test_an_unborn_child_on_a_plan_expected_within_28_days_with_no_birth_plan(
-        self, alice, family, police
-    ):
+    def test_an_unborn_child_on_a_plan_expected_within_28_days_with_no_birth_plan(self, alice, family, mo):
         self._ucpp(alice, family)
-        manager = member(role=Role.MANAGER, agency=police)
         [due] = rules.birth_plan_not_ready(timezone.now())
-        assert due.users == {alice.pk, manager.pk}  # the flag's owner and their manager
+        assert due.users == {alice.pk, mo.pk}  # the flag's owner and their manager
         assert "no birth plan" in due.message
 
     def test_not_before_28_days(self, alice, family):
@@ -163,15 +160,9 @@ class TestFlagReviewOverdue:
 
 
 @pytest.fixture
-def hale(police):
-    return member(role=Role.RESPONDER, agency=police, username="hale")
-
-
-@pytest.fixture
-def midwife_lead(db):
+def midwife_lead(mia, midwifery):
     """The midwife who leads the birth plan; `make_plan(family)` gives an active plan with her as lead."""
-    midwifery = AgencyFactory(code="midwifery", kind=AgencyKind.MIDWIFERY)
-    midwife = member(role=Role.MIDWIFE, agency=midwifery, username="mia")
+    midwife = mia
 
     def make_plan(family):
         from ooh.people.models import Person
@@ -180,8 +171,7 @@ def midwife_lead(db):
         # Midwifery booked the pregnancy: the unborn child is one of its cases, so it may write the plan.
         Person.objects.filter(pk=family["baby"].pk).update(recorded_by_agency=midwifery)
 
-        police = AgencyFactory(code="police")
-        edt = AgencyFactory(code="edt", kind=AgencyKind.OOH_SOCIAL_CARE)
+        police, edt = agency("police"), agency("edt")
         plan = plans.draft_plan(
             actor=midwife,
             mother=family["kerry"],
@@ -204,12 +194,10 @@ def midwife_lead(db):
 
 
 @pytest.fixture
-def plan_readers(db, police, ambulance):
+def plan_readers(police, ambulance, edt, midwifery):
     class Readers:
         pass
 
-    edt = AgencyFactory(code="edt", kind=AgencyKind.OOH_SOCIAL_CARE)
-    midwifery = AgencyFactory(code="midwifery", kind=AgencyKind.MIDWIFERY)
     readers = Readers()
     readers.agencies = [police, ambulance, edt, midwifery]
     readers.members = [member(agency=a) for a in readers.agencies]

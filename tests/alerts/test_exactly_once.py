@@ -35,7 +35,7 @@ def _race(*calls):
     assert not errors, errors
 
 
-def test_overlapping_sweeps_and_a_scheduled_check_raise_once(alice, incident, edt, edt_manager):
+def test_overlapping_sweeps_and_a_scheduled_check_raise_once(alice, incident, edt, morgan):
     row = actions.request_attendance(
         actor=alice, incident=incident, agency=edt, respond_within_minutes=10, now=T0
     )
@@ -48,11 +48,11 @@ def test_overlapping_sweeps_and_a_scheduled_check_raise_once(alice, incident, ed
         lambda: escalations.sweep(now=when),
     )
     assert Escalation.objects.count() == 1
-    assert Notification.objects.filter(user=edt_manager).count() == 1
+    assert Notification.objects.filter(user=morgan).count() == 1
     assert Event.objects.filter(incident=incident, type="escalation.raised").count() == 1
 
 
-def test_racing_climbs_with_one_token_climb_once(alice, incident, edt, edt_manager):
+def test_racing_climbs_with_one_token_climb_once(alice, incident, edt, morgan):
     actions.request_attendance(actor=alice, incident=incident, agency=edt, respond_within_minutes=10, now=T0)
     escalations.sweep(now=at(minutes=10))
     first = Escalation.objects.get(level=1)

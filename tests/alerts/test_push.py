@@ -142,13 +142,13 @@ def test_apns_request_format(alice, settings):
 
 
 def test_escalation_pushes_to_every_registered_device_of_the_addressees(
-    alice, incident, edt, edt_manager, settings
+    alice, incident, edt, morgan, settings
 ):
     from alerts import escalations
     from ooh.incidents import actions
     from tests.alerts.conftest import T0, at
 
-    register_device(user=edt_manager, platform="fcm", push_token="manager-phone", name="phone")
+    register_device(user=morgan, platform="fcm", push_token="manager-phone", name="phone")
     actions.request_attendance(actor=alice, incident=incident, agency=edt, respond_within_minutes=10, now=T0)
     escalations.sweep(now=at(minutes=10))
     [delivery] = PushDelivery.objects.all()

@@ -9,7 +9,7 @@ from knox.models import AuthToken
 from ooh.accounts.actions import redeem_ws_ticket
 from ooh.accounts.models import TokenDevice, WebsocketTicket
 from ooh.audit.models import AccessLog
-from tests.conftest import client_for
+from tests.personas import client_for
 from tests.factories import DEFAULT_PASSWORD
 
 TOKEN_URL = "/api/v1/auth/token/"

@@ -1,7 +1,7 @@
 import pytest
 
 from ooh.accounts.models import Device
-from tests.conftest import client_for
+from tests.personas import client_for
 from tests.factories import member
 
 

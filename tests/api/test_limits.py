@@ -28,7 +28,7 @@ from ooh.people.search import search_form
 from ooh.plans.models import BirthPlan, BirthPlanVersion
 from ooh.settings import StrictEnv
 from tests import factories
-from tests.conftest import client_for
+from tests.personas import client_for
 from tests.factories import AgencyFactory, member
 
 MIB = 1024 * 1024

@@ -43,7 +43,7 @@ def test_schema_generates_without_warnings(tmp_path):
 
 
 def test_malformed_page_size_is_a_400_naming_the_field(alice):
-    from tests.conftest import client_for
+    from tests.personas import client_for
 
     client = client_for(alice)
     for bad in ["abc", "0", "201", "-1"]:

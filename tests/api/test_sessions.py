@@ -7,7 +7,7 @@ from django.utils import timezone
 from knox.models import AuthToken
 
 from ooh.audit.models import AccessLog
-from tests.conftest import client_for
+from tests.personas import client_for
 from tests.factories import DEFAULT_PASSWORD
 
 TOKEN_URL = "/api/v1/auth/token/"

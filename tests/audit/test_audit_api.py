@@ -4,7 +4,7 @@ import pytest
 
 from ooh.accounts.models import Role
 from tests import factories
-from tests.conftest import client_for
+from tests.personas import client_for
 from tests.factories import member
 
 pytestmark = pytest.mark.django_db

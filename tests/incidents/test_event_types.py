@@ -13,7 +13,7 @@ from ooh.incidents import actions, details, events
 from ooh.incidents.models import AppointmentRole, Event
 from ooh.plans import actions as plan_actions
 from tests import factories
-from tests.access.personas import build_world, open_vale_incident
+from tests.vale_world import build_world, open_vale_incident
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

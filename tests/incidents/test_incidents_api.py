@@ -10,7 +10,7 @@ from django.utils import timezone
 from ooh.audit.models import AccessedPerson, AccessLog
 from ooh.incidents.models import Appointment, Event, Incident, IncidentAgency
 from tests import factories
-from tests.conftest import client_for
+from tests.personas import client_for
 from tests.incidents.conftest import ask
 
 pytestmark = pytest.mark.django_db
@@ -51,9 +51,9 @@ def _open(client, family, **extra):
 
 
 def test_opening_gives_a_reference_and_a_snapshot_with_the_father_though_not_a_subject(
-    alice, family, flags, asha
+    alice, family, flags, amy
 ):
-    response = _open(client_for(asha), family)
+    response = _open(client_for(amy), family)
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["reference"].startswith(f"OOH-{timezone.now().year}-")
@@ -73,11 +73,11 @@ def test_references_count_up(alice, family):
     assert int(second.rsplit("-", 1)[1]) == int(first.rsplit("-", 1)[1]) + 1
 
 
-def test_the_opener_and_control_rooms_read_it_and_others_cannot(alice, family, flags, asha, omar, hale):
-    """Police raised the flags (alice is police); ambulance (asha) opens it. Raising a flag makes police no
+def test_the_opener_and_control_rooms_read_it_and_others_cannot(alice, family, flags, amy, omar, hale):
+    """Police raised the flags (alice is police); ambulance (amy) opens it. Raising a flag makes police no
     party to the incident: its control room reads it (control rooms see every incident), its sergeant and
     EDT, neither asked nor attending, do not."""
-    incident = _open(client_for(asha), family).json()
+    incident = _open(client_for(amy), family).json()
     assert client_for(alice).get(f"/api/v1/incidents/{incident['id']}/").status_code == 200
     assert client_for(omar).get(f"/api/v1/incidents/{incident['id']}/").status_code == 404
     assert client_for(hale).get(f"/api/v1/incidents/{incident['id']}/").status_code == 404

@@ -10,7 +10,7 @@ from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from ooh.incidents import actions, events
-from tests.conftest import client_for
+from tests.personas import client_for
 
 from .wsclient import closed_with, connect, receive, ticket_for, token_for
 

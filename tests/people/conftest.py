@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from tests.conftest import client_for
+from tests.personas import client_for
 
 
 @pytest.fixture

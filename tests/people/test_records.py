@@ -11,7 +11,7 @@ from ooh.audit.models import AccessedPerson, AccessLog
 from ooh.flags.models import Flag, FlagVersion
 from ooh.people.models import Address, Person, PersonIdentifier, Relationship
 from tests import factories
-from tests.conftest import client_for
+from tests.personas import client_for
 
 pytestmark = pytest.mark.django_db
 

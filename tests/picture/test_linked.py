@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from ooh.audit.models import AccessedPerson, AccessLog
 from tests import factories
-from tests.conftest import client_for
+from tests.personas import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from ooh.accounts.models import AgencyKind, Role
 from ooh.audit.models import AccessedPerson, AccessLog
 from ooh.plans.models import BirthPlan, BirthPlanVersion
 from tests import factories
-from tests.conftest import client_for
+from tests.personas import client_for
 from tests.factories import AgencyFactory, member
 
 pytestmark = pytest.mark.django_db

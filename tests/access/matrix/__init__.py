@@ -1,6 +1,6 @@
 """The authorisation matrix: one table of every route x method x persona x situation -> expected status.
 
-The world is personas.build_world() (North council's Vale family, South council's Mosses) and the night
+The world is tests/vale_world.build_world() (North council's Vale family, South council's Mosses) and the night
 of tonight's incident: police control (Alice) opened it for Kerry and her unborn baby, the ambulance
 service is asked to attend, Sergeant Hale is the decision maker, and only then was the birth plan shared
 with the midwives. Who sees what below is written out by hand from the policy as the README states it,

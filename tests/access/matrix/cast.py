@@ -3,7 +3,7 @@ write a row's expected statuses from those groups (written out by hand, never as
 
 from dataclasses import dataclass
 
-from tests.access.personas import PURPOSE
+from tests.personas import PURPOSE
 
 
 @dataclass(frozen=True)

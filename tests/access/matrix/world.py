@@ -1,4 +1,4 @@
-"""The matrix's world: personas.build_world(), then tonight's incident and what every row names."""
+"""The matrix's world: the Vale world (tests/vale_world.py), then tonight's incident and what every row names."""
 
 from dataclasses import dataclass, field
 
@@ -7,12 +7,12 @@ from alerts.escalations import raise_due
 from alerts.models import Notification
 from ooh.access import actions as access_actions
 from ooh.accounts.actions import issue_token, register_device
-from ooh.accounts.models import AgencyKind, Role
 from ooh.incidents import actions as incident_actions
 from ooh.incidents.models import AppointmentRole, Attendance
 from ooh.plans import actions as plan_actions
-from tests.access.personas import build_world, complete_plan_fields
-from tests.factories import AgencyFactory, UserFactory, member
+from tests.factories import UserFactory
+from tests.personas import agency, persona
+from tests.vale_world import build_world, complete_plan_fields
 
 
 @dataclass
@@ -26,16 +26,13 @@ class MatrixWorld:
 
 
 def build_matrix_world() -> MatrixWorld:
-    """personas.build_world(), then tonight's incident, a second (draft) plan, the shared plan, an
+    """build_world(), then tonight's incident, a second (draft) plan, the shared plan, an
     escalation and its inbox entry, a break-glass access, a registered phone and a second session."""
     world = build_world()
     agencies, users, people = world.agencies, world.users, world.people
-    agencies["ambulance2"] = AgencyFactory(
-        code="ambulance2", name="Neighbouring ambulance service", kind=AgencyKind.AMBULANCE
-    )
-    users["ray"] = member(role=Role.RESPONDER, agency=agencies["ambulance2"], username="ray")
-    users["sid"] = member(role=Role.SOCIAL_WORKER, agency=agencies["csc2"], username="sid")
-    users["eve"] = member(role=Role.CALL_HANDLER, agency=agencies["edt"], username="eve")
+    agencies["ambulance2"] = agency("ambulance2")
+    for name in ("ray", "sid", "eve"):
+        users[name] = persona(name)
     users["nobody"] = UserFactory(username="nobody")
     alice, dana, kerry, baby = users["alice"], users["dana"], people["kerry"], people["baby"]
 

@@ -1,28 +1,41 @@
-"""The people of the need-to-know tests: two councils, the emergency services, and the Vale family.
+"""The need-to-know world: two councils, the emergency services, and the Vale family.
 
 North council's children's social care (`csc`) holds the Vale family's case: Dana recorded them, raised
 the unborn child protection flag on the baby and leads the active birth plan. South council (`csc2`) holds
-its own family, the Mosses, and nothing of the Vales. Every persona who should be refused is here, beside
-the one who should not (Healthchecks' alice/bob/charlie habit).
+its own family, the Mosses, and nothing of the Vales. The people are tests/personas.py's cast.
 """
 
 import datetime
-import json
 from dataclasses import dataclass, field
 
-from channels.layers import get_channel_layer
+import pytest
 from django.utils import timezone
 
-from ooh.accounts.models import AgencyKind, Role
 from ooh.incidents import actions as incident_actions
-from ooh.incidents.events import agency_feed_group, user_feed_group
 from ooh.plans import actions as plan_actions
-from tests import factories
-from tests.conftest import client_for
-from tests.factories import AgencyFactory, member
 
-# A control room states a purpose for a search or a picture outside its own incidents.
-PURPOSE = "Welfare check after a 999 call"
+from . import factories
+from .personas import agency, client_for, persona
+
+WORLD_AGENCIES = ("police", "ambulance", "csc", "csc2", "edt", "midwifery", "health")
+# Alice: the police control room, sees everyone with a purpose; Amy: another control room, did not open
+# the incident; Dana: the Vales' social worker and lead professional; Carol: her manager; Ada: administers
+# North council's users, sees no casework; Sam: a social worker of another council; Max: his manager.
+WORLD_CAST = (
+    "alice",
+    "pat",
+    "hale",
+    "amy",
+    "bob",
+    "dana",
+    "carol",
+    "ada",
+    "sam",
+    "max",
+    "omar",
+    "mia",
+    "hana",
+)
 
 
 @dataclass
@@ -71,36 +84,10 @@ def complete_plan_fields(world, lead) -> dict:
 
 def build_world() -> World:
     world = World()
-    a = world.agencies
-    a["police"] = AgencyFactory(code="police", name="Police control", kind=AgencyKind.POLICE)
-    a["ambulance"] = AgencyFactory(code="ambulance", name="Ambulance service", kind=AgencyKind.AMBULANCE)
-    a["csc"] = AgencyFactory(
-        code="csc", name="North council children's services", kind=AgencyKind.CHILDRENS_SOCIAL_CARE
-    )
-    a["csc2"] = AgencyFactory(
-        code="csc2", name="South council children's services", kind=AgencyKind.CHILDRENS_SOCIAL_CARE
-    )
-    a["edt"] = AgencyFactory(code="edt", name="Emergency Duty Team", kind=AgencyKind.OOH_SOCIAL_CARE)
-    a["midwifery"] = AgencyFactory(code="midwifery", name="Community midwives", kind=AgencyKind.MIDWIFERY)
-    a["health"] = AgencyFactory(code="health", name="Health visiting", kind=AgencyKind.HEALTH)
-
-    personas = [
-        ("alice", Role.CALL_HANDLER, "police"),  # police control room: sees everyone, with a purpose
-        ("pat", Role.CONTROL_ROOM_SUPERVISOR, "police"),
-        ("hale", Role.RESPONDER, "police"),
-        ("amy", Role.CALL_HANDLER, "ambulance"),  # another control room: did not open the incident
-        ("bob", Role.RESPONDER, "ambulance"),
-        ("dana", Role.SOCIAL_WORKER, "csc"),  # the Vales' social worker and lead professional
-        ("carol", Role.MANAGER, "csc"),  # Dana's manager
-        ("ada", Role.ADMIN, "csc"),  # administers North council's users, sees no casework
-        ("sam", Role.SOCIAL_WORKER, "csc2"),  # a social worker of another council
-        ("max", Role.MANAGER, "csc2"),  # Sam's manager
-        ("omar", Role.OOH_SOCIAL_WORKER, "edt"),
-        ("mia", Role.MIDWIFE, "midwifery"),
-        ("hana", Role.PRACTITIONER, "health"),
-    ]
-    for username, role, agency in personas:
-        world.users[username] = member(role=role, agency=a[agency], username=username)
+    for code in WORLD_AGENCIES:
+        world.agencies[code] = agency(code)
+    for username in WORLD_CAST:
+        world.users[username] = persona(username)
     dana, sam = world.users["dana"], world.users["sam"]
 
     # The Vales: North council's case.
@@ -158,35 +145,7 @@ def open_vale_incident(world, *, request=("ambulance",), now=None):
     return incident
 
 
-def errors(response, status=400) -> dict:
-    """{attr: error} of a response in the one error shape, after checking its status."""
-    assert response.status_code == status, response.content
-    return {e["attr"]: e for e in response.json()["errors"]}
-
-
-class FeedRecorder:
-    """Every message sent to a channel-layer group while installed: what the feed sockets would hear.
-
-    The notices are sent after commit, so a test runs the request inside
-    `django_capture_on_commit_callbacks(execute=True)`.
-    """
-
-    def __init__(self, monkeypatch):
-        self.sent = []
-        layer = get_channel_layer()
-        real = layer.group_send
-
-        async def group_send(group, message):
-            self.sent.append((group, message))
-            await real(group, message)
-
-        monkeypatch.setattr(layer, "group_send", group_send)
-
-    def heard_by_agency(self, agency) -> list[dict]:
-        return self._decoded(agency_feed_group(agency.pk))
-
-    def heard_by_user(self, user) -> list[dict]:
-        return self._decoded(user_feed_group(user.pk))
-
-    def _decoded(self, group):
-        return [json.loads(m["text"]) for g, m in self.sent if g == group and m.get("type") == "feed.message"]
+@pytest.fixture
+def world(db):
+    """build_world(), for each test."""
+    return build_world()
