@@ -1,7 +1,7 @@
 """The one write path for incidents. Each action locks the incident row, checks state, writes, and
 appends its event with the next seq in the same transaction; publishing happens after commit."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -150,11 +150,9 @@ def request_attendance(*, actor, incident, agency, respond_within_minutes: float
     return row
 
 
-@transaction.atomic
-def update_attendance(*, actor, incident, status, eta=None, agreed_role="", note="", now=None) -> Attendance:
-    """The caller's agency answers: attending (with an ETA), en route, on scene, left, or cannot attend
-    (saying what it will do instead). Changing one's mind is allowed, explicitly, and kept in the timeline."""
-    now = now or timezone.now()
+def _check_answer(status: str, eta: datetime | None, agreed_role: str | None, now: datetime) -> None:
+    """An answer the attending agency may give: not a control room status, an ETA (not in the past)
+    with attending, and with cannot attend what the agency will do instead."""
     if status in CONTROL_ROOM_ONLY:
         raise ValidationError(
             {"status": f"{status} is set by the control room, not by the attending agency."}
@@ -169,6 +167,24 @@ def update_attendance(*, actor, incident, status, eta=None, agreed_role="", note
                 "agreed_role": "Say what your agency will do instead of attending (e.g. phone advice to the decision maker)."
             }
         )
+
+
+def _set_eta_and_role(row: Attendance, status: str, eta: datetime | None, agreed_role: str) -> None:
+    """Coming keeps the last ETA unless a new one is given and drops any agreed role; cannot attend
+    drops the ETA and keeps what the agency will do instead. Other statuses leave both as they were."""
+    if status in (AttendanceStatus.ATTENDING, AttendanceStatus.EN_ROUTE):
+        row.eta = eta or row.eta
+        row.agreed_role = ""
+    elif status == AttendanceStatus.CANNOT_ATTEND:
+        row.eta, row.agreed_role = None, agreed_role.strip()
+
+
+@transaction.atomic
+def update_attendance(*, actor, incident, status, eta=None, agreed_role="", note="", now=None) -> Attendance:
+    """The caller's agency answers: attending (with an ETA), en route, on scene, left, or cannot attend
+    (saying what it will do instead). Changing one's mind is allowed, explicitly, and kept in the timeline."""
+    now = now or timezone.now()
+    _check_answer(status, eta, agreed_role, now)
     agency = actor.membership.agency
     incident = lock_open(incident)
     row = Attendance.objects.filter(incident=incident, agency=agency).first()
@@ -185,11 +201,7 @@ def update_attendance(*, actor, incident, status, eta=None, agreed_role="", note
         )
     row = row or Attendance(incident=incident, agency=agency)
     row.status, row.note, row.updated_at, row.updated_by = status, note, now, actor
-    if status in (AttendanceStatus.ATTENDING, AttendanceStatus.EN_ROUTE):
-        row.eta = eta or row.eta
-        row.agreed_role = ""
-    elif status == AttendanceStatus.CANNOT_ATTEND:
-        row.eta, row.agreed_role = None, agreed_role.strip()
+    _set_eta_and_role(row, status, eta, agreed_role)
     row.save()
     if previous is None:  # an agency with a row was involved when the row was first written
         _involve(incident, agency, InvolvementReason.DECLARED, now)

@@ -1,5 +1,8 @@
 """The one write path for birth plans: draft, revise (a new immutable version), activate, share, acknowledge."""
 
+from datetime import datetime
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -155,14 +158,8 @@ def _require_keeper(actor, plan, verb):
         )
 
 
-@transaction.atomic
-def revise_plan(*, actor, plan, based_on_version: int, key_contacts=None, now=None, **changes) -> BirthPlan:
-    """Change the plan as a new version; refused (409) if `based_on_version` is no longer current."""
-    now = now or timezone.now()
-    plan = _locked(plan)
-    _require_keeper(actor, plan, "change")
-    if "lead_professional" in changes:
-        _check_lead(actor, changes["lead_professional"])
+def _check_current(plan: BirthPlan, based_on_version: int) -> None:
+    """A change is to a draft or the plan in force, made to the version it is at."""
     if plan.status not in (PlanStatus.DRAFT, PlanStatus.ACTIVE):
         raise Conflict(f"A {plan.status} plan cannot be changed.", code="plan_not_editable")
     if based_on_version != plan.version:
@@ -170,6 +167,11 @@ def revise_plan(*, actor, plan, based_on_version: int, key_contacts=None, now=No
             f"The plan is at version {plan.version}; you changed version {based_on_version}. Reload and try again.",
             code="stale_version",
         )
+
+
+def _apply_changes(plan: BirthPlan, changes: dict[str, Any], now: datetime) -> None:
+    """The template's fields in `changes` take their new values; a draft's expected date cannot be in
+    the past."""
     for name, value in changes.items():
         if name in TEMPLATE_FIELDS:
             setattr(plan, name, value)
@@ -179,6 +181,18 @@ def revise_plan(*, actor, plan, based_on_version: int, key_contacts=None, now=No
         and plan.status == PlanStatus.DRAFT
     ):
         raise ValidationError({"expected_date": "The expected date is in the past."})
+
+
+@transaction.atomic
+def revise_plan(*, actor, plan, based_on_version: int, key_contacts=None, now=None, **changes) -> BirthPlan:
+    """Change the plan as a new version; refused (409) if `based_on_version` is no longer current."""
+    now = now or timezone.now()
+    plan = _locked(plan)
+    _require_keeper(actor, plan, "change")
+    if "lead_professional" in changes:
+        _check_lead(actor, changes["lead_professional"])
+    _check_current(plan, based_on_version)
+    _apply_changes(plan, changes, now)
     if key_contacts is not None:
         _check_contacts(key_contacts)
         _replace_contacts(plan, key_contacts)

@@ -6,6 +6,7 @@ from collections import deque
 from ooh.people.models import IdentifierScheme, PersonStatus, RelationshipKind, Sex
 
 from .draws import cumulative
+from .households import Household
 from .names import FAMILY_NAMES
 from .records import Member, Records
 from .writer import Sink
@@ -13,6 +14,17 @@ from .writer import Sink
 # Some source systems record each symmetric link from both sides (Kerry partner_of Dean and Dean
 # partner_of Kerry): that share of families gets both rows.
 BOTH_SIDES_SHARE = 0.8
+
+# By the family's risk (0, 1, 2): mean flags per home's address, and per adult (children 0.8 times it,
+# the unborn 1.2 times).
+ADDRESS_FLAG_MEANS = (0.05, 0.2, 0.6)
+PERSON_FLAG_MEANS = (0.11, 0.9, 2.0)
+# A link to an earlier family's adult: the first kind whose bound the roll is below.
+OUTSIDE_KINDS = (
+    (0.7, RelationshipKind.ASSOCIATE_OF),
+    (0.9, RelationshipKind.EX_PARTNER_OF),
+    (1.0, RelationshipKind.CARER_OF),
+)
 
 
 class Population(Records):
@@ -37,7 +49,7 @@ class Population(Records):
         super().__init__(sink, seed=seed, agency_id=agency_id, user_id=user_id, counters=counters, now=now)
         self.recent_adults = deque(maxlen=self.RECENT_ADULTS)
 
-    def family(self):
+    def family(self) -> int:
         """One household (and, for some kinds, the relatives living elsewhere). Returns people made."""
         before = self.people
         rng = self.rng
@@ -49,139 +61,38 @@ class Population(Records):
         # Most families have no flags; a few carry most of them.
         roll = rng.random()
         risk = 0 if roll < 0.66 else 1 if roll < 0.91 else 2
-        family_name = rng.choice(FAMILY_NAMES)
-        households = []  # [members] living together, one address each
-        adults, children, unborn = [], [], []
+        household = Household(self, rng.choice(FAMILY_NAMES))
+        household.build(kind)
+        self.give_addresses(household, risk)
+        self.flag_members(household, risk)
+        self.link_outside(household.adults, risk)
+        self.recent_adults.extend(household.adults)
+        return self.people - before
 
-        def adult(age_range=(19, 75), sex=None, name=None):
-            member = self.person(family_name=name or family_name, sex=sex, age=rng.randint(*age_range))
-            adults.append(member)
-            return member
-
-        def kids(parents, n, name=None):
-            """n children of these parents, no older than the youngest parent's age less 17."""
-            made = []
-            youngest = min(self.today.year - p.dob_year for p in parents)
-            max_age = max(0, min(17, youngest - 17))
-            for _ in range(n):
-                made.append(self.person(family_name=name or family_name, age=rng.randint(0, max_age)))
-            children.extend(made)
-            self.parent_links(parents, made)
-            self.sibling_links(made)
-            return made
-
-        def couple(age_range=(20, 70), *, deceased=False):
-            """A woman and her partner (a man, now and then a woman) of about her age."""
-            a = adult(age_range, Sex.FEMALE)
-            age = self.today.year - a.dob_year
-            b = self.person(
-                family_name=family_name if rng.random() < 0.7 else rng.choice(FAMILY_NAMES),
-                sex=Sex.MALE if rng.random() < 0.95 else Sex.FEMALE,
-                age=min(95, max(18, age + rng.randint(-3, 8))),
-                deceased=deceased,
-            )
-            adults.append(b)
-            first, second = (a, b) if rng.random() < 0.5 else (b, a)
-            self.link(first, RelationshipKind.PARTNER_OF, second)
-            return a, b
-
-        def n_children():
-            return rng.choices((1, 2, 3, 4, 5), cum_weights=(40, 78, 92, 98, 100))[0]
-
-        if kind == "single":
-            households.append([adult((18, 90))])
-        elif kind == "couple":
-            households.append(list(couple((20, 85))))
-        elif kind == "shared_house":
-            mates = [adult((18, 40), name=rng.choice(FAMILY_NAMES)) for _ in range(rng.randint(2, 4))]
-            for i in range(1, len(mates)):
-                self.link(mates[0], RelationshipKind.HOUSEHOLD_MEMBER_OF, mates[i])
-            households.append(mates)
-        elif kind in ("couple_with_children", "expecting"):
-            mother, father = couple((20, 50))
-            made = kids(
-                [mother, father], n_children() if kind == "couple_with_children" else rng.choice((0, 0, 1, 2))
-            )
-            home = [mother, father, *made]
-            if kind == "expecting":
-                baby = self.person(family_name=family_name, unborn=True)
-                unborn.append(baby)
-                self.parent_links([mother, father], [baby])
-                for sibling in made:
-                    self.link(sibling, RelationshipKind.SIBLING_OF, baby)
-            households.append(home)
-        elif kind == "single_parent":
-            parent = adult((18, 50), Sex.FEMALE if rng.random() < 0.88 else Sex.MALE)
-            other = self.other_parent(parent, households)
-            made = kids([parent, other] if other is not None else [parent], n_children())
-            if rng.random() < 0.1:  # expecting again
-                baby = self.person(family_name=family_name, unborn=True)
-                unborn.append(baby)
-                self.parent_links([parent], [baby])
-            households.insert(0, [parent, *made])
-        elif kind == "blended":
-            mother, father = couple((24, 50))
-            ours = kids([mother, father], rng.choice((0, 1, 1, 2)))
-            home = [mother, father, *ours]
-            for parent in (mother, father):
-                if rng.random() < 0.8:
-                    ex = self.other_parent(parent, households)
-                    theirs = kids([parent, ex] if ex is not None else [parent], rng.choice((1, 1, 2, 3)))
-                    step = father if parent is mother else mother
-                    for child in theirs:
-                        self.link(step, RelationshipKind.HOUSEHOLD_MEMBER_OF, child)
-                        for half in ours:
-                            self.link(child, RelationshipKind.SIBLING_OF, half)
-                    home.extend(theirs)
-            households.insert(0, home)
-        else:  # extended: grandparents, their grown-up children, partners and grandchildren
-            grandmother, grandfather = couple((58, 85), deceased=rng.random() < 0.15)
-            households.append([grandmother, grandfather])
-            grown = []
-            for _ in range(rng.randint(2, 4)):
-                grown.append(self.person(family_name=family_name, age=rng.randint(19, 40)))
-            adults.extend(grown)
-            self.parent_links([grandmother, grandfather], grown)
-            self.sibling_links(grown)
-            for child in grown:
-                home = [child]
-                partner = None
-                if rng.random() < 0.7:
-                    partner = self.person(
-                        family_name=rng.choice(FAMILY_NAMES),
-                        sex=Sex.MALE if child.sex == Sex.FEMALE else Sex.FEMALE,
-                        age=rng.randint(19, 42),
-                    )
-                    adults.append(partner)
-                    self.link(child, RelationshipKind.PARTNER_OF, partner)
-                    home.append(partner)
-                n = rng.choice((0, 1, 1, 2, 2, 3))
-                made = kids([child, partner] if partner is not None else [child], n, name=family_name)
-                if made and rng.random() < 0.15:
-                    self.link(grandmother, RelationshipKind.CARER_OF, made[0])
-                home.extend(made)
-                households.append(home)
-
-        # Addresses: each household one current address (a few are of no fixed abode).
-        for home in households:
+    def give_addresses(self, household: Household, risk: int) -> None:
+        """Each home one current address (a few are of no fixed abode), flagged in the families that
+        carry risk; now and then an adult's address before this one."""
+        rng = self.rng
+        for home in household.homes:
             if rng.random() < 0.03:
                 continue
             address_id = self.address()
             for member in home:
                 if member.status == PersonStatus.LIVING:
                     self.live_at(member, address_id)
-            for _ in range(self.count((0.05, 0.2, 0.6)[risk])):
+            for _ in range(self.count(ADDRESS_FLAG_MEANS[risk])):
                 self.flag(address_id=address_id, categories=self.address_categories, risk=risk)
-        for member in adults:
+        for member in household.adults:
             if rng.random() < 0.1:
                 self.lived_at(member)
 
-        # Flags: a few per person in the families that carry risk.
-        mean = (0.11, 0.9, 2.0)[risk]
-        for member in adults:
+    def flag_members(self, household: Household, risk: int) -> None:
+        """A few flags per person in the families that carry risk; a flagged child has a social care id."""
+        mean = PERSON_FLAG_MEANS[risk]
+        for member in household.adults:
             for _ in range(self.count(mean)):
                 self.flag(person=member, categories=self.adult_categories, risk=risk)
-        for member in children:
+        for member in household.children:
             n = self.count(mean * 0.8)
             if n:
                 self._identifier_rows.append(
@@ -189,33 +100,26 @@ class Population(Records):
                 )
             for _ in range(n):
                 self.flag(person=member, categories=self.child_categories, risk=risk)
-        for member in unborn:
+        for member in household.unborn:
             for _ in range(self.count(mean * 1.2)):
                 self.flag(person=member, categories=self.unborn_categories, risk=risk)
 
-        # Links outside the family: friends, associates, former partners, carers.
+    def link_outside(self, adults: list[Member], risk: int) -> None:
+        """Links to adults of earlier families: friends, associates, former partners, carers."""
+        rng = self.rng
         pool = self.recent_adults
+        if not pool:
+            return
         for member in adults:
-            if not pool:
-                break
-            n = self.count(0.45 + 0.3 * risk)
             seen = set()
-            for _ in range(n):
+            for _ in range(self.count(0.45 + 0.3 * risk)):
                 other = pool[rng.randrange(len(pool))]
                 if other.id in seen:
                     continue
                 seen.add(other.id)
                 roll = rng.random()
-                kind = (
-                    RelationshipKind.ASSOCIATE_OF
-                    if roll < 0.7
-                    else RelationshipKind.EX_PARTNER_OF
-                    if roll < 0.9
-                    else RelationshipKind.CARER_OF
-                )
+                kind = next(kind for below, kind in OUTSIDE_KINDS if roll < below)
                 self.link(member, kind, other)
-        pool.extend(adults)
-        return self.people - before
 
     def other_parent(self, parent: Member, households) -> Member | None:
         """The children's other parent: an earlier adult, someone new living elsewhere, or unknown."""

@@ -74,6 +74,14 @@ class Tally:
     sizes: list = field(default_factory=list)
 
 
+@dataclass
+class ReadPosition:
+    """How far one socket has read: the highest seq, and hello's last_seq once hello came."""
+
+    last: int = 0
+    hello_last: int | None = None
+
+
 class Clients:
     """N websockets over the scenario's incidents, each read by one task that timestamps every event.
 
@@ -143,56 +151,72 @@ class Clients:
         return sum(self.ready)
 
     async def _read(self, i, incident, ws, ready):
-        counts = self.tally.per_client[i]
-        arrivals = self.tally.arrivals
-        waiting = self.tally.waiting
-        last = 0
-        hello_last = None
+        position = ReadPosition()
         try:
             async for raw in ws:
-                t = time.perf_counter()
-                match = _SEQ.search(raw)
-                if match is None:
-                    message = json.loads(raw)
-                    if message.get("type") == "hello":
-                        hello_last = message.get("last_seq", 0)
-                        self.hello_seq.setdefault(incident, hello_last)
-                        if hello_last <= last:
-                            self._set_ready(i, incident, ready)
-                    else:
-                        self.tally.problems.append(raw[:200])
-                    continue
-                seq = int(match.group(1))
-                counts[seq] += 1
-                if seq < last:
-                    self.tally.order_breaks += 1
-                last = max(last, seq)
-                if not self.ready[i]:
-                    if hello_last is not None and last >= hello_last:
-                        self._set_ready(i, incident, ready)
-                    continue  # the replay: not timed
-                if counts[seq] == 1:
-                    key = (incident, seq)
-                    times = arrivals[key]
-                    times.append(t)
-                    if len(self.tally.sizes) < 50:
-                        self.tally.sizes.append(len(raw))
-                    future = waiting.get(key)
-                    if future is not None and len(times) >= self.alive[incident] and not future.done():
-                        future.set_result(None)
+                self._on_message(i, incident, ready, position, raw, time.perf_counter())
         except Exception as exc:  # a socket that dies is reported; what it misses counts as lost
             if not self.closing:
                 self.tally.problems.append(f"client {i}: {type(exc).__name__}: {exc}"[:200])
         finally:
-            if not ready.done():
-                ready.set_result(None)  # closed before it was ready: self.ready[i] stays False
-            if self.ready[i] and not self.closing:
-                self.tally.dropped[i] = time.perf_counter()
-                self.alive[incident] -= 1
-                for (inc, seq), future in waiting.items():
-                    done = inc != incident or future.done()
-                    if not done and len(arrivals[(inc, seq)]) >= self.alive[incident]:
-                        future.set_result(None)
+            self._on_closed(i, incident, ready)
+
+    def _on_message(self, i, incident, ready, position, raw, t):
+        """Counts the seq read (and an order break); the replay makes the client ready, after which the
+        first copy of each event is timed."""
+        match = _SEQ.search(raw)
+        if match is None:
+            self._on_control(i, incident, ready, position, raw)
+            return
+        seq = int(match.group(1))
+        counts = self.tally.per_client[i]
+        counts[seq] += 1
+        if seq < position.last:
+            self.tally.order_breaks += 1
+        position.last = max(position.last, seq)
+        if not self.ready[i]:
+            if position.hello_last is not None and position.last >= position.hello_last:
+                self._set_ready(i, incident, ready)
+            return  # the replay: not timed
+        if counts[seq] == 1:
+            self._arrived(incident, seq, t, len(raw))
+
+    def _on_control(self, i, incident, ready, position, raw):
+        """A message without a seq: hello (ready at once if the replay is already read), or a problem."""
+        message = json.loads(raw)
+        if message.get("type") != "hello":
+            self.tally.problems.append(raw[:200])
+            return
+        position.hello_last = message.get("last_seq", 0)
+        self.hello_seq.setdefault(incident, position.hello_last)
+        if position.hello_last <= position.last:
+            self._set_ready(i, incident, ready)
+
+    def _arrived(self, incident, seq, t, size):
+        """A ready client read this event at t; the round is complete once every ready, open client of
+        the incident has."""
+        key = (incident, seq)
+        times = self.tally.arrivals[key]
+        times.append(t)
+        if len(self.tally.sizes) < 50:
+            self.tally.sizes.append(size)
+        future = self.tally.waiting.get(key)
+        if future is not None and len(times) >= self.alive[incident] and not future.done():
+            future.set_result(None)
+
+    def _on_closed(self, i, incident, ready):
+        """A ready socket that closed before the end no longer counts: rounds of its incident that were
+        waiting only for it are complete."""
+        if not ready.done():
+            ready.set_result(None)  # closed before it was ready: self.ready[i] stays False
+        if self.ready[i] and not self.closing:
+            self.tally.dropped[i] = time.perf_counter()
+            self.alive[incident] -= 1
+            arrivals = self.tally.arrivals
+            for (inc, seq), future in self.tally.waiting.items():
+                done = inc != incident or future.done()
+                if not done and len(arrivals[(inc, seq)]) >= self.alive[incident]:
+                    future.set_result(None)
 
     def _set_ready(self, i, incident, ready):
         if not self.ready[i] and not self.cutoff:

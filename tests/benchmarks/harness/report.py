@@ -103,9 +103,25 @@ def _cell(value) -> str:
 
 
 def markdown(report) -> str:
+    results = report["results"]
+    notes = [note for r in results for note in _notes(r)]
+    lines = [
+        *_header(report),
+        *(_result_line(r) for r in results),
+        *(["", *notes] if notes else []),
+        *_recommendation(report["recommendation"]),
+        *_cpu_table(results),
+        *_server_log(report["runs"]),
+        *_idle_checks(report.get("idle")),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _header(report) -> list[str]:
+    """The title, how and where the run was made, and the head of the results table."""
     config = report["config"]
     many = SIZES["i100x20"][0]
-    lines = [
+    return [
         "# Websocket fan-out: POST of an attendance update -> the event on every socket",
         "",
         f"- date: {report['date']}; {report['seconds']} s",
@@ -126,46 +142,54 @@ def markdown(report) -> str:
         "| ooh POST p50 | lost | dup | dropped |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+
+
+def _notes(r) -> list[str]:
+    """What a result row cannot say: ooh skipped, sockets left out, timed rounds cut short."""
+    o = r["ooh"]
     notes = []
-    for r in report["results"]:
-        o = r["ooh"]
-        clients = (
-            r["clients"]
-            if o["clients_ready"] in (r["clients"], 0)
-            else f"{o['clients_ready']}/{r['clients']}"
+    if o.get("skipped"):
+        notes.append(f"- {r['layer']} {r['scenario']}: ooh not measured, {o['skipped']}")
+    elif o["clients_ready"] < r["clients"]:
+        notes.append(
+            f"- {r['layer']} {r['scenario']}: only {o['clients_ready']} of {r['clients']} ooh sockets "
+            f"were ready after {CONNECT_TIMEOUT:.0f} s; the rounds ran with those"
         )
-        if o.get("skipped"):
-            notes.append(f"- {r['layer']} {r['scenario']}: ooh not measured, {o['skipped']}")
-        elif o["clients_ready"] < r["clients"]:
-            notes.append(
-                f"- {r['layer']} {r['scenario']}: only {o['clients_ready']} of {r['clients']} ooh sockets "
-                f"were ready after {CONNECT_TIMEOUT:.0f} s; the rounds ran with those"
-            )
-        if r["rounds"] and r["rounds"] < o.get("rounds_planned", r["rounds"]):
-            notes.append(
-                f"- {r['layer']} {r['scenario']}: ooh ran {r['rounds']} of {o['rounds_planned']} timed rounds "
-                f"in the {PHASE_SECONDS:.0f} s allowed"
-            )
-        cells = [
-            r["layer"],
-            r["title"],
-            clients,
-            r["rounds"],
-            r["ooh_p50_ms"],
-            r["ooh_p99_ms"],
-            r["floor_p50_ms"],
-            r["floor_p99_ms"],
-            r["ratio_p50"],
-            _cell(r["ratio_p99"]) + ("" if r["within_target"] else " (!)"),
-            o["post_response_p50_ms"],
-            r["lost"],
-            r["duplicated"],
-            r["sockets_dropped"],
-        ]
-        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
-    rec = report["recommendation"]
-    lines += ["", *notes] if notes else []
-    lines += [
+    if r["rounds"] and r["rounds"] < o.get("rounds_planned", r["rounds"]):
+        notes.append(
+            f"- {r['layer']} {r['scenario']}: ooh ran {r['rounds']} of {o['rounds_planned']} timed rounds "
+            f"in the {PHASE_SECONDS:.0f} s allowed"
+        )
+    return notes
+
+
+def _result_line(r) -> str:
+    o = r["ooh"]
+    clients = (
+        r["clients"] if o["clients_ready"] in (r["clients"], 0) else f"{o['clients_ready']}/{r['clients']}"
+    )
+    cells = [
+        r["layer"],
+        r["title"],
+        clients,
+        r["rounds"],
+        r["ooh_p50_ms"],
+        r["ooh_p99_ms"],
+        r["floor_p50_ms"],
+        r["floor_p99_ms"],
+        r["ratio_p50"],
+        _cell(r["ratio_p99"]) + ("" if r["within_target"] else " (!)"),
+        o["post_response_p50_ms"],
+        r["lost"],
+        r["duplicated"],
+        r["sockets_dropped"],
+    ]
+    return "| " + " | ".join(_cell(c) for c in cells) + " |"
+
+
+def _recommendation(rec) -> list[str]:
+    """The legend, the recommended layer and every layer's score."""
+    lines = [
         "",
         "Milliseconds. (!) = outside the target. `ooh POST p50`: the attendance POST's own response time "
         "(ooh publishes before it responds). lost / dup: events missing / repeated on sockets that stayed "
@@ -186,7 +210,11 @@ def markdown(report) -> str:
             f"| {layer} | {score['keeps_guarantee']} | {score['floor_keeps_guarantee']} | "
             f"{score['ooh_p99_geomean_ms']} | {score['server_errors']['ooh']} / {score['server_errors']['floor']} |"
         )
-    lines += [
+    return lines
+
+
+def _cpu_table(results) -> list[str]:
+    lines = [
         "",
         "Share of one core used while timing, connect time of all the sockets:",
         "",
@@ -194,7 +222,7 @@ def markdown(report) -> str:
         "| floor connect s |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for r in report["results"]:
+    for r in results:
         o, f = r["ooh"], r["floor"]
         cells = [
             r["layer"],
@@ -207,22 +235,39 @@ def markdown(report) -> str:
             f["connect_seconds"],
         ]
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
-    errors = [
-        (layer, app, e) for layer, run in report["runs"].items() for app, e in run["server_errors"].items()
+    return lines
+
+
+def _server_log(runs) -> list[str]:
+    """The servers' counted log lines, if any."""
+    errors = [(layer, app, e) for layer, run in runs.items() for app, e in run["server_errors"].items()]
+    if not any(e for *_, e in errors):
+        return []
+    return [
+        "",
+        "Server log (counted lines; logs in var/bench/websockets-<app>-<layer>.log):",
+        "",
+        *(
+            f"- {layer} {app}: {count} x `{message}`"
+            for layer, app, e in errors
+            for message, count in e.items()
+        ),
     ]
-    if any(e for *_, e in errors):
-        lines += ["", "Server log (counted lines; logs in var/bench/websockets-<app>-<layer>.log):", ""]
-        for layer, app, e in errors:
-            for message, count in e.items():
-                lines.append(f"- {layer} {app}: {count} x `{message}`")
-    if report.get("idle"):
-        lines += ["", "Idle check (floor app, sockets left idle, then one group_send):", ""]
-        for layer, idle in report["idle"].items():
-            lines.append(
-                f"- {layer}: {idle['sockets']} sockets idle {idle['idle_seconds']} s -> "
-                f"{idle['dropped']} dropped, {idle['received']} received the message afterwards"
-            )
-    return "\n".join(lines) + "\n"
+
+
+def _idle_checks(idle) -> list[str]:
+    if not idle:
+        return []
+    return [
+        "",
+        "Idle check (floor app, sockets left idle, then one group_send):",
+        "",
+        *(
+            f"- {layer}: {check['sockets']} sockets idle {check['idle_seconds']} s -> "
+            f"{check['dropped']} dropped, {check['received']} received the message afterwards"
+            for layer, check in idle.items()
+        ),
+    ]
 
 
 def _command() -> str:
