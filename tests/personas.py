@@ -67,6 +67,7 @@ CAST = {
     "ezra": Persona(Role.ADMIN, "edt", "EDT's agency admin: the top of an escalation chain"),
     # Health.
     "mia": Persona(Role.MIDWIFE, "midwifery", "community midwife"),
+    "meg": Persona(Role.MIDWIFE, "midwifery", "Mia's colleague at the community midwives"),
     "hana": Persona(Role.PRACTITIONER, "health", "health visitor"),
 }
 
@@ -194,6 +195,12 @@ def ezra(edt):
 def mia(midwifery):
     """A community midwife."""
     return persona("mia")
+
+
+@pytest.fixture
+def meg(midwifery):
+    """Mia's colleague."""
+    return persona("meg")
 
 
 @pytest.fixture

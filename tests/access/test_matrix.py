@@ -30,7 +30,7 @@ from tests.incidents.wsclient import connect, token_for
 
 from .matrix import HELLO, NAMES, PERSONAS, ROWS, SOCKET_ROWS
 
-# The Django admin has its own login, throttle and need-to-know tests (tests/test_admin.py).
+# The Django admin has its own login, throttle and need-to-know tests (tests/admin/).
 NOT_IN_THE_MATRIX = ("admin/",)
 # HEAD is GET without the body (DRF routes it to the same handler), so GET's row stands for it.
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")

@@ -19,7 +19,6 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from api.parsers import MAX_DEPTH, BoundedJSONParser, RequestTooLarge
-from ooh.accounts.models import AgencyKind, Role
 from ooh.audit.models import AccessLog
 from ooh.incidents import actions as incident_actions
 from ooh.incidents.models import Incident
@@ -29,7 +28,6 @@ from ooh.plans.models import BirthPlan, BirthPlanVersion
 from ooh.settings import StrictEnv
 from tests import factories
 from tests.personas import client_for
-from tests.factories import AgencyFactory, member
 
 MIB = 1024 * 1024
 PEOPLE = "/api/v1/people/"
@@ -417,25 +415,15 @@ def test_ten_thousand_incident_subjects_are_refused_before_any_is_looked_up(
 
 
 @pytest.fixture
-def midwifery(db):
-    return AgencyFactory(code="midwifery", kind=AgencyKind.MIDWIFERY)
-
-
-@pytest.fixture
-def midwife(midwifery):
-    return member(role=Role.MIDWIFE, agency=midwifery, username="mia")
-
-
-@pytest.fixture
-def plan_body(midwife, midwifery):
-    kerry = factories.person(midwife, given_name="Kerry", family_name="Vale")
+def plan_body(mia, midwifery):
+    kerry = factories.person(mia, given_name="Kerry", family_name="Vale")
     baby = factories.person(
-        midwife,
+        mia,
         family_name="Vale",
         status="unborn",
         expected_date=timezone.localdate() + datetime.timedelta(days=7),
     )
-    factories.link(midwife, kerry, "mother_of", baby)
+    factories.link(mia, kerry, "mother_of", baby)
     return {
         "mother": str(kerry.pk),
         "unborn_child": str(baby.pk),
@@ -454,26 +442,24 @@ def _contacts(agency, count):
 @pytest.mark.django_db
 class TestBirthPlanBounds:
     def test_more_than_50_key_contacts_is_400_naming_the_field_and_writes_nothing(
-        self, midwife, midwifery, plan_body
+        self, mia, midwifery, plan_body
     ):
         body = {**plan_body, "key_contacts": _contacts(midwifery, 51)}
-        _refusal(client_for(midwife).post("/api/v1/birth-plans/", body), 400, "max_length", "key_contacts")
+        _refusal(client_for(mia).post("/api/v1/birth-plans/", body), 400, "max_length", "key_contacts")
         assert not BirthPlan.objects.exists()
 
     def test_8000_key_contacts_are_refused_before_any_agency_is_looked_up(
-        self, midwife, midwifery, plan_body, django_assert_max_num_queries
+        self, mia, midwifery, plan_body, django_assert_max_num_queries
     ):
         body = {**plan_body, "key_contacts": _contacts(midwifery, 8_000)}
-        client = client_for(midwife)
+        client = client_for(mia)
         with django_assert_max_num_queries(10):
             response = client.post("/api/v1/birth-plans/", body)
         _refusal(response, 400, "max_length", "key_contacts")
 
-    def test_more_than_50_people_excluded_is_400_naming_the_field(self, midwife, plan_body):
+    def test_more_than_50_people_excluded_is_400_naming_the_field(self, mia, plan_body):
         excluded = [{"name": f"Person {i}", "reason": "Threats to staff"} for i in range(51)]
-        response = client_for(midwife).post(
-            "/api/v1/birth-plans/", {**plan_body, "people_excluded": excluded}
-        )
+        response = client_for(mia).post("/api/v1/birth-plans/", {**plan_body, "people_excluded": excluded})
         _refusal(response, 400, "max_length", "people_excluded")
         assert not BirthPlan.objects.exists()
 
@@ -489,11 +475,11 @@ class TestBirthPlanBounds:
             ("hospital", 200),
         ],
     )
-    def test_free_text_over_its_bound_is_400_saying_the_bound(self, midwife, plan_body, field, bound):
-        response = client_for(midwife).post("/api/v1/birth-plans/", {**plan_body, field: "x" * (bound + 1)})
+    def test_free_text_over_its_bound_is_400_saying_the_bound(self, mia, plan_body, field, bound):
+        response = client_for(mia).post("/api/v1/birth-plans/", {**plan_body, field: "x" * (bound + 1)})
         assert str(bound) in _refusal(response, 400, "max_length", field)
 
-    def test_each_stored_version_is_a_bounded_copy(self, midwife, midwifery, plan_body):
+    def test_each_stored_version_is_a_bounded_copy(self, mia, midwifery, plan_body):
         """The largest plan the API accepts is stored in well under 100 kB per version."""
         longest = {
             "plan_at_birth": "x" * 5000,
@@ -515,15 +501,15 @@ class TestBirthPlanBounds:
             ]
             * 50,
         }
-        response = client_for(midwife).post("/api/v1/birth-plans/", {**plan_body, **longest})
+        response = client_for(mia).post("/api/v1/birth-plans/", {**plan_body, **longest})
         assert response.status_code == 201, response.content
         version = BirthPlanVersion.objects.get(plan_id=response.json()["id"])
         assert len(json.dumps(version.snapshot)) < 100_000
 
     def test_sharing_with_ten_thousand_agencies_is_refused_before_any_is_looked_up(
-        self, midwife, plan_body, django_assert_max_num_queries
+        self, mia, plan_body, django_assert_max_num_queries
     ):
-        client = client_for(midwife)
+        client = client_for(mia)
         plan = client.post("/api/v1/birth-plans/", plan_body).json()
         agencies = [str(uuid.uuid4()) for _ in range(10_000)]
         with django_assert_max_num_queries(12):

@@ -11,7 +11,6 @@ from django.test import RequestFactory
 from ooh.audit.models import AccessedPerson, AccessLog, AppendOnlyError
 from ooh.audit.records import record_access
 from ooh.observability import request_id_var
-from tests.factories import UserFactory
 
 
 def a_log(**fields):
@@ -24,11 +23,6 @@ def a_log(**fields):
 @pytest.fixture
 def log(db):
     return a_log(object_ids=["p1"], person_ids=[uuid.uuid4(), uuid.uuid4()])
-
-
-@pytest.fixture
-def superuser(db):
-    return UserFactory(username="root", is_superuser=True, is_staff=True)
 
 
 @pytest.mark.django_db
@@ -102,30 +96,30 @@ class TestAdminIsReadOnly:
         request.user = user
         return request
 
-    def test_even_a_superuser_may_not_add_change_or_delete_logs(self, superuser, log):
+    def test_even_a_superuser_may_not_add_change_or_delete_logs(self, root, log):
         model_admin = admin.site._registry[AccessLog]
-        request = self.request_as(superuser)
+        request = self.request_as(root)
         assert model_admin.has_add_permission(request) is False
         assert model_admin.has_change_permission(request) is False
         assert model_admin.has_change_permission(request, log) is False
         assert model_admin.has_delete_permission(request) is False
         assert model_admin.has_delete_permission(request, log) is False
 
-    def test_a_superuser_may_still_view_logs(self, superuser, log):
+    def test_a_superuser_may_still_view_logs(self, root, log):
         model_admin = admin.site._registry[AccessLog]
-        assert model_admin.has_view_permission(self.request_as(superuser), log) is True
+        assert model_admin.has_view_permission(self.request_as(root), log) is True
 
     def test_accessed_people_are_not_exposed_in_the_admin(self):
         assert not admin.site.is_registered(AccessedPerson)
 
-    def test_the_admin_delete_page_refuses_a_superuser(self, client, superuser, log):
-        client.force_login(superuser)
+    def test_the_admin_delete_page_refuses_a_superuser(self, client, root, log):
+        client.force_login(root)
         response = client.post(f"/admin/audit/accesslog/{log.pk}/delete/", {"post": "yes"})
         assert response.status_code == 403
         assert AccessLog.objects.filter(pk=log.pk).exists()
 
-    def test_the_admin_change_page_does_not_save_a_superusers_edit(self, client, superuser, log):
-        client.force_login(superuser)
+    def test_the_admin_change_page_does_not_save_a_superusers_edit(self, client, root, log):
+        client.force_login(root)
         url = f"/admin/audit/accesslog/{log.pk}/change/"
         assert client.get(url).status_code == 200
         response = client.post(url, {"reason": "tampered", "action": "read", "object_type": "person"})

@@ -227,10 +227,9 @@ class TestFlagOwnership:
     def kerrys_flag(self, alice):
         return factories.flag(alice, on=factories.person(alice, given_name="Kerry"), category="mental_health")
 
-    def test_anyone_who_can_see_the_subject_may_raise_a_flag_and_owns_it(self):
+    def test_anyone_who_can_see_the_subject_may_raise_a_flag_and_owns_it(self, mia):
         """A midwife with Kerry on her agency's caseload raises a flag: her agency's, owned by her."""
-        midwifery = factories.AgencyFactory(code="midwifery", kind="midwifery")
-        midwife = factories.member(role=Role.MIDWIFE, agency=midwifery)
+        midwife = mia
         kerry = factories.person(midwife)
         response = client_for(midwife).post(
             "/api/v1/flags/",
@@ -265,8 +264,8 @@ class TestFlagOwnership:
         assert colleague.post(f"/api/v1/flags/{kerrys_flag.pk}/revoke/", {"reason": "x"}).status_code == 403
         assert FlagVersion.objects.filter(flag=kerrys_flag).count() == 1
 
-    def test_a_manager_of_the_owners_agency_may_revoke(self, police, kerrys_flag):
-        manager = client_for(factories.member(role=Role.MANAGER, agency=police))
+    def test_a_manager_of_the_owners_agency_may_revoke(self, mo, kerrys_flag):
+        manager = client_for(mo)
         response = manager.post(f"/api/v1/flags/{kerrys_flag.pk}/revoke/", {"reason": "Recorded in error"})
         assert response.status_code == 200
         assert response.json()["status"] == "revoked"

@@ -6,13 +6,12 @@ import random
 import pytest
 from django.utils import timezone
 
-from ooh.accounts.models import AgencyKind, Role
 from ooh.people.models import Person
 from ooh.picture.linked import person_network
 from ooh.picture.linked_sql import person_network_json, person_network_payload
 from ooh.picture.payload import network_payload
 from tests import factories
-from tests.factories import AgencyFactory
+from tests.personas import agency
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -23,12 +22,6 @@ def both(person, depth, now):
     assert found is not None
     sql, disclosed = found
     return orm, sql, disclosed
-
-
-@pytest.fixture
-def lead(db):
-    midwifery = AgencyFactory(code="midwifery", kind=AgencyKind.MIDWIFERY)
-    return factories.member(role=Role.MIDWIFE, agency=midwifery, username="mia")
 
 
 def a_family(actor, lead, now):
@@ -92,8 +85,7 @@ def a_family(actor, lead, now):
     from ooh.flags.actions import revoke_flag
 
     revoke_flag(actor=actor, flag=factories.flag(actor, on=gran, category="violence"), reason="wrong person")
-    police = AgencyFactory(code="police")
-    edt = AgencyFactory(code="edt", kind=AgencyKind.OOH_SOCIAL_CARE)
+    police, edt = agency("police"), agency("edt")
     # Midwifery booked the pregnancy: the unborn child is one of its cases, so its midwife writes the plan.
     Person.objects.filter(pk=baby.pk).update(recorded_by_agency=lead.membership.agency)
     plan = plans.draft_plan(
@@ -119,17 +111,17 @@ def a_family(actor, lead, now):
 
 @pytest.mark.parametrize("depth", [1, 2])
 @pytest.mark.parametrize("who", ["kerry", "dean", "baby", "jay", "gran"])
-def test_the_one_statement_picture_equals_the_orm_picture(alice, lead, who, depth):
+def test_the_one_statement_picture_equals_the_orm_picture(alice, mia, who, depth):
     now = timezone.now()
-    family = a_family(alice, lead, now)
+    family = a_family(alice, mia, now)
     orm, sql, disclosed = both(family[who], depth, now)
     assert sql == orm
     assert sorted(disclosed) == sorted([orm["subject"]["id"], *(m["person"]["id"] for m in orm["members"])])
 
 
-def test_it_still_equals_the_orm_picture_for_the_s1_baby_with_its_plan(alice, lead):
+def test_it_still_equals_the_orm_picture_for_the_s1_baby_with_its_plan(alice, mia):
     now = timezone.now()
-    family = a_family(alice, lead, now)
+    family = a_family(alice, mia, now)
     orm, sql, _ = both(family["baby"], 2, now)
     assert sql == orm
     assert [m["relation"] for m in sql["members"]][:2] == [
