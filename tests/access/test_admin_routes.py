@@ -1,5 +1,5 @@
 """Every route of the Django admin, walked from its URL resolver: nobody but a staff admin gets past the
-login page. What agency admins and superusers may do there is pinned in tests/test_admin.py; the API
+login page. What agency admins and superusers may do there is pinned in tests/admin/; the API
 and websocket routes are the matrix (test_matrix.py)."""
 
 import re
