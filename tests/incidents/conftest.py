@@ -6,6 +6,18 @@ from ooh.incidents import actions
 from tests import factories
 
 
+@pytest.fixture
+def slow_resync(settings):
+    """Live delivery must come through the channel layer, not the periodic database re-check."""
+    settings.WS_RESYNC_SECONDS = 60
+
+
+@pytest.fixture
+def fast_resync(settings):
+    """The periodic re-check every 50 ms: what it catches is seen at once."""
+    settings.WS_RESYNC_SECONDS = 0.05
+
+
 def ask(incident_id, agency, *, by):
     """The control room asks an agency to attend (so it is on the incident and its members see it)."""
     actions.request_attendance(

@@ -2,6 +2,7 @@
 
 import json
 
+from asgiref.sync import sync_to_async
 from channels.testing.websocket import WebsocketCommunicator
 
 from ooh.accounts.actions import issue_token, issue_ws_ticket
@@ -41,3 +42,32 @@ async def closed_with(communicator):
     message = await communicator.receive_output(timeout=5)
     assert message["type"] == "websocket.close"
     return message.get("code")
+
+
+async def act(fn, **kwargs):
+    """Call a domain action from an async test."""
+    return await sync_to_async(fn)(**kwargs)
+
+
+async def open_incident_socket(user, incident, *, token=None, ticket=None):
+    """An open incident socket, past its hello and replay, authorised by a token or a ticket."""
+    path = f"/ws/v1/incidents/{incident.pk}/?after={incident.last_seq}"
+    ws, connected, _ = await connect(f"{path}&ticket={ticket}" if ticket else path, token)
+    assert connected
+    assert (await receive(ws))["type"] == "hello"
+    return ws
+
+
+async def open_feed_socket(*, token=None, ticket=None):
+    """An open feed socket, past its hello, authorised by a token or a ticket."""
+    ws, connected, _ = await connect(f"/ws/v1/feed/?ticket={ticket}" if ticket else "/ws/v1/feed/", token)
+    assert connected
+    assert (await receive(ws))["type"] == "hello"
+    return ws
+
+
+async def still_open(ws):
+    """The socket has sent nothing more and still answers a ping."""
+    assert await ws.receive_nothing(timeout=0.1)
+    await ws.send_json_to({"type": "ping"})
+    assert await receive(ws) == {"type": "pong"}
