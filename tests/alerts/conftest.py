@@ -1,19 +1,12 @@
-"""The alerts' night: the clock they run on, and Kerry Vale's incident with the EDT already on it."""
-
-import datetime
+"""The alerts' night: Kerry Vale's incident with the EDT already on it."""
 
 import pytest
-from django.utils import timezone
 
 from ooh.incidents import actions
 from ooh.incidents.models import IncidentAgency
 from tests import factories
 
-T0 = timezone.now().replace(microsecond=0)
-
-
-def at(**delta):
-    return T0 + datetime.timedelta(**delta)
+from .night import T0
 
 
 @pytest.fixture

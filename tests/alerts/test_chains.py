@@ -8,7 +8,7 @@ from ooh.accounts.models import Role
 from ooh.errors import Conflict
 from ooh.incidents import actions
 from ooh.incidents.models import Event
-from tests.alerts.conftest import T0, at
+from tests.alerts.night import T0, at
 from tests.factories import member
 from tests.personas import client_for
 

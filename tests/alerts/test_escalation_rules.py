@@ -8,7 +8,7 @@ from django.utils import timezone
 from alerts import escalation_rules as rules
 from ooh.incidents import actions
 from tests import factories
-from tests.alerts.conftest import T0, at
+from tests.alerts.night import T0, at
 from tests.factories import member
 from tests.personas import agency
 

@@ -9,7 +9,7 @@ from alerts import escalations
 from alerts.models import Escalation, Notification
 from ooh.incidents import actions
 from ooh.incidents.models import Event
-from tests.alerts.conftest import T0, at
+from tests.alerts.night import T0, at
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -146,7 +146,7 @@ def test_escalation_pushes_to_every_registered_device_of_the_addressees(
 ):
     from alerts import escalations
     from ooh.incidents import actions
-    from tests.alerts.conftest import T0, at
+    from tests.alerts.night import T0, at
 
     register_device(user=morgan, platform="fcm", push_token="manager-phone", name="phone")
     actions.request_attendance(actor=alice, incident=incident, agency=edt, respond_within_minutes=10, now=T0)

@@ -18,16 +18,6 @@ def fast_resync(settings):
     settings.WS_RESYNC_SECONDS = 0.05
 
 
-def ask(incident_id, agency, *, by):
-    """The control room asks an agency to attend (so it is on the incident and its members see it)."""
-    actions.request_attendance(
-        actor=by,
-        incident=actions.Incident.objects.get(pk=incident_id),
-        agency=agency,
-        respond_within_minutes=10,
-    )
-
-
 @pytest.fixture
 def family(alice):
     """Kerry, Dean and their unborn baby at home, recorded by police control."""

@@ -8,12 +8,23 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ooh.audit.models import AccessedPerson, AccessLog
+from ooh.incidents import actions
 from ooh.incidents.models import Appointment, Event, Incident, IncidentAgency
 from tests import factories
 from tests.personas import client_for
-from tests.incidents.conftest import ask
 
 pytestmark = pytest.mark.django_db
+
+
+def ask(incident_id, agency, *, by):
+    """The control room asks an agency to attend (so it is on the incident and its members see it)."""
+    actions.request_attendance(
+        actor=by,
+        incident=actions.Incident.objects.get(pk=incident_id),
+        agency=agency,
+        respond_within_minutes=10,
+    )
+
 
 # token; incident locked; the agency's row read; row written; seq; event; the audit row's place in the
 # chain and the row; and the action's savepoint and its release (the test runs inside a transaction).
