@@ -9,6 +9,6 @@ class OohAdminConfig(AdminConfig):
 
     default_site = "ooh.admin_site.OohAdminSite"
 
-    def ready(self):
+    def ready(self) -> None:
         super().ready()
         from ooh.admin_site import accounts, alerts, audit, flags  # noqa: F401  (registers the pages)

@@ -15,7 +15,7 @@ app.autodiscover_tasks()
 
 @signals.celeryd_init.connect
 @signals.beat_init.connect
-def make_the_broker_folders(**_):
+def make_the_broker_folders(**_: object) -> None:
     """On kombu's filesystem transport (the embedded broker) the worker and beat make its folders as
     they start: settings never write, and kombu makes none of them."""
     make_broker_folders(app.conf.broker_url, app.conf.broker_transport_options)

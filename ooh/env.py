@@ -14,11 +14,11 @@ from django.core.exceptions import ImproperlyConfigured
 _RATE = re.compile(r"^\d+/(s|sec|second|m|min|minute|h|hour|d|day)$")
 
 
-class StrictEnv(environ.Env):
+class StrictEnv(environ.Env):  # type: ignore[misc]  # django-environ ships no types: Env is Any
     """django-environ with booleans that fail fast (only true/false/1/0) and a few checked types."""
 
-    def bool(self, var, default=environ.Env.NOTSET):
-        raw = self.str(var, default="" if default is not environ.Env.NOTSET else environ.Env.NOTSET)
+    def bool(self, var: str, default: bool = environ.Env.NOTSET) -> bool:  # NOTSET: no default
+        raw: str = self.str(var, default="" if default is not environ.Env.NOTSET else environ.Env.NOTSET)
         if raw == "" and default is not environ.Env.NOTSET:
             return default
         value = raw.strip().lower()
@@ -28,44 +28,44 @@ class StrictEnv(environ.Env):
             return False
         raise ImproperlyConfigured(f"{var} must be true, false, 1 or 0, not {raw!r}")
 
-    def rate(self, var, default):
+    def rate(self, var: str, default: str) -> str:
         """A DRF rate, N/second|minute|hour|day (or s, sec, m, min, h, d): DRF itself fails only at the
         first request, and reads '5/mango' as five a minute."""
-        value = self.str(var, default=default).strip()
+        value: str = self.str(var, default=default).strip()
         if not _RATE.match(value) or int(value.split("/")[0]) < 1:
             raise ImproperlyConfigured(f"{var} must be a rate such as 120/min, not {value!r}")
         return value
 
-    def positive_float(self, var, default):
-        value = self.float(var, default=default)
+    def positive_float(self, var: str, default: float) -> float:
+        value: float = self.float(var, default=default)
         if value <= 0:
             raise ImproperlyConfigured(f"{var} must be a positive number, not {value!r}")
         return value
 
-    def non_negative_float(self, var, default):
-        value = self.float(var, default=default)
+    def non_negative_float(self, var: str, default: float) -> float:
+        value: float = self.float(var, default=default)
         if value < 0:
             raise ImproperlyConfigured(f"{var} must not be negative, not {value!r}")
         return value
 
-    def non_negative_int(self, var, default):
-        value = self.int(var, default=default)
+    def non_negative_int(self, var: str, default: int) -> int:
+        value: int = self.int(var, default=default)
         if value < 0:
             raise ImproperlyConfigured(f"{var} must be 0 or more, not {value}")
         return value
 
-    def int_or_none(self, var, default):
+    def int_or_none(self, var: str, default: str) -> int | None:
         """A whole number, or None for "none" (or an empty value)."""
-        value = self.str(var, default=default).strip().lower()
+        value: str = self.str(var, default=default).strip().lower()
         if value in ("none", ""):
             return None
         if not value.isdigit():
             raise ImproperlyConfigured(f"{var} must be a whole number or none, not {value!r}")
         return int(value)
 
-    def choice(self, var, default, choices: Sequence[str]):
+    def choice(self, var: str, default: str, choices: Sequence[str]) -> str:
         """One of `choices`, exactly as written."""
-        value = self.str(var, default=default)
+        value: str = self.str(var, default=default)
         if value not in choices:
             raise ImproperlyConfigured(f"{var} must be {', '.join(choices[:-1])} or {choices[-1]}")
         return value

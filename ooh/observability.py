@@ -3,8 +3,11 @@
 import logging
 import re
 import uuid
+from collections.abc import Callable
 from contextvars import ContextVar
 
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils.log import log_response
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
@@ -26,13 +29,13 @@ def current_client_ip() -> str | None:
 class RequestIdMiddleware:
     """Give each request an id (the client's X-Request-ID if well formed) and echo it in the response."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         supplied = request.headers.get("X-Request-ID", "")
         request_id = supplied if _CLIENT_ID.match(supplied) else uuid.uuid4().hex
-        request.request_id = request_id
+        request.request_id = request_id  # type: ignore[attr-defined]  # ours; the audit reads it back
         token = request_id_var.set(request_id)
         ip_token = client_ip_var.set(request.META.get("REMOTE_ADDR") or None)
         try:
@@ -41,7 +44,11 @@ class RequestIdMiddleware:
                 # Django logs 4xx/5xx responses after the middleware chain, where the id is gone: log them
                 # here instead (log_response marks the response, so Django does not log it twice).
                 log_response(
-                    "%s: %s", response.reason_phrase, request.path, response=response, request=request
+                    "%s: %s",
+                    response.reason_phrase,
+                    request.path,
+                    response=response,  # type: ignore[arg-type]  # the stub says HttpResponse; any response logs
+                    request=request,
                 )
         finally:
             client_ip_var.reset(ip_token)

@@ -8,7 +8,9 @@ them all, and the Celery worker and beat make the broker's folders as they start
 
 import contextlib
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.management.utils import get_random_secret_key
@@ -22,7 +24,7 @@ def _folder(path: Path) -> list[Path]:
     return [path]
 
 
-def make_broker_folders(broker_url: str, transport_options: dict) -> list[Path]:
+def make_broker_folders(broker_url: str, transport_options: Mapping[str, Any]) -> list[Path]:
     """kombu's filesystem transport creates none of its folders: a worker would die on start and a
     publisher fail on its first task. Nothing to do for any other broker."""
     if not broker_url.startswith("filesystem"):

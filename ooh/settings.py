@@ -14,6 +14,7 @@ by the Celery worker and beat as they start (ooh/runtime_files.py). A malformed 
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
@@ -37,7 +38,7 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 # never written: unguessable, it only costs the admin sessions signed with it (API tokens are hashed
 # in the database and need no key).
 SECRET_KEY_FILE = None if SECRET_KEY else VAR_DIR / "secret_key"
-if not SECRET_KEY:
+if SECRET_KEY_FILE is not None:  # no SECRET_KEY
     if not (DEBUG or EMBEDDED):
         raise ImproperlyConfigured("SECRET_KEY must be set when DATABASE_URL is set and DJANGO_DEBUG is off")
     _kept_key = SECRET_KEY_FILE.read_text().strip() if SECRET_KEY_FILE.exists() else ""
@@ -160,7 +161,7 @@ CHANNEL_LAYER_BACKEND = env.choice(
     choices=("memory", "redis", "redis_pubsub"),
 )
 if CHANNEL_LAYER_BACKEND == "memory":
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS: dict[str, object] = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 else:
     if not REDIS_URL:
         raise ImproperlyConfigured("OOH_CHANNEL_LAYER=redis needs REDIS_URL")
@@ -194,7 +195,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
-CELERY_BROKER_TRANSPORT_OPTIONS = (
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = (  # kombu reads folders, flags and timeouts
     {
         "data_folder_in": str(VAR_DIR / "celery" / "queue"),
         "data_folder_out": str(VAR_DIR / "celery" / "queue"),

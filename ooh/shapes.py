@@ -72,7 +72,7 @@ class Shape:
     def keys(self) -> list[str]:
         return [f.key for f in self.fields]
 
-    def row(self, obj: Any, **given: Any) -> dict:
+    def row(self, obj: Any, **given: Any) -> dict[str, Any]:
         """The shape of one instance; `given` supplies the nested fields (and may override others)."""
         return {f.key: given[f.key] if f.key in given else f.python(obj) for f in self.fields}
 
@@ -173,23 +173,23 @@ APPOINTMENT = Shape(
 DECISION = Shape("decision", _fields("id:id", "decision", "rationale", "decided_by:nested", "at:datetime"))
 
 
-def agency_row(agency: Any) -> dict:
+def agency_row(agency: Any) -> dict[str, Any]:
     return AGENCY.row(agency)
 
 
-def user_row(user: Any) -> dict:
+def user_row(user: Any) -> dict[str, Any]:
     return USER.row(user)
 
 
-def person_row(person: Any, identifiers: Any = ()) -> dict:
+def person_row(person: Any, identifiers: Any = ()) -> dict[str, Any]:
     return PERSON.row(person, identifiers=[IDENTIFIER.row(i) for i in identifiers])
 
 
-def address_row(address: Any) -> dict:
+def address_row(address: Any) -> dict[str, Any]:
     return ADDRESS.row(address)
 
 
-def flag_row(flag: Any, now: datetime) -> dict:
+def flag_row(flag: Any, now: datetime) -> dict[str, Any]:
     return FLAG.row(
         flag,
         source_agency=agency_row(flag.source_agency),
@@ -198,7 +198,7 @@ def flag_row(flag: Any, now: datetime) -> dict:
     )
 
 
-def key_contact_row(contact: Any) -> dict:
+def key_contact_row(contact: Any) -> dict[str, Any]:
     return KEY_CONTACT.row(
         contact,
         agency=agency_row(contact.agency),
@@ -206,7 +206,7 @@ def key_contact_row(contact: Any) -> dict:
     )
 
 
-def plan_summary_row(plan: Any) -> dict:
+def plan_summary_row(plan: Any) -> dict[str, Any]:
     lead = plan.lead_professional
     return PLAN_SUMMARY.row(
         plan,
@@ -215,18 +215,18 @@ def plan_summary_row(plan: Any) -> dict:
     )
 
 
-def attendance_row(row: Any) -> dict:
+def attendance_row(row: Any) -> dict[str, Any]:
     """As the snapshot and the attendance endpoints show it (events carry the agency's id instead)."""
     return ATTENDANCE.row(row, agency=agency_row(row.agency))
 
 
-def appointment_row(appointment: Any) -> dict:
+def appointment_row(appointment: Any) -> dict[str, Any]:
     return APPOINTMENT.row(
         appointment, user=user_row(appointment.user), appointed_by=user_row(appointment.appointed_by)
     )
 
 
-def decision_row(decision: Any) -> dict:
+def decision_row(decision: Any) -> dict[str, Any]:
     return DECISION.row(decision, decided_by=user_row(decision.decided_by))
 
 
@@ -246,5 +246,5 @@ ESCALATION = Shape(
 )
 
 
-def escalation_row(escalation: Any, user_ids: Any = ()) -> dict:
+def escalation_row(escalation: Any, user_ids: Any = ()) -> dict[str, Any]:
     return ESCALATION.row(escalation, addressed_users=[str(u) for u in user_ids])

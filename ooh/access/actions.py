@@ -1,11 +1,13 @@
 """The write path for break-glass: open time-limited access outside the rules, and review it."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from ooh.accounts.models import User
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
 from ooh.errors import Conflict
@@ -17,8 +19,10 @@ BREAK_GLASS_FOR = timedelta(minutes=60)
 
 
 @transaction.atomic
-def break_glass(*, actor, person, reason: str, now=None) -> BreakGlass:
-    """Open 60 minutes of access to one person's records outside the need-to-know rules, with a reason."""
+def break_glass(*, actor: User, person: Any, reason: str, now: datetime | None = None) -> BreakGlass:
+    """Open 60 minutes of access to one person's records outside the need-to-know rules, with a reason.
+
+    `person` is a people.Person, which access may not import (people imports flags, flags access)."""
     now = now or timezone.now()
     reason = (reason or "").strip()
     if len(reason) < policy.MIN_REASON_LENGTH:
@@ -27,9 +31,11 @@ def break_glass(*, actor, person, reason: str, now=None) -> BreakGlass:
                 "reason": f"Say why you need this person's records now (at least {policy.MIN_REASON_LENGTH} characters)."
             }
         )
+    agency_id = policy.agency_id_of(actor)
+    assert agency_id is not None, "may_break_glass admits members of an agency only"
     grant = BreakGlass.objects.create(
         user=actor,
-        agency_id=policy.agency_id_of(actor),
+        agency_id=agency_id,
         person=person,
         reason=reason[:1000],
         opened_at=now,
@@ -48,7 +54,9 @@ def break_glass(*, actor, person, reason: str, now=None) -> BreakGlass:
 
 
 @transaction.atomic
-def review_break_glass(*, actor, grant: BreakGlass, note: str, now=None) -> BreakGlass:
+def review_break_glass(
+    *, actor: User, grant: BreakGlass, note: str, now: datetime | None = None
+) -> BreakGlass:
     """A manager of the user's agency records that the access was reviewed, with a note."""
     grant = BreakGlass.objects.select_for_update().get(pk=grant.pk)
     if grant.reviewed_at is not None:

@@ -29,5 +29,5 @@ class BreakGlass(models.Model):
             models.Index(fields=["agency", "reviewed_at"]),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user_id} broke glass on {self.person_id} at {self.opened_at:%Y-%m-%d %H:%M}"

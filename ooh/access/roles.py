@@ -1,10 +1,17 @@
 """Who a user is to the policy: their membership, role and agency, and the sets of roles the rules use."""
 
+import uuid
 from datetime import timedelta
+from typing import Any, TypeAlias, TypeGuard
 
 from django.apps import apps
+from django.contrib.auth.models import AnonymousUser
+from django.db import models
 
-from ooh.accounts.models import CONTROL_ROOM_ROLES, MANAGER_ROLES, AgencyKind, Role
+from ooh.accounts.models import CONTROL_ROOM_ROLES, MANAGER_ROLES, AgencyKind, Membership, Role, User
+
+# Whoever the policy is asked about: a signed-in user, Django's anonymous user, or none (a task).
+AnyUser: TypeAlias = User | AnonymousUser | None
 
 # Control rooms (CONTROL_ROOM_ROLES) of the emergency services see everyone, with a purpose: they take
 # the 999 call.
@@ -40,40 +47,50 @@ MIN_REASON_LENGTH = 10
 # Who may write what: (record, change, who, the rule in this module). The README's "Security model"
 
 
-def _model(label):
+def _model(label: str) -> type[Any]:
+    """A model of the core by its label. The policy may not import the apps it reads (they import it),
+    so the checker knows their rows as Any."""
     return apps.get_model(label)
 
 
-def membership_of(user):
+def _objects(label: str) -> "models.Manager[Any]":
+    """The `objects` manager of a model of the core, by its label (see _model)."""
+    manager: models.Manager[Any] = _model(label).objects
+    return manager
+
+
+def membership_of(user: AnyUser) -> Membership | None:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
-    return getattr(user, "membership", None)
+    membership: Membership | None = getattr(user, "membership", None)
+    return membership
 
 
-def role_of(user) -> str | None:
+def role_of(user: AnyUser) -> str | None:
     membership = membership_of(user)
     return membership.role if membership else None
 
 
-def agency_id_of(user):
+def agency_id_of(user: AnyUser) -> uuid.UUID | None:
     membership = membership_of(user)
     return membership.agency_id if membership else None
 
 
-def does_casework(user) -> bool:
+def does_casework(user: AnyUser) -> TypeGuard[User]:
+    """True only for a signed-in user with a casework role (so the checker then knows a User)."""
     return role_of(user) in CASEWORK_ROLES
 
 
-def is_control_room(user) -> bool:
+def is_control_room(user: AnyUser) -> bool:
     """A call handler or control room supervisor of a police or ambulance service."""
     membership = membership_of(user)
     return membership is not None and is_control_room_membership(membership.role, membership.agency.kind)
 
 
-def is_control_room_membership(role, agency_kind) -> bool:
+def is_control_room_membership(role: str, agency_kind: str) -> bool:
     """The same, from a membership's role and its agency's kind (many users at once: api/resync.py)."""
     return role in CONTROL_ROOM_ROLES and agency_kind in CONTROL_ROOM_AGENCY_KINDS
 
 
-def is_manager(user) -> bool:
+def is_manager(user: AnyUser) -> bool:
     return role_of(user) in MANAGER_ROLES

@@ -3,12 +3,29 @@
 `WRITE_RULES` is the same table as the README's "Security model", word for word (a test keeps them so).
 """
 
+import uuid
+
+from django.contrib.auth.models import AnonymousUser
+
+from ooh.accounts.models import User
+
+from .models import BreakGlass
+from .records import (
+    AddressedEscalation,
+    DirectedIncident,
+    Identified,
+    KeptPlan,
+    Link,
+    OwnedFlag,
+    RecordedAddress,
+)
 from .roles import (
     CASE_ROLES,
     INCIDENT_VISIBLE_REASONS,
     PLAN_AUTHOR_ROLES,
     PLAN_KEEPER_ROLES,
-    _model,
+    AnyUser,
+    _objects,
     agency_id_of,
     does_casework,
     is_control_room,
@@ -132,85 +149,85 @@ WRITE_RULES = [
 # --- Writes ---------------------------------------------------------------------------------------
 
 
-def may_record(user) -> bool:
+def may_record(user: AnyUser) -> bool:
     """Record a new person, address or link: roles that hold cases, and emergency control rooms (who
     find people at an incident). Either sees what it records."""
     return role_of(user) in CASE_ROLES or is_control_room(user)
 
 
-def may_edit_person(user, person) -> bool:
+def may_edit_person(user: AnyUser, person: Identified) -> bool:
     """An agency with a case on the person: a role holding its cases, or its emergency control room."""
     return may_record(user) and has_agency_case_on(user, [person.pk])
 
 
-def may_edit_address(user, address) -> bool:
+def may_edit_address(user: AnyUser, address: RecordedAddress) -> bool:
     return may_record(user) and address.recorded_by_agency_id == agency_id_of(user)
 
 
-def may_end_link(user, relationship) -> bool:
+def may_end_link(user: AnyUser, relationship: Link) -> bool:
     """As for editing: an agency with a case on either person."""
     return may_record(user) and has_agency_case_on(
         user, [relationship.from_person_id, relationship.to_person_id]
     )
 
 
-def may_raise_flag(user) -> bool:
+def may_raise_flag(user: AnyUser) -> bool:
     """On a subject the user can see (the caller checks that through the visible querysets)."""
     return does_casework(user)
 
 
-def may_own_flag(source_agency_id, owner) -> bool:
+def may_own_flag(source_agency_id: uuid.UUID, owner: User) -> bool:
     """A flag is owned inside the agency that raised it."""
     owner_membership = getattr(owner, "membership", None)
     return owner.is_active and owner_membership is not None and owner_membership.agency_id == source_agency_id
 
 
-def may_change_flag(user, flag) -> bool:
+def may_change_flag(user: AnyUser, flag: OwnedFlag) -> bool:
     """The flag's owner, or a manager of the agency that owns it."""
     if not does_casework(user) or flag.source_agency_id != agency_id_of(user):
         return False
     return user.pk == flag.owner_id or is_manager(user)
 
 
-def may_draft_plan(user, mother, unborn_child) -> bool:
+def may_draft_plan(user: AnyUser, mother: Identified, unborn_child: Identified) -> bool:
     return role_of(user) in PLAN_AUTHOR_ROLES and has_case_on(user, [mother.pk, unborn_child.pk])
 
 
-def plan_keeping_agency_id(plan):
+def plan_keeping_agency_id(plan: KeptPlan) -> uuid.UUID:
     """The lead professional's agency keeps the plan; until a lead is named, the authoring agency."""
     lead = plan.lead_professional
     membership = getattr(lead, "membership", None) if lead is not None else None
     return membership.agency_id if membership is not None else plan.authoring_agency_id
 
 
-def may_keep_plan(user, plan) -> bool:
+def may_keep_plan(user: AnyUser, plan: KeptPlan) -> bool:
     """Change, activate, share or close: the lead's agency."""
     return role_of(user) in PLAN_KEEPER_ROLES and plan_keeping_agency_id(plan) == agency_id_of(user)
 
 
-def may_acknowledge_plan(user, plan) -> bool:
+def may_acknowledge_plan(user: AnyUser, plan: KeptPlan) -> bool:
     return does_casework(user) and plan.shares.filter(agency_id=agency_id_of(user)).exists()
 
 
-def may_open_incident(user) -> bool:
+def may_open_incident(user: AnyUser) -> bool:
     return does_casework(user)
 
 
-def may_direct_incident(user) -> bool:
+def may_direct_incident(user: AnyUser) -> bool:
     """Ask agencies to attend and stand them down: the emergency control room."""
     return is_control_room(user)
 
 
-def may_attend(user) -> bool:
+def may_attend(user: AnyUser) -> bool:
     return does_casework(user)
 
 
-def may_acknowledge_flag(user, incident) -> bool:
+def may_acknowledge_flag(user: AnyUser, incident: Identified) -> bool:
     """A read receipt on an incident the user can see (the flag must be in its picture: the action checks)."""
     return visible_incidents(user).filter(pk=incident.pk).exists()
 
 
-def may_acknowledge_escalation(user, escalation) -> bool:
+def may_acknowledge_escalation(user: User, escalation: AddressedEscalation) -> bool:
     """Those an escalation is addressed to: the user, or their agency."""
     return (
         escalation.addressed_users.filter(pk=user.pk).exists()
@@ -218,38 +235,38 @@ def may_acknowledge_escalation(user, escalation) -> bool:
     )
 
 
-def is_decision_maker(user, incident) -> bool:
+def is_decision_maker(user: User | AnonymousUser, incident: DirectedIncident) -> bool:
     appointment = incident.decision_maker
     return appointment is not None and appointment.user_id == user.pk
 
 
-def may_appoint(user, incident) -> bool:
+def may_appoint(user: User | AnonymousUser, incident: DirectedIncident) -> bool:
     return may_direct_incident(user) or is_decision_maker(user, incident)
 
 
-def may_change_incident(user, incident) -> bool:
+def may_change_incident(user: User | AnonymousUser, incident: DirectedIncident) -> bool:
     """Its details, its subjects, closing it: the control room of the agency that opened it, or the
     decision maker."""
     opening_control_room = may_direct_incident(user) and incident.opening_agency_id == agency_id_of(user)
     return opening_control_room or is_decision_maker(user, incident)
 
 
-def may_close_incident(user, incident) -> bool:
+def may_close_incident(user: User | AnonymousUser, incident: DirectedIncident) -> bool:
     return may_change_incident(user, incident)
 
 
-def on_incident_agency_ids(incident) -> set:
+def on_incident_agency_ids(incident: Identified) -> set[uuid.UUID]:
     """Agencies on the incident: an appointee must be a member of one."""
     return set(
-        _model("incidents.IncidentAgency")
-        .objects.filter(incident_id=incident.pk, reason__in=INCIDENT_VISIBLE_REASONS)
+        _objects("incidents.IncidentAgency")
+        .filter(incident_id=incident.pk, reason__in=INCIDENT_VISIBLE_REASONS)
         .values_list("agency_id", flat=True)
     )
 
 
-def may_break_glass(user) -> bool:
+def may_break_glass(user: AnyUser) -> bool:
     return does_casework(user)
 
 
-def may_review_break_glass(user, grant) -> bool:
+def may_review_break_glass(user: AnyUser, grant: BreakGlass) -> bool:
     return is_manager(user) and grant.agency_id == agency_id_of(user)

@@ -9,23 +9,23 @@ import hashlib
 import logging
 import secrets
 import uuid
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from knox.models import AuthToken
 
 from ooh.errors import Conflict
 
-from .models import Agency, Device, Membership, Role, TokenDevice, WebsocketTicket
+from .models import Agency, Device, Membership, Role, TokenDevice, User, WebsocketTicket
 
-User = get_user_model()
 logger = logging.getLogger(__name__)
 
 
@@ -34,7 +34,7 @@ class TokenLimitReached(Exception):
 
     code = "token_limit_reached"
 
-    def __init__(self, limit: int):
+    def __init__(self, limit: int) -> None:
         self.detail = (
             f"You are already signed in on {limit} devices, the most allowed. Sign out on a device you no "
             "longer use, or ask your agency admin to sign you out of every device, then sign in again."
@@ -56,7 +56,7 @@ def upsert_agency(*, code: str, name: str, kind: str, out_of_hours_phone: str = 
 @transaction.atomic
 def upsert_user(
     *, username: str, agency: Agency, role: str, display_name: str = "", password: str | None = None
-) -> tuple["User", bool]:
+) -> tuple[User, bool]:
     """Create the user with its membership, or update both. A password given is validated and set."""
     if role not in Role.values:
         raise ValidationError({"role": f"Unknown role {role!r}; use one of {', '.join(Role.values)}."})
@@ -77,7 +77,7 @@ def upsert_user(
 
 
 @transaction.atomic
-def issue_token(*, user, device_name: str) -> tuple[AuthToken, str]:
+def issue_token(*, user: User, device_name: str) -> tuple[AuthToken, str]:
     """A new knox token for one device; knox stores only its hash. The user's expired tokens go, and
     a user already at the token limit gets none (TokenLimitReached)."""
     # The user's row is the lock: two logins at once cannot both take the last free place.
@@ -91,18 +91,18 @@ def issue_token(*, user, device_name: str) -> tuple[AuthToken, str]:
     return instance, token
 
 
-def sessions_group(user_id) -> str:
+def sessions_group(user_id: uuid.UUID | str) -> str:
     """The channel layer group that every socket of the user joins, told when its sessions end."""
     return f"sessions.user.{uuid.UUID(str(user_id)).hex}"
 
 
-def _close_sockets_on_commit(user_id, digests=None):
+def _close_sockets_on_commit(user_id: uuid.UUID, digests: Iterable[str] | None = None) -> None:
     """After commit, tell the user's sockets which tokens ended (None: every one, so every socket)."""
     message = {"type": "sessions.ended", "tokens": None if digests is None else sorted(digests)}
     transaction.on_commit(lambda: _tell_sockets(sessions_group(user_id), message))
 
 
-def _tell_sockets(group, message):
+def _tell_sockets(group: str, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
@@ -112,7 +112,7 @@ def _tell_sockets(group, message):
         logger.warning("could not tell %s its sessions ended", group, exc_info=True)
 
 
-def live_sessions(*, user, now=None):
+def live_sessions(*, user: User, now: datetime | None = None) -> QuerySet[AuthToken]:
     """The user's unexpired tokens with their devices, newest first: one per signed-in device."""
     unexpired = Q(expiry__isnull=True) | Q(expiry__gt=now or timezone.now())
     return (
@@ -128,7 +128,7 @@ def revoke_token(*, token: AuthToken) -> None:
 
 
 @transaction.atomic
-def revoke_session(*, user, session_id: str) -> bool:
+def revoke_session(*, user: User, session_id: str) -> bool:
     """Sign out the user's own device whose session id (its token's key) this is; False if the user
     has no such session (another user's id included)."""
     digests = list(AuthToken.objects.filter(user=user, token_key=session_id).values_list("digest", flat=True))
@@ -140,19 +140,21 @@ def revoke_session(*, user, session_id: str) -> bool:
 
 
 @transaction.atomic
-def revoke_all_tokens(*, user) -> int:
+def revoke_all_tokens(*, user: User) -> int:
     """Sign the user out of every device (logout-all, the admin's lost phone): every socket closes."""
     _, deleted = AuthToken.objects.filter(user=user).delete()
     _close_sockets_on_commit(user.pk)
     return deleted.get(AuthToken._meta.label, 0)  # not the devices deleted with them
 
 
-def close_every_socket(*, user_id) -> None:
+def close_every_socket(*, user_id: uuid.UUID) -> None:
     """After commit, every open socket of the user closes."""
     _close_sockets_on_commit(user_id)
 
 
-def close_sockets_of_inactive_user(sender, instance, created, **kwargs):
+def close_sockets_of_inactive_user(
+    sender: type[User], instance: User, created: bool, **kwargs: object
+) -> None:
     """post_save of a User (connected in AccountsConfig.ready): a user made inactive - the admin's check
     box, or any other save - loses every open socket at once, not at the next resync sweep."""
     if not created and not instance.is_active:
@@ -163,7 +165,7 @@ def _digest(ticket: str) -> str:
     return hashlib.sha256(ticket.encode()).hexdigest()
 
 
-def issue_ws_ticket(*, user, token_digest: str, now=None) -> tuple[str, int]:
+def issue_ws_ticket(*, user: User, token_digest: str, now: datetime | None = None) -> tuple[str, int]:
     """A random single-use ticket for the websocket handshake, bound to the login token it is issued
     under (revoking that token closes the socket); returns (ticket, seconds valid)."""
     now = now or timezone.now()
@@ -176,7 +178,7 @@ def issue_ws_ticket(*, user, token_digest: str, now=None) -> tuple[str, int]:
     return ticket, ttl
 
 
-def redeem_ws_ticket(*, ticket: str, now=None) -> WebsocketTicket | None:
+def redeem_ws_ticket(*, ticket: str, now: datetime | None = None) -> WebsocketTicket | None:
     """The ticket (with its user and token) if it is unused, unexpired and its token still live,
     marking it used; else None. Safe under races."""
     now = now or timezone.now()
@@ -198,7 +200,7 @@ def redeem_ws_ticket(*, ticket: str, now=None) -> WebsocketTicket | None:
 
 
 @transaction.atomic
-def register_device(*, user, platform: str, push_token: str, name: str) -> tuple[Device, bool]:
+def register_device(*, user: User, platform: str, push_token: str, name: str) -> tuple[Device, bool]:
     """Register a device for push. A push token another active user still receives on is refused
     (Conflict): taking it would silence their alerts. One no longer in use moves to this user."""
     existing = (

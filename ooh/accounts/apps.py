@@ -7,7 +7,7 @@ class AccountsConfig(AppConfig):
     label = "accounts"
     verbose_name = "Agencies and people who use ooh"
 
-    def ready(self):
+    def ready(self) -> None:
         from .actions import close_sockets_of_inactive_user
         from .models import User
 

@@ -47,13 +47,13 @@ class User(AbstractUser):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     display_name = models.CharField(max_length=150, blank=True)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.display_name or self.username
 
     @property
-    def agency_role(self):
+    def agency_role(self) -> "tuple[Agency, str] | tuple[None, None]":
         """(agency, role) of the user's membership, or (None, None) for a user without one."""
-        membership = getattr(self, "membership", None)
+        membership: Membership | None = getattr(self, "membership", None)
         return (membership.agency, membership.role) if membership else (None, None)
 
 
@@ -72,7 +72,7 @@ class Agency(models.Model):
             models.CheckConstraint(condition=models.Q(kind__in=AgencyKind.values), name="agency_kind_known")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
 
@@ -90,7 +90,7 @@ class Membership(models.Model):
         ]
         indexes = [models.Index(fields=["agency", "role"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user} - {self.get_role_display()} at {self.agency.code}"
 
 
@@ -107,7 +107,7 @@ class WebsocketTicket(models.Model):
     expires_at = models.DateTimeField(db_index=True)
     used_at = models.DateTimeField(null=True, blank=True)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"ticket for {self.user_id} until {self.expires_at:%H:%M:%S}"
 
 
@@ -118,7 +118,7 @@ class TokenDevice(models.Model):
     device_name = models.CharField(max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.device_name
 
 
@@ -148,5 +148,5 @@ class Device(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name} ({self.platform})"

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import models
 from django.db.models import Q
 
 from .models import AccessedPerson, AccessLog
@@ -49,7 +50,7 @@ _UUID_FIELDS = ("id", "user_id", "agency_id", "incident_id")
 _JSON_FIELDS = ("object_ids", "detail")
 
 
-def _uuid_text(value) -> str | None:
+def _uuid_text(value: object) -> str | None:
     return None if value is None else str(uuid.UUID(str(value)))
 
 
@@ -59,7 +60,7 @@ def _at_text(value: datetime.datetime) -> str:
     return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _ip_text(value) -> str | None:
+def _ip_text(value: object) -> str | None:
     if value is None:
         return None
     try:  # PostgreSQL's inet hands back its own spelling of an IPv6 address
@@ -68,7 +69,7 @@ def _ip_text(value) -> str | None:
         return str(value)
 
 
-def _json_as_stored(value):
+def _json_as_stored(value: object) -> object:
     """The value as the database gives it back: jsonb prints a float with no fraction as an integer
     (1e16 comes back as 10000000000000000), so integral floats are hashed as integers on both sides."""
     if isinstance(value, float) and value.is_integer():
@@ -80,7 +81,7 @@ def _json_as_stored(value):
     return value
 
 
-def canonical_content(row: Mapping[str, Any], person_ids: Iterable) -> bytes:
+def canonical_content(row: Mapping[str, Any], person_ids: Iterable[object]) -> bytes:
     """The bytes a row's hash covers: sorted-key JSON of CHAINED_FIELDS (keyed by attribute name, UUIDs
     and datetimes as fixed strings) and the sorted ids of the people it discloses."""
     content: dict[str, Any] = {}
@@ -105,12 +106,12 @@ def canonical_content(row: Mapping[str, Any], person_ids: Iterable) -> bytes:
     ).encode()
 
 
-def row_hash(prev_hash: str, row: Mapping[str, Any], person_ids: Iterable) -> str:
+def row_hash(prev_hash: str, row: Mapping[str, Any], person_ids: Iterable[object]) -> str:
     """SHA-256, in hex, of the previous row's hash followed by this row's canonical content."""
     return hashlib.sha256(prev_hash.encode("ascii") + canonical_content(row, person_ids)).hexdigest()
 
 
-def row_values(log) -> dict[str, Any]:
+def row_values(log: models.Model) -> dict[str, Any]:
     """The chained values of an AccessLog instance (or a historical model's), by attribute name."""
     return {name: getattr(log, name) for name in CHAINED_FIELDS}
 
@@ -123,7 +124,7 @@ class Break:
     id: uuid.UUID | None  # None when the row is missing altogether
     problem: str
 
-    def __str__(self):
+    def __str__(self) -> str:
         row = f"chain_seq {self.chain_seq}" + (f" (id {self.id})" if self.id is not None else "")
         return f"chain broken at {row}: {self.problem}"
 
@@ -143,7 +144,7 @@ class Verdict:
         return self.broken is None
 
 
-def _chunks(chunk_size: int) -> Iterator[list[dict]]:
+def _chunks(chunk_size: int) -> Iterator[list[dict[str, Any]]]:
     """The log in (chain_seq, id) order, chunk_size rows at a time by keyset, each row with its people:
     memory stays flat whatever the size of the table. Two queries per chunk."""
     rows = AccessLog.objects.order_by("chain_seq", "id").values(*CHAINED_FIELDS, "prev_hash", "hash")

@@ -1,6 +1,8 @@
 """The append-only, hash-chained access log: who read or changed what, when, under which incident or reason."""
 
 import uuid
+from collections.abc import Iterable
+from typing import Any, NoReturn, TypeVar
 
 from django.conf import settings
 from django.db import models
@@ -10,14 +12,19 @@ class AppendOnlyError(Exception):
     """Raised on any attempt to change or delete an audit row."""
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+_M = TypeVar("_M", bound=models.Model)
+
+
+class AppendOnlyQuerySet(models.QuerySet[_M]):
+    def update(self, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("audit rows are append-only")
 
-    def delete(self):
+    def delete(self) -> NoReturn:
         raise AppendOnlyError("audit rows are append-only")
 
-    def bulk_update(self, objs, fields, batch_size=None):
+    def bulk_update(
+        self, objs: Iterable[_M], fields: Iterable[str], batch_size: int | None = None
+    ) -> NoReturn:
         raise AppendOnlyError("audit rows are append-only")
 
 
@@ -27,13 +34,13 @@ class AppendOnlyModel(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AppendOnlyError("audit rows are append-only")
         kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("audit rows are append-only")
 
 
@@ -81,7 +88,7 @@ class AccessLog(AppendOnlyModel):
         ordering = ["-at"]
         indexes = [models.Index(fields=["user", "-at"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username or '-'} {self.action} {self.object_type}"
 
 
@@ -94,5 +101,5 @@ class AccessedPerson(AppendOnlyModel):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["log", "person_id"], name="accessed_person_once")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.person_id} in {self.log_id}"

@@ -2,18 +2,21 @@
 of a protected record; each row is appended to the hash chain (chain.py) under a lock."""
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
+from ooh.accounts.models import Membership, User
 from ooh.observability import current_client_ip, current_request_id
 
 from .chain import CHAIN_LOCK_KEY, GENESIS_HASH, row_hash, row_values
 from .models import AccessedPerson, AccessLog
 
 
-def _incident_from_request(request) -> uuid.UUID | None:
+def _incident_from_request(request: HttpRequest | None) -> uuid.UUID | None:
     raw = request.GET.get("incident") if request is not None else None
     if not raw:
         return None
@@ -23,7 +26,7 @@ def _incident_from_request(request) -> uuid.UUID | None:
         return None
 
 
-def client_ip(request) -> str | None:
+def client_ip(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") or None if request is not None else None
 
 
@@ -31,14 +34,14 @@ def record_access(
     *,
     action: str,
     object_type: str,
-    object_ids: Iterable = (),
-    person_ids: Iterable = (),
-    request=None,
-    actor=None,
+    object_ids: Iterable[object] = (),
+    person_ids: Iterable[object] = (),
+    request: HttpRequest | None = None,
+    actor: User | AnonymousUser | None = None,
     username: str = "",
-    incident_id=None,
+    incident_id: uuid.UUID | None = None,
     reason: str = "",
-    detail: dict | None = None,
+    detail: Mapping[str, object] | None = None,
 ) -> AccessLog:
     """Append one audit row naming every object and every person disclosed.
 
@@ -46,31 +49,30 @@ def record_access(
     when one is given. Call it inside the transaction of the change it records, as late as possible:
     on PostgreSQL it holds the chain lock, which every audit writer waits for, until that commit.
     """
-    user = actor if actor is not None else getattr(request, "user", None)
-    if user is not None and not getattr(user, "is_authenticated", False):
+    user: User | AnonymousUser | None = actor if actor is not None else getattr(request, "user", None)
+    if isinstance(user, AnonymousUser) or not getattr(user, "is_authenticated", False):
         user = None
-    membership = getattr(user, "membership", None) if user is not None else None
+    membership: Membership | None = getattr(user, "membership", None) if user is not None else None
     if request is not None:
         reason = reason or request.headers.get("X-Access-Reason", "")[:500]
         incident_id = incident_id or _incident_from_request(request)
-    values = dict(
-        user=user,
-        membership=membership,
-        action=action,
-        object_type=object_type,
-        object_ids=object_ids,
-        incident_id=incident_id,
-        reason=reason,
-        request=request,
-        detail=detail,
-        username=username,
-    )
     people = sorted({str(p) for p in person_ids})
     # Without a savepoint: inside a domain action's transaction the row joins it (and a failure fails
     # the action); the chain lock is then held to that transaction's commit, so commit order is chain order.
     with transaction.atomic(savepoint=False):
         chain_seq, prev_hash = _chain_tail()
-        log = _log(**values)
+        log = _log(
+            user=user,
+            membership=membership,
+            action=action,
+            object_type=object_type,
+            object_ids=object_ids,
+            incident_id=incident_id,
+            reason=reason,
+            request=request,
+            detail=detail,
+            username=username,
+        )
         log.chain_seq, log.prev_hash = chain_seq + 1, prev_hash
         log.hash = row_hash(prev_hash, row_values(log), people)
         if connection.vendor == "postgresql":
@@ -100,8 +102,18 @@ def _chain_tail() -> tuple[int, str]:
 
 
 def _log(
-    *, user, membership, action, object_type, object_ids, incident_id, reason, request, detail, username
-):
+    *,
+    user: User | None,
+    membership: Membership | None,
+    action: str,
+    object_type: str,
+    object_ids: Iterable[object],
+    incident_id: uuid.UUID | None,
+    reason: str,
+    request: HttpRequest | None,
+    detail: Mapping[str, object] | None,
+    username: str,
+) -> AccessLog:
     return AccessLog(
         at=timezone.now(),
         user=user,
@@ -119,7 +131,7 @@ def _log(
     )
 
 
-def _insert_one_statement(log, people):
+def _insert_one_statement(log: AccessLog, people: list[str]) -> None:
     """PostgreSQL: the row and the people it names in ONE statement (a data-modifying CTE), so a read
     pays one round trip for its insert; the same rows as the ORM writes on SQLite."""
     fields = AccessLog._meta.concrete_fields

@@ -1,6 +1,8 @@
 """The one write path for flags: raise, edit (keeping every version), revoke with a reason."""
 
 import json
+import uuid
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -9,6 +11,7 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from ooh.access import policy
+from ooh.accounts.models import Agency, User
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
 from ooh.errors import Conflict
@@ -28,7 +31,7 @@ EDITABLE_FIELDS = (
 )
 
 
-def _check(flag: Flag):
+def _check(flag: Flag) -> None:
     if (flag.subject_person_id is None) == (flag.subject_address_id is None):
         raise ValidationError({"subject_person": "Give exactly one of subject_person and subject_address."})
     if flag.valid_until is not None and flag.valid_until <= flag.valid_from:
@@ -41,7 +44,7 @@ def _check(flag: Flag):
         )
 
 
-def _snapshot(flag: Flag, *, actor, change: str):
+def _snapshot(flag: Flag, *, actor: User, change: str) -> None:
     data = json.loads(json.dumps(model_to_dict(flag), cls=DjangoJSONEncoder))
     data["status"] = flag.status
     FlagVersion.objects.create(
@@ -49,20 +52,21 @@ def _snapshot(flag: Flag, *, actor, change: str):
     )
 
 
-def _person_ids(flag):
+def _person_ids(flag: Flag) -> list[uuid.UUID]:
     return [flag.subject_person_id] if flag.subject_person_id else []
 
 
 @transaction.atomic
 def raise_flag(
     *,
-    actor,
-    subject_person=None,
-    subject_address=None,
-    owner=None,
-    source_agency=None,
-    external_id=None,
-    **fields,
+    actor: User,
+    # A people.Person and a people.Address: flags may not import people (people imports flags).
+    subject_person: Any = None,
+    subject_address: Any = None,
+    owner: User | None = None,
+    source_agency: Agency | None = None,
+    external_id: str | None = None,
+    **fields: Any,  # the flag's own fields, as the serializer or the import read them
 ) -> Flag:
     """Put a warning marker on one person or one address; the raiser owns it unless an owner is named.
 
@@ -100,7 +104,7 @@ def raise_flag(
 
 
 @transaction.atomic
-def edit_flag(*, actor, flag: Flag, **changes) -> Flag:
+def edit_flag(*, actor: User, flag: Flag, **changes: Any) -> Flag:  # changes: EDITABLE_FIELDS
     """Change a flag; the previous version stays readable in its history."""
     flag = Flag.objects.select_for_update(of=("self",)).select_related("owner__membership").get(pk=flag.pk)
     if not policy.may_change_flag(actor, flag):
@@ -131,7 +135,7 @@ def edit_flag(*, actor, flag: Flag, **changes) -> Flag:
 
 
 @transaction.atomic
-def revoke_flag(*, actor, flag: Flag, reason: str) -> Flag:
+def revoke_flag(*, actor: User, flag: Flag, reason: str) -> Flag:
     """Withdraw a flag with a reason; it is never deleted."""
     if not reason or not reason.strip():
         raise ValidationError({"reason": "Say why the flag is revoked."})

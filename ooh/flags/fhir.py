@@ -3,6 +3,8 @@
 R4's Flag is unchanged in R4B, so the tests validate it with fhir.resources.R4B.
 """
 
+from datetime import datetime
+
 from django.utils import timezone
 
 from .models import Flag, FlagGroup, FlagStatus
@@ -10,7 +12,7 @@ from .models import Flag, FlagGroup, FlagStatus
 OOH_SYSTEM = "urn:ooh"
 FLAG_CATEGORY_SYSTEM = "http://terminology.hl7.org/CodeSystem/flag-category"
 # Our groups onto the FHIR flag-category codes (safety, behavioral, clinical, admin...).
-FHIR_CATEGORY = {
+FHIR_CATEGORY: dict[str, tuple[str, str]] = {
     FlagGroup.OFFICER_SAFETY: ("safety", "Safety"),
     FlagGroup.SAFEGUARDING: ("safety", "Safety"),
     FlagGroup.VULNERABILITY: ("clinical", "Clinical"),
@@ -20,15 +22,15 @@ FHIR_CATEGORY = {
 }
 
 
-def _instant(value):
+def _instant(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
-def flag_to_fhir(flag: Flag, *, now=None) -> dict:
+def flag_to_fhir(flag: Flag, *, now: datetime | None = None) -> dict[str, object]:
     status = flag.effective_status(now or timezone.now())
     code, display = FHIR_CATEGORY[flag.group]
-    if flag.subject_person_id:
-        person = flag.subject_person
+    person = flag.subject_person  # None without a query when the flag is on an address
+    if person is not None:
         subject = {"reference": f"Patient/{flag.subject_person_id}", "display": person.full_name}
     else:
         subject = {"reference": f"Location/{flag.subject_address_id}", "display": str(flag.subject_address)}

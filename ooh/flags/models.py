@@ -4,6 +4,9 @@ Records about people and addresses, so they sit in the core; the tables keep the
 (alerts_flag, alerts_flagversion) from when flags lived beside the escalations."""
 
 import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Self
 
 from django.conf import settings
 from django.db import models
@@ -76,7 +79,7 @@ class Severity(models.TextChoices):
     CRITICAL = "critical"
 
 
-SEVERITY_RANK = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}
+SEVERITY_RANK: dict[str, int] = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}
 NEEDS_REVIEW_BY = frozenset({Severity.HIGH, Severity.CRITICAL})
 
 
@@ -86,15 +89,15 @@ class FlagStatus(models.TextChoices):
     REVOKED = "revoked"
 
 
-class FlagQuerySet(models.QuerySet):
-    def in_force(self, now=None):
+class FlagQuerySet(models.QuerySet["Flag"]):
+    def in_force(self, now: datetime | None = None) -> Self:
         """Active now: not revoked, started, and not past valid_until (no job needs to expire it first)."""
         now = now or timezone.now()
         return self.filter(status=FlagStatus.ACTIVE, valid_from__lte=now).filter(
             Q(valid_until__isnull=True) | Q(valid_until__gt=now)
         )
 
-    def about(self, person_ids, address_ids=()):
+    def about(self, person_ids: Iterable[uuid.UUID], address_ids: Iterable[uuid.UUID] = ()) -> Self:
         """Flags on any of these people or addresses."""
         return self.filter(
             Q(subject_person_id__in=list(person_ids)) | Q(subject_address_id__in=list(address_ids))
@@ -173,10 +176,10 @@ class Flag(models.Model):
             models.Index(fields=["created_at"], name="alerts_flag_created_466600_idx"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.category} ({self.severity}): {self.summary}"
 
-    def effective_status(self, now=None) -> str:
+    def effective_status(self, now: datetime | None = None) -> str:
         now = now or timezone.now()
         if self.status == FlagStatus.ACTIVE and self.valid_until is not None and self.valid_until <= now:
             return FlagStatus.EXPIRED
@@ -202,11 +205,11 @@ class FlagVersion(models.Model):
         ordering = ["flag", "version"]
         constraints = [models.UniqueConstraint(fields=["flag", "version"], name="flag_version_unique")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.flag_id} v{self.version} ({self.change})"
 
 
-def flag_sort_key(flag: Flag):
+def flag_sort_key(flag: Flag) -> tuple[int, int, float, str]:
     """Officer safety first, then severity (critical first), then newest first (then by id, so the
     order is total and the PostgreSQL path of the linked picture gives the same)."""
     return (

@@ -1,16 +1,21 @@
 """The one write path for incidents. Each action locks the incident row, checks state, writes, and
 appends its event with the next seq in the same transaction; publishing happens after commit."""
 
+import uuid
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from ooh.access import policy
+from ooh.accounts.models import Agency, User
 from ooh.errors import Conflict
+from ooh.flags.models import Flag
 from ooh.people.links import linked_ids
-from ooh.people.models import Person, Residence
+from ooh.people.models import Address, Person, Residence
 from ooh.plans.queries import agencies_with_a_stake
 from ooh.shapes import ATTENDANCE, appointment_row, user_row
 
@@ -34,7 +39,7 @@ from .rules import CONTROL_ROOM_ONLY, may_move
 ETA_TOLERANCE = timedelta(minutes=5)  # phones' clocks drift; an ETA a little in the past is still an answer
 
 
-def lock_open(incident) -> Incident:
+def lock_open(incident: Incident) -> Incident:
     """The incident row, locked for the transaction; Incident.DoesNotExist if there is none."""
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     if incident.status != IncidentStatus.OPEN:
@@ -42,20 +47,20 @@ def lock_open(incident) -> Incident:
     return incident
 
 
-def _involve(incident, agency, reason, now):
+def _involve(incident: Incident, agency: Agency, reason: str, now: datetime) -> None:
     IncidentAgency.objects.get_or_create(
         incident=incident, agency=agency, defaults={"reason": reason, "since": now}
     )
 
 
-def _next_reference(now) -> str:
+def _next_reference(now: datetime) -> str:
     counter, _ = ReferenceCounter.objects.select_for_update().get_or_create(year=now.year)
     counter.last += 1
     counter.save(update_fields=["last"])
     return f"OOH-{now.year}-{counter.last:06d}"
 
 
-def attendance_dict(row: Attendance) -> dict:
+def attendance_dict(row: Attendance) -> dict[str, Any]:
     """An attendance row as its events carry it: the agency by id, and who last changed it."""
     return ATTENDANCE.row(row, agency=str(row.agency_id)) | {"updated_by": str(row.updated_by_id)}
 
@@ -63,15 +68,15 @@ def attendance_dict(row: Attendance) -> dict:
 @transaction.atomic
 def open_incident(
     *,
-    actor,
-    kind,
-    summary,
-    subjects=(),
-    address=None,
-    location_text="",
-    stakeholder_agency_ids=None,
-    now=None,
-):
+    actor: User,
+    kind: str,
+    summary: str,
+    subjects: Sequence[Person] = (),
+    address: Address | None = None,
+    location_text: str = "",
+    stakeholder_agency_ids: Iterable[uuid.UUID] | None = None,
+    now: datetime | None = None,
+) -> Incident:
     """Open an incident for its subjects; the agencies with a stake in them (a birth plan for anyone
     linked to them, unless given) hear of it on their feeds."""
     now = now or timezone.now()
@@ -122,16 +127,24 @@ def open_incident(
 
 
 @transaction.atomic
-def request_attendance(*, actor, incident, agency, respond_within_minutes: float, now=None) -> Attendance:
+def request_attendance(
+    *,
+    actor: User,
+    incident: Incident,
+    agency: Agency,
+    respond_within_minutes: float,
+    now: datetime | None = None,
+) -> Attendance:
     """The control room asks an agency to attend, and to answer by respond_by."""
     now = now or timezone.now()
     if not policy.may_direct_incident(actor):
         raise PermissionDenied("Only a call handler or control room supervisor asks agencies to attend.")
     incident = lock_open(incident)
     row = Attendance.objects.filter(incident=incident, agency=agency).first()
-    if not may_move(row.status if row else None, AttendanceStatus.REQUESTED):
+    current = row.status if row else None
+    if not may_move(current, AttendanceStatus.REQUESTED):
         raise Conflict(
-            f"{agency.name} is already {row.status}; it cannot be asked again now.", code="illegal_transition"
+            f"{agency.name} is already {current}; it cannot be asked again now.", code="illegal_transition"
         )
     row = row or Attendance(incident=incident, agency=agency)
     row.status, row.requested_at, row.requested_by = AttendanceStatus.REQUESTED, now, actor
@@ -180,7 +193,16 @@ def _set_eta_and_role(row: Attendance, status: str, eta: datetime | None, agreed
 
 
 @transaction.atomic
-def update_attendance(*, actor, incident, status, eta=None, agreed_role="", note="", now=None) -> Attendance:
+def update_attendance(
+    *,
+    actor: User,
+    incident: Incident,
+    status: str,
+    eta: datetime | None = None,
+    agreed_role: str = "",
+    note: str = "",
+    now: datetime | None = None,
+) -> Attendance:
     """The caller's agency answers: attending (with an ETA), en route, on scene, left, or cannot attend
     (saying what it will do instead). Changing one's mind is allowed, explicitly, and kept in the timeline."""
     now = now or timezone.now()
@@ -216,7 +238,9 @@ def update_attendance(*, actor, incident, status, eta=None, agreed_role="", note
 
 
 @transaction.atomic
-def stand_down(*, actor, incident, agency, reason, now=None) -> Attendance:
+def stand_down(
+    *, actor: User, incident: Incident, agency: Agency, reason: str, now: datetime | None = None
+) -> Attendance:
     """The control room tells an agency it is no longer needed."""
     now = now or timezone.now()
     if not policy.may_direct_incident(actor):
@@ -248,7 +272,9 @@ def stand_down(*, actor, incident, agency, reason, now=None) -> Attendance:
 
 
 @transaction.atomic
-def appoint(*, actor, incident, role, user, reason, now=None) -> Appointment:
+def appoint(
+    *, actor: User, incident: Incident, role: str, user: User, reason: str, now: datetime | None = None
+) -> Appointment:
     """Name the lead professional or the decision maker; the new appointment replaces the current one.
     The incident row lock makes concurrent appointments queue, so exactly one is current afterwards."""
     now = now or timezone.now()
@@ -290,11 +316,14 @@ def appoint(*, actor, incident, role, user, reason, now=None) -> Appointment:
 
 
 @transaction.atomic
-def record_decision(*, actor, incident, decision, rationale, now=None) -> Decision:
+def record_decision(
+    *, actor: User, incident: Incident, decision: str, rationale: str, now: datetime | None = None
+) -> Decision:
     """Only the current decision maker records decisions, each with its rationale."""
     now = now or timezone.now()
     incident = lock_open(incident)
-    current = Appointment.objects.filter(pk=incident.decision_maker_id).first()
+    # type: ignore below: pk=None (no decision maker) is a valid lookup that the plugin refuses.
+    current = Appointment.objects.filter(pk=incident.decision_maker_id).first()  # type: ignore[misc]
     if current is None or current.user_id != actor.pk:
         raise PermissionDenied("Only the current decision maker records decisions.")
     if not (rationale or "").strip():
@@ -317,7 +346,7 @@ def record_decision(*, actor, incident, decision, rationale, now=None) -> Decisi
     return row
 
 
-def _in_picture(incident, flag) -> bool:
+def _in_picture(incident: Incident, flag: Flag) -> bool:
     """The flag is on a subject, someone linked to a subject, the incident's address or where they live."""
     people = Person.objects.filter(policy.people_of_incidents([incident.pk]))
     if flag.subject_person_id is not None:
@@ -328,7 +357,9 @@ def _in_picture(incident, flag) -> bool:
 
 
 @transaction.atomic
-def acknowledge_flag(*, actor, incident, flag, now=None) -> FlagAcknowledgement:
+def acknowledge_flag(
+    *, actor: User, incident: Incident, flag: Flag, now: datetime | None = None
+) -> FlagAcknowledgement:
     """A read receipt: the caller has read this flag for this incident (once per person)."""
     now = now or timezone.now()
     incident = lock_open(incident)
@@ -358,7 +389,7 @@ def acknowledge_flag(*, actor, incident, flag, now=None) -> FlagAcknowledgement:
 
 
 @transaction.atomic
-def close_incident(*, actor, incident, outcome, now=None) -> Incident:
+def close_incident(*, actor: User, incident: Incident, outcome: str, now: datetime | None = None) -> Incident:
     """Close with an outcome; afterwards every change is refused with 409."""
     now = now or timezone.now()
     if not (outcome or "").strip():

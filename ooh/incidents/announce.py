@@ -7,10 +7,13 @@ them; a change about an address touches those with a subject within one link of 
 and the incidents at that address.
 """
 
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 
 from django.db.models import Prefetch, Q
 
+from ooh.accounts.models import User
 from ooh.flags.models import Flag
 from ooh.people.links import linked_ids
 from ooh.people.models import Residence
@@ -21,7 +24,9 @@ from .events import append_event
 from .models import Incident, IncidentStatus
 
 
-def open_incidents_touching(person_ids: Iterable = (), address_ids: Iterable = ()) -> list:
+def open_incidents_touching(
+    person_ids: Iterable[uuid.UUID] = (), address_ids: Iterable[uuid.UUID] = ()
+) -> list[uuid.UUID]:
     """Ids of the open incidents whose picture holds any of these people or addresses (3-4 queries)."""
     address_ids = list(address_ids)
     people = set(person_ids)
@@ -44,7 +49,13 @@ def open_incidents_touching(person_ids: Iterable = (), address_ids: Iterable = (
 
 
 def announce(
-    *, type: str, actor, at, data: dict, person_ids: Iterable = (), address_ids: Iterable = ()
+    *,
+    type: str,
+    actor: User | None,
+    at: datetime,
+    data: Mapping[str, object],
+    person_ids: Iterable[uuid.UUID] = (),
+    address_ids: Iterable[uuid.UUID] = (),
 ) -> int:
     """Append the event to every open incident the change touches, locked in id order (so two changes
     never wait on each other's incidents crosswise). Returns how many incidents were told."""
@@ -54,7 +65,9 @@ def announce(
     return len(ids)
 
 
-def on_flag_changed(sender, *, flag, change: str, actor, at, **kwargs) -> None:
+def on_flag_changed(
+    sender: type[Flag], *, flag: Flag, change: str, actor: User, at: datetime, **kwargs: object
+) -> None:
     """flag.added or flag.revoked on every open incident whose picture holds the flag's subject."""
     flag = Flag.objects.select_related("source_agency", "owner").get(pk=flag.pk)
     announce(
@@ -67,7 +80,9 @@ def on_flag_changed(sender, *, flag, change: str, actor, at, **kwargs) -> None:
     )
 
 
-def on_plan_in_force_changed(sender, *, plan, change: str, actor, at, **kwargs) -> None:
+def on_plan_in_force_changed(
+    sender: type[BirthPlan], *, plan: BirthPlan, change: str, actor: User, at: datetime, **kwargs: object
+) -> None:
     """birth_plan.updated on every open incident whose picture holds the mother or the child: their
     phones read the new version (or that none is in force) tonight, not tomorrow."""
     plan = (

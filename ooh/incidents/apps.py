@@ -6,7 +6,7 @@ class IncidentsConfig(AppConfig):
     label = "incidents"
     verbose_name = "Incidents"
 
-    def ready(self):
+    def ready(self) -> None:
         """Flags and plans sit below incidents: they announce their changes, the incidents listen."""
         from ooh.flags.signals import flag_changed
         from ooh.plans.signals import plan_in_force_changed

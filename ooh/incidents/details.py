@@ -4,13 +4,19 @@ Like every incident action: the row locked, the rule asked, the change and its e
 transaction, published after commit. A new subject brings the agencies with a plan for their family.
 """
 
+import uuid
+from datetime import datetime
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from ooh.access import policy
+from ooh.accounts.models import User
 from ooh.errors import Conflict
 from ooh.people.links import linked_ids
+from ooh.people.models import Person
 from ooh.plans.queries import agencies_with_a_stake
 from ooh.shapes import person_row
 
@@ -23,7 +29,13 @@ REFUSED = "The incident is changed by the control room that opened it or the dec
 
 
 @transaction.atomic
-def update_incident(*, actor, incident, now=None, **changes) -> Incident:
+def update_incident(
+    *,
+    actor: User,
+    incident: Incident,
+    now: datetime | None = None,
+    **changes: Any,  # any of CHANGEABLE, as the serializer read them
+) -> Incident:
     """Change any of summary, kind, address, location_text; an unchanged request changes nothing."""
     now = now or timezone.now()
     unknown = set(changes) - set(CHANGEABLE)
@@ -54,7 +66,9 @@ def update_incident(*, actor, incident, now=None, **changes) -> Incident:
 
 
 @transaction.atomic
-def add_subject(*, actor, incident, person, now=None) -> IncidentSubject:
+def add_subject(
+    *, actor: User, incident: Incident, person: Person, now: datetime | None = None
+) -> IncidentSubject:
     """A person found at the scene becomes a subject: the picture follows, and the agencies with a plan
     for their family join the incident and hear of it."""
     now = now or timezone.now()
@@ -64,7 +78,7 @@ def add_subject(*, actor, incident, person, now=None) -> IncidentSubject:
     if IncidentSubject.objects.filter(incident=incident, person=person).exists():
         raise Conflict("This person is already a subject of the incident.", code="already_a_subject")
     subject = IncidentSubject.objects.create(incident=incident, person=person, added_by=actor, added_at=now)
-    joining = []
+    joining: list[uuid.UUID] = []
     for agency_id in agencies_with_a_stake(linked_ids([person.pk], depth=1)):
         _row, created = IncidentAgency.objects.get_or_create(
             incident=incident,

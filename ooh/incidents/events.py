@@ -7,12 +7,16 @@ consumers replay and fill gaps from the Event table by seq.
 import json
 import logging
 import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import BaseChannelLayer, get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
+from ooh.accounts.models import Membership, User
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
 
@@ -20,6 +24,11 @@ from .models import Event, Incident
 from .signals import event_committed
 
 logger = logging.getLogger(__name__)
+
+# A message as the clients and the channel layer get it: JSON.
+Message = dict[str, Any]
+# An id given as a UUID or as its string.
+AnyId = uuid.UUID | str
 
 EVENT_TYPES = frozenset(
     {
@@ -43,27 +52,27 @@ EVENT_TYPES = frozenset(
 )
 
 
-def _hex(value) -> str:
+def _hex(value: AnyId) -> str:
     """One spelling of an id for group names, whether given a UUID or its string."""
     return uuid.UUID(str(value)).hex
 
 
-def incident_group(incident_id) -> str:
+def incident_group(incident_id: AnyId) -> str:
     return f"incident.{_hex(incident_id)}"
 
 
-def agency_feed_group(agency_id) -> str:
+def agency_feed_group(agency_id: AnyId) -> str:
     return f"feed.agency.{_hex(agency_id)}"
 
 
-def user_feed_group(user_id) -> str:
+def user_feed_group(user_id: AnyId) -> str:
     return f"feed.user.{_hex(user_id)}"
 
 
-def actor_dict(user) -> dict | None:
+def actor_dict(user: User | None) -> dict[str, str | None] | None:
     if user is None:
         return None
-    membership = getattr(user, "membership", None)
+    membership: Membership | None = getattr(user, "membership", None)
     return {
         "id": str(user.pk),
         "username": user.username,
@@ -72,7 +81,7 @@ def actor_dict(user) -> dict | None:
     }
 
 
-def event_dict(event: Event, actor=None) -> dict:
+def event_dict(event: Event, actor: User | None = None) -> Message:
     """The wire shape, for the websocket and GET /events/ alike."""
     return {
         "type": "event",
@@ -85,7 +94,7 @@ def event_dict(event: Event, actor=None) -> dict:
     }
 
 
-def events_after(incident_id, seq: int, *, limit: int) -> list[Event]:
+def events_after(incident_id: AnyId, seq: int, *, limit: int) -> list[Event]:
     """The incident's stored events after `seq`, in order, at most `limit` (one indexed query): what a
     phone missed, for GET /events/ and the websocket's replay alike."""
     return list(
@@ -95,12 +104,20 @@ def events_after(incident_id, seq: int, *, limit: int) -> list[Event]:
     )
 
 
-def _to_json(data) -> dict:
-    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+def _to_json(data: Mapping[str, object]) -> Message:
+    plain: Message = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    return plain
 
 
 def append_event(
-    *, incident: Incident, type: str, actor, at, data: dict, feed_agencies=(), feed_users=()
+    *,
+    incident: Incident,
+    type: str,
+    actor: User | None,
+    at: datetime,
+    data: Mapping[str, object],
+    feed_agencies: Iterable[AnyId] = (),
+    feed_users: Iterable[AnyId] = (),
 ) -> Event:
     """Give the change the incident's next seq. The caller holds the incident row lock (select_for_update)."""
     if type not in EVENT_TYPES:
@@ -128,7 +145,14 @@ def append_event(
 
 
 def emit(
-    *, type: str, actor, at, data: dict, incident_id=None, feed_agencies=(), feed_users=()
+    *,
+    type: str,
+    actor: User | None,
+    at: datetime,
+    data: Mapping[str, object],
+    incident_id: AnyId | None = None,
+    feed_agencies: Iterable[AnyId] = (),
+    feed_users: Iterable[AnyId] = (),
 ) -> Event | None:
     """How an action outside the incident's own app sends an event: on the incident's log (locked,
     next seq) when it is about one, otherwise to the addressees' feeds only. Published after commit."""
@@ -145,7 +169,7 @@ def emit(
         )
     if type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {type!r}")
-    message = {
+    message: Message = {
         "type": "event",
         "incident": None,
         "seq": None,
@@ -159,7 +183,9 @@ def emit(
     return None
 
 
-def publish(message: dict, *, feed_agencies=(), feed_users=()):
+def publish(
+    message: Message, *, feed_agencies: Sequence[AnyId] = (), feed_users: Sequence[AnyId] = ()
+) -> None:
     """Wake the incident's sockets and the feeds, serialised once; then tell the receivers of
     event_committed (deadline scheduling talks to the broker, and the phones should not wait for it).
     Never raises: the record is already safe."""
@@ -169,8 +195,8 @@ def publish(message: dict, *, feed_agencies=(), feed_users=()):
             logger.warning("%s failed for %s", receiver, message["event"], exc_info=error)
 
 
-def _wake(message: dict, feed_agencies, feed_users):
-    sends = []
+def _wake(message: Message, feed_agencies: Sequence[AnyId], feed_users: Sequence[AnyId]) -> None:
+    sends: list[tuple[str, Message]] = []
     if message.get("incident"):
         text = json.dumps(message, separators=(",", ":"))
         sends.append(
@@ -189,7 +215,7 @@ def _wake(message: dict, feed_agencies, feed_users):
     send_to_groups(sends, what=f"{message['event']} #{message['seq']}")
 
 
-def send_to_groups(sends, *, what: str):
+def send_to_groups(sends: Sequence[tuple[str, Message]], *, what: str) -> None:
     """Each (group, message) to the channel layer, in order. Never raises: the database is the record,
     so if the layer is down the sockets catch up from it (and the inbox keeps every notice)."""
     layer = get_channel_layer()
@@ -201,6 +227,6 @@ def send_to_groups(sends, *, what: str):
         logger.warning("could not publish %s", what, exc_info=True)
 
 
-async def _send_all(layer, sends):
+async def _send_all(layer: BaseChannelLayer, sends: Sequence[tuple[str, Message]]) -> None:
     for group, message in sends:
         await layer.group_send(group, message)

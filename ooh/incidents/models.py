@@ -51,7 +51,7 @@ class ReferenceCounter(models.Model):
     year = models.PositiveIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.year}: {self.last}"
 
 
@@ -92,7 +92,7 @@ class Incident(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.reference
 
 
@@ -106,7 +106,7 @@ class IncidentSubject(models.Model):
         ordering = ["added_at", "id"]
         constraints = [models.UniqueConstraint(fields=["incident", "person"], name="incident_subject_once")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.person_id} in {self.incident_id}"
 
 
@@ -122,7 +122,7 @@ class IncidentAgency(models.Model):
         constraints = [models.UniqueConstraint(fields=["incident", "agency"], name="incident_agency_once")]
         indexes = [models.Index(fields=["agency", "incident"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.agency_id} in {self.incident_id} ({self.reason})"
 
 
@@ -154,7 +154,7 @@ class Attendance(models.Model):
         ]
         indexes = [models.Index(fields=["status", "respond_by"]), models.Index(fields=["status", "eta"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.agency_id}: {self.status}"
 
 
@@ -173,7 +173,7 @@ class Appointment(models.Model):
     class Meta:
         ordering = ["at"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.role}: {self.user_id}"
 
 
@@ -189,7 +189,7 @@ class Decision(models.Model):
     class Meta:
         ordering = ["at"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.decision[:60]
 
 
@@ -208,7 +208,7 @@ class FlagAcknowledgement(models.Model):
             models.UniqueConstraint(fields=["incident", "flag", "user"], name="flag_read_once_per_user")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user_id} read {self.flag_id}"
 
 
@@ -228,7 +228,7 @@ class Event(AppendOnlyModel):
         ordering = ["incident", "seq"]
         constraints = [models.UniqueConstraint(fields=["incident", "seq"], name="event_seq_unique")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.incident_id}#{self.seq} {self.type}"
 
 
@@ -245,5 +245,5 @@ class IdempotencyRecord(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"

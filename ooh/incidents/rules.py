@@ -3,7 +3,7 @@
 from .models import AttendanceStatus as S
 
 # Every allowed `from -> to` of an agency's attendance (None: the agency has no row yet).
-TRANSITIONS = {
+TRANSITIONS: dict[str | None, set[str]] = {
     None: {S.REQUESTED, S.ATTENDING, S.EN_ROUTE, S.ON_SCENE, S.CANNOT_ATTEND},
     S.REQUESTED: {S.ACKNOWLEDGED, S.ATTENDING, S.EN_ROUTE, S.ON_SCENE, S.CANNOT_ATTEND, S.STOOD_DOWN},
     S.ACKNOWLEDGED: {S.ATTENDING, S.EN_ROUTE, S.ON_SCENE, S.CANNOT_ATTEND, S.STOOD_DOWN},

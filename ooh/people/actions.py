@@ -1,11 +1,16 @@
 """The one write path for people, addresses, residences and relationships."""
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from enum import Enum
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ooh.accounts.models import Agency, Membership, User
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
 from ooh.errors import Conflict
@@ -21,10 +26,12 @@ from .models import (
     normalise_postcode,
 )
 
+# An identifier as given: {"scheme": ..., "value": ...}.
+Identifier = Mapping[str, str]
 PERSON_FIELDS = ("given_name", "family_name", "aliases", "date_of_birth", "expected_date", "status", "sex")
 
 
-def _check_person(person: Person):
+def _check_person(person: Person) -> None:
     if person.status == PersonStatus.UNBORN:
         if person.date_of_birth is not None:
             raise ValidationError(
@@ -36,8 +43,8 @@ def _check_person(person: Person):
         raise ValidationError({"date_of_birth": "A date of birth cannot be in the future."})
 
 
-def _check_identifiers(identifiers, person=None):
-    seen = set()
+def _check_identifiers(identifiers: Iterable[Identifier], person: Person | None = None) -> None:
+    seen: set[tuple[str, str]] = set()
     for index, identifier in enumerate(identifiers):
         key = (identifier["scheme"], identifier["value"])
         if key in seen:
@@ -52,12 +59,12 @@ def _check_identifiers(identifiers, person=None):
             )
 
 
-def _agency_of(actor):
-    membership = getattr(actor, "membership", None)
+def _agency_of(actor: User) -> Agency | None:
+    membership: Membership | None = getattr(actor, "membership", None)
     return membership.agency if membership is not None else None
 
 
-def _set_current_address(person: Person, address: Address | None):
+def _set_current_address(person: Person, address: Address | None) -> None:
     current = Residence.objects.filter(person=person, current=True).first()
     if current is not None and address is not None and current.address_id == address.pk:
         return
@@ -68,7 +75,14 @@ def _set_current_address(person: Person, address: Address | None):
 
 
 @transaction.atomic
-def create_person(*, actor, identifiers=(), current_address=None, external_id=None, **fields) -> Person:
+def create_person(
+    *,
+    actor: User,
+    identifiers: Sequence[Identifier] = (),
+    current_address: Address | None = None,
+    external_id: str | None = None,
+    **fields: Any,  # the person's own fields (PERSON_FIELDS), as the serializer or the import read them
+) -> Person:
     """Record a person (or an unborn child) with their identifiers and current address."""
     person = Person(
         created_by=actor,
@@ -94,11 +108,24 @@ def create_person(*, actor, identifiers=(), current_address=None, external_id=No
     return person
 
 
-_UNSET = object()
+class _Unset(Enum):
+    """No current address given: the one on record stays (None would end it)."""
+
+    UNSET = "unset"
+
+
+_UNSET = _Unset.UNSET
 
 
 @transaction.atomic
-def update_person(*, actor, person: Person, identifiers=None, current_address=_UNSET, **fields) -> Person:
+def update_person(
+    *,
+    actor: User,
+    person: Person,
+    identifiers: Sequence[Identifier] | None = None,
+    current_address: Address | _Unset | None = _UNSET,
+    **fields: Any,  # as for create_person
+) -> Person:
     """Change a person's details; an unborn child who is born becomes `living` with a date of birth."""
     person = Person.objects.select_for_update().get(pk=person.pk)
     for name, value in fields.items():
@@ -130,7 +157,16 @@ def update_person(*, actor, person: Person, identifiers=None, current_address=_U
 
 
 @transaction.atomic
-def create_address(*, actor, line1, postcode, line2="", town="", uprn=None, external_id=None) -> Address:
+def create_address(
+    *,
+    actor: User,
+    line1: str,
+    postcode: str,
+    line2: str = "",
+    town: str = "",
+    uprn: int | None = None,
+    external_id: str | None = None,
+) -> Address:
     """Record an address; the postcode is stored upper case with one space."""
     if uprn is not None and Address.objects.filter(uprn=uprn).exists():
         raise ValidationError({"uprn": f"UPRN {uprn} is already recorded."})
@@ -154,7 +190,7 @@ def create_address(*, actor, line1, postcode, line2="", town="", uprn=None, exte
 
 @transaction.atomic
 def link_people(
-    *, actor, from_person: Person, to_person: Person, kind: str, external_id=None
+    *, actor: User, from_person: Person, to_person: Person, kind: str, external_id: str | None = None
 ) -> Relationship:
     """Link two people: `from_person` is `kind` `to_person` (Kerry mother_of the unborn child)."""
     if from_person.pk == to_person.pk:
@@ -187,7 +223,9 @@ def link_people(
 
 
 @transaction.atomic
-def end_link(*, actor, relationship: Relationship, reason: str, now=None) -> Relationship:
+def end_link(
+    *, actor: User, relationship: Relationship, reason: str, now: datetime | None = None
+) -> Relationship:
     """End a link (recorded in error, or no longer true): it leaves the picture and stays as history."""
     reason = (reason or "").strip()
     if len(reason) < 10:
@@ -214,16 +252,26 @@ def end_link(*, actor, relationship: Relationship, reason: str, now=None) -> Rel
 
 
 @transaction.atomic
-def update_address(*, actor, address: Address, line1, postcode, line2="", town="", uprn=None) -> bool:
+def update_address(
+    *,
+    actor: User,
+    address: Address,
+    line1: str,
+    postcode: str,
+    line2: str = "",
+    town: str = "",
+    uprn: int | None = None,
+) -> bool:
     """Correct an address; returns whether anything changed."""
+    postcode = normalise_postcode(postcode)
     values = {
         "line1": line1.strip(),
         "line2": line2.strip(),
         "town": town.strip(),
-        "postcode": normalise_postcode(postcode),
+        "postcode": postcode,
         "uprn": uprn,
     }
-    if not re.match(UK_POSTCODE, values["postcode"]):
+    if not re.match(UK_POSTCODE, postcode):
         raise ValidationError({"postcode": "Enter a UK postcode, e.g. 'NE1 4ST'."})
     if uprn is not None and Address.objects.filter(uprn=uprn).exclude(pk=address.pk).exists():
         raise ValidationError({"uprn": f"UPRN {uprn} is already recorded."})

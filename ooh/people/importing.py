@@ -8,16 +8,18 @@ the same file updates records instead of duplicating them.
 import csv
 import datetime
 from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, TypedDict, TypeVar, overload
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from ooh.accounts.models import Agency
+from ooh.accounts.models import Agency, User
 from ooh.flags import actions as flag_actions
 from ooh.flags.models import Flag, FlagCategory, Severity
 
@@ -67,6 +69,40 @@ IDENTIFIER_COLUMNS = {
 }
 
 
+# A CSV row by column name, and what reading it gives a write action.
+Row = Mapping[str, str]
+Progress = Callable[[Iterable[Row]], Iterable[Row]]
+_Model = TypeVar("_Model", bound=models.Model)
+
+
+class _AddressValues(TypedDict):
+    line1: str
+    line2: str
+    town: str
+    postcode: str
+    uprn: int | None
+
+
+class _PersonValues(TypedDict):
+    given_name: str
+    family_name: str
+    aliases: list[str]
+    date_of_birth: datetime.date | None
+    expected_date: datetime.date | None
+    status: str
+    sex: str | None
+
+
+class _FlagValues(TypedDict):
+    category: str
+    severity: str
+    summary: str
+    handling_instructions: str
+    valid_from: datetime.datetime | None
+    valid_until: datetime.datetime | None
+    review_by: datetime.date | None
+
+
 class RowError(Exception):
     """A row that cannot be imported; the message is written to the errors file."""
 
@@ -76,7 +112,7 @@ class ImportResult:
     kind: str
     path: Path
     errors_path: Path | None = None
-    outcomes: Counter = field(default_factory=Counter)
+    outcomes: Counter[str] = field(default_factory=Counter)
 
     @property
     def rejected(self) -> int:
@@ -99,7 +135,7 @@ def kind_of(path: Path) -> str:
 # --- Cell parsers: each names the column it refuses ---------------------------------------------
 
 
-def _text(row, column, *, required=False, max_length=None):
+def _text(row: Row, column: str, *, required: bool = False, max_length: int | None = None) -> str:
     value = (row.get(column) or "").strip()
     if required and not value:
         raise RowError(f"{column}: required")
@@ -108,7 +144,7 @@ def _text(row, column, *, required=False, max_length=None):
     return value
 
 
-def _choice(row, column, choices, *, default=None):
+def _choice(row: Row, column: str, choices: Sequence[str], *, default: str | None = None) -> str:
     value = _text(row, column).lower()
     if not value:
         if default is None:
@@ -119,7 +155,7 @@ def _choice(row, column, choices, *, default=None):
     return value
 
 
-def _date(row, column):
+def _date(row: Row, column: str) -> datetime.date | None:
     value = _text(row, column)
     if not value:
         return None
@@ -132,14 +168,15 @@ def _date(row, column):
     return parsed
 
 
-def _datetime(row, column, *, required=False):
+def _datetime(row: Row, column: str, *, required: bool = False) -> datetime.datetime | None:
     value = _text(row, column, required=required)
     if not value:
         return None
     try:
         parsed = parse_datetime(value)
-        if parsed is None and parse_date(value):
-            parsed = datetime.datetime.combine(parse_date(value), datetime.time())
+        day = parse_date(value) if parsed is None else None
+        if day is not None:
+            parsed = datetime.datetime.combine(day, datetime.time())
     except ValueError:
         parsed = None
     if parsed is None:
@@ -147,28 +184,32 @@ def _datetime(row, column, *, required=False):
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, datetime.UTC)
 
 
-def _ref(model, row, column, *, required=False):
+@overload
+def _ref(model: type[_Model], row: Row, column: str, *, required: Literal[True]) -> _Model: ...
+@overload
+def _ref(model: type[_Model], row: Row, column: str, *, required: bool = False) -> _Model | None: ...
+def _ref(model: type[_Model], row: Row, column: str, *, required: bool = False) -> _Model | None:
     key = _text(row, column, required=required)
     if not key:
         return None
-    found = model.objects.filter(external_id=key).first()
+    found = model._default_manager.filter(external_id=key).first()  # `objects`, by its typed name
     if found is None:
         raise RowError(f"{column}: no {model._meta.verbose_name} with external id {key!r} (import it first)")
     return found
 
 
-def _changed(instance, values: dict) -> bool:
+def _changed(instance: models.Model, values: Mapping[str, object]) -> bool:
     return any(getattr(instance, name) != value for name, value in values.items())
 
 
 # --- One handler per kind: returns "created", "updated" or "unchanged" --------------------------
 
 
-def _address(row, actor):
+def _address(row: Row, actor: User) -> str:
     uprn_text = _text(row, "uprn")
     if uprn_text and not uprn_text.isdigit():
         raise RowError(f"uprn: {uprn_text!r} is not a number")
-    values = {
+    values: _AddressValues = {
         "line1": _text(row, "line1", required=True, max_length=200),
         "line2": _text(row, "line2", max_length=200),
         "town": _text(row, "town", max_length=100),
@@ -182,8 +223,8 @@ def _address(row, actor):
     return "updated" if actions.update_address(actor=actor, address=existing, **values) else "unchanged"
 
 
-def _person(row, actor):
-    values = {
+def _person(row: Row, actor: User) -> str:
+    values: _PersonValues = {
         "given_name": _text(row, "given_name", max_length=100),
         "family_name": _text(row, "family_name", required=True, max_length=100),
         "aliases": [a.strip() for a in _text(row, "aliases").split(";") if a.strip()],
@@ -220,7 +261,7 @@ def _person(row, actor):
     return "updated"
 
 
-def _relationship(row, actor):
+def _relationship(row: Row, actor: User) -> str:
     key = row["external_id"].strip()
     from_person = _ref(Person, row, "from_person", required=True)
     to_person = _ref(Person, row, "to_person", required=True)
@@ -240,7 +281,7 @@ def _relationship(row, actor):
     return "created"
 
 
-def _flag(row, actor):
+def _flag(row: Row, actor: User) -> str:
     key = row["external_id"].strip()
     person = _ref(Person, row, "person_external_id")
     address = _ref(Address, row, "address_external_id")
@@ -254,7 +295,7 @@ def _flag(row, actor):
     owner = get_user_model().objects.filter(username=owner_name).first() if owner_name else actor
     if owner is None:
         raise RowError(f"owner: no user {owner_name!r}")
-    values = {
+    values: _FlagValues = {
         "category": _choice(row, "category", FlagCategory.values),
         "severity": _choice(row, "severity", Severity.values),
         "summary": _text(row, "summary", required=True, max_length=200),
@@ -286,10 +327,15 @@ def _flag(row, actor):
     return "updated"
 
 
-HANDLERS = {"addresses": _address, "people": _person, "relationships": _relationship, "flags": _flag}
+HANDLERS: dict[str, Callable[[Row, User], str]] = {
+    "addresses": _address,
+    "people": _person,
+    "relationships": _relationship,
+    "flags": _flag,
+}
 
 
-def _reason(exc) -> str:
+def _reason(exc: Exception) -> str:
     if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
         return "; ".join(
             f"{name}: {' '.join(m for e in errors for m in e.messages)}"
@@ -303,8 +349,13 @@ def _reason(exc) -> str:
 
 
 def import_file(
-    path: Path, *, actor, kind: str | None = None, errors_path: Path | None = None, progress=None
-):
+    path: Path,
+    *,
+    actor: User,
+    kind: str | None = None,
+    errors_path: Path | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
     """Import one CSV file; returns the outcome counts and where the rejected rows were written."""
     kind = kind or kind_of(path)
     required, optional = COLUMNS[kind]

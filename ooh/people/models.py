@@ -2,6 +2,7 @@
 
 import re
 import uuid
+from typing import Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -82,17 +83,17 @@ class Person(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.full_name
 
     @property
     def full_name(self) -> str:
         return " ".join(p for p in (self.given_name, self.family_name) if p)
 
-    def refresh_search_text(self):
+    def refresh_search_text(self) -> None:
         self.search_text = search_form(" ".join([self.given_name, self.family_name, *self.aliases]))
 
-    def clean(self):
+    def clean(self) -> None:
         if self.status == PersonStatus.UNBORN:
             if self.date_of_birth is not None:
                 raise ValidationError(
@@ -113,7 +114,7 @@ class PersonIdentifier(models.Model):
         ]
         indexes = [models.Index(fields=["value"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.scheme}:{self.value}"
 
 
@@ -155,10 +156,10 @@ class Address(models.Model):
         ordering = ["postcode", "line1"]
         indexes = [models.Index(fields=["created_at"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return ", ".join(p for p in (self.line1, self.line2, self.town, self.postcode) if p)
 
-    def refresh_search_text(self):
+    def refresh_search_text(self) -> None:
         self.search_text = search_form(" ".join([self.line1, self.line2, self.town, self.postcode]))
 
 
@@ -182,12 +183,12 @@ class Residence(models.Model):
             models.Index(fields=["address"], condition=Q(current=True), name="residence_current_by_address")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.person_id} at {self.address_id}{'' if self.current else ' (past)'}"
 
 
-class RelationshipQuerySet(models.QuerySet):
-    def current(self):
+class RelationshipQuerySet(models.QuerySet["Relationship"]):
+    def current(self) -> Self:
         """Links in force; an ended link stays as history and is gone from the picture."""
         return self.filter(ended_at__isnull=True)
 
@@ -230,5 +231,5 @@ class Relationship(models.Model):
         ]
         indexes = [models.Index(fields=["to_person"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.from_person_id} {self.kind} {self.to_person_id}"

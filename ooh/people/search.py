@@ -3,7 +3,7 @@
 from django.db.models import Q, QuerySet
 
 from .folding import search_form
-from .models import PersonIdentifier, Residence, normalise_postcode
+from .models import Address, Person, PersonIdentifier, Residence, normalise_postcode
 
 
 def _tokens(text: str) -> list[str]:
@@ -11,7 +11,7 @@ def _tokens(text: str) -> list[str]:
     return search_form(text).split()[:5]
 
 
-def people_matching(queryset: QuerySet, text: str) -> QuerySet:
+def people_matching(queryset: QuerySet[Person], text: str) -> QuerySet[Person]:
     """People whose names or aliases hold every word, or with this identifier, or living at this postcode."""
     text = text.strip()
     if not text:
@@ -28,7 +28,7 @@ def people_matching(queryset: QuerySet, text: str) -> QuerySet:
     return queryset.filter(by_name | by_identifier | by_postcode)
 
 
-def addresses_matching(queryset: QuerySet, text: str) -> QuerySet:
+def addresses_matching(queryset: QuerySet[Address], text: str) -> QuerySet[Address]:
     """Addresses holding every word, or at this postcode."""
     text = text.strip()
     if not text:

@@ -4,9 +4,14 @@ Each rule is a small function of a GuidanceContext returning zero or more Guidan
 snapshot shows them in order of level (danger, then warning, then info).
 """
 
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from ooh.flags.models import FlagGroup
+from ooh.flags.models import Flag, FlagGroup
+from ooh.people.links import Edge
+from ooh.people.models import Person
 
 LEVEL_ORDER = {"danger": 0, "warning": 1, "info": 2}
 PARENT_KINDS = frozenset({"mother_of", "father_of", "parent_of"})
@@ -17,28 +22,30 @@ class Guidance:
     code: str
     level: str
     message: str
-    source: dict = field(default_factory=dict)
+    source: dict[str, object] = field(default_factory=dict)
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, object]:
         return {"code": self.code, "level": self.level, "message": self.message, "source": self.source}
 
 
 @dataclass
 class GuidanceContext:
-    flags: list  # Flag objects in force, officer safety first
-    birth_plans: list  # plan summaries (dicts) in force
-    edges: list  # (from id, to id, kind) among the people shown
-    people: dict  # person id -> Person
+    flags: list[Flag]  # in force, officer safety first
+    birth_plans: list[dict[str, Any]]  # plan summaries in force
+    edges: list[Edge[uuid.UUID]]  # among the people shown
+    people: Mapping[uuid.UUID | str, Person]  # by person id
     incident_open: bool = True
     has_decision_maker: bool = True
 
-    def parents(self) -> set:
+    def parents(self) -> set[uuid.UUID | str]:
         return {from_id for from_id, _to, kind in self.edges if kind in PARENT_KINDS} | {
             plan["mother"] for plan in self.birth_plans
         }
 
 
-def _name(ctx, person_id) -> str:
+def _name(ctx: GuidanceContext, person_id: uuid.UUID | None) -> str:
+    if person_id is None:
+        return "someone in the picture"
     person = ctx.people.get(person_id) or ctx.people.get(str(person_id))
     return person.full_name if person is not None else "someone in the picture"
 

@@ -4,15 +4,18 @@ Its cost grows with the family, never with the database: a fixed number of index
 (edges per hop, people, identifiers, current addresses, flags, birth plans), whatever the family's size.
 """
 
+import uuid
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
 
 from ooh.flags.models import SEVERITY_RANK, Flag, flag_sort_key
-from ooh.people.links import walk
+from ooh.people.links import Edge, Id, Reached, walk
 from ooh.people.models import Address, Person, PersonIdentifier, PersonStatus, Residence
 
 from .plans import plans_in_picture
@@ -43,7 +46,7 @@ ROLE_INVERSE = {
 }
 
 
-def role_of(person: Person, edge_from_id, kind: str) -> str:
+def role_of(person: Person, edge_from_id: uuid.UUID, kind: str) -> str:
     """What `person` is to the other end of an edge, read from `person`'s side."""
     return role(person.pk == edge_from_id, kind, person.status)
 
@@ -68,29 +71,29 @@ def describe_subject(status: str, full_name: str) -> str:
 class Member:
     person: Person
     relation: str
-    path: list
+    path: list[uuid.UUID]
     distance: int
 
 
 @dataclass
 class Network:
-    subject: Person | Address | list
+    subject: Person | Address | list[Person]
     generated_at: datetime
-    members: list = field(default_factory=list)
-    addresses: list = field(default_factory=list)  # [(address, [resident ids])]
-    flags: list = field(default_factory=list)
-    birth_plans: list = field(default_factory=list)
-    identifiers: dict = field(default_factory=dict)  # person id -> [PersonIdentifier]
-    edges: list = field(default_factory=list)  # (from id, to id, kind) among the people shown
+    members: list[Member] = field(default_factory=list)
+    addresses: list[tuple[Address, list[uuid.UUID]]] = field(default_factory=list)  # with resident ids
+    flags: list[Flag] = field(default_factory=list)
+    birth_plans: list[dict[str, Any]] = field(default_factory=list)
+    identifiers: dict[uuid.UUID, list[PersonIdentifier]] = field(default_factory=dict)  # by person id
+    edges: list[Edge[uuid.UUID]] = field(default_factory=list)  # among the people shown
 
     @property
-    def subjects(self) -> list:
+    def subjects(self) -> list[Person]:
         if isinstance(self.subject, list):
             return self.subject
         return [self.subject] if isinstance(self.subject, Person) else []
 
     @property
-    def person_ids(self) -> list:
+    def person_ids(self) -> list[uuid.UUID]:
         return [p.pk for p in self.subjects] + [m.person.pk for m in self.members]
 
     @property
@@ -98,7 +101,7 @@ class Network:
         return max((f.severity for f in self.flags), key=SEVERITY_RANK.__getitem__, default=None)
 
 
-def _finish(network: Network, people: dict, now):
+def _finish(network: Network, people: Mapping[uuid.UUID, Person], now: datetime) -> Network:
     """Current addresses, identifiers, flags and birth plans for the subject and members (7 queries)."""
     person_ids = list(people)
     residences = (
@@ -106,8 +109,8 @@ def _finish(network: Network, people: dict, now):
         .select_related("address")
         .order_by("id")
     )
-    residents = defaultdict(list)
-    addresses = {}
+    residents: defaultdict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    addresses: dict[uuid.UUID, Address] = {}
     if isinstance(network.subject, Address):
         addresses[network.subject.pk] = network.subject
     for residence in residences:
@@ -136,20 +139,22 @@ def _finish(network: Network, people: dict, now):
     return network
 
 
-def person_network(person: Person, *, depth: int = 1, now=None) -> Network:
+def person_network(person: Person, *, depth: int = 1, now: datetime | None = None) -> Network:
     """The linked picture of a person: family and associates within `depth` (1 or 2) hops."""
     return _people_network([person], subject=person, depth=depth, now=now)
 
 
-def subjects_network(persons, *, depth: int = 1, now=None) -> Network:
+def subjects_network(persons: Iterable[Person], *, depth: int = 1, now: datetime | None = None) -> Network:
     """The linked picture of several people at once (an incident's subjects): each member is labelled
     from the subject it is nearest to, so a father who is not a named subject still shows."""
     return _people_network(list(persons), subject=list(persons), depth=depth, now=now)
 
 
-def _people_network(persons, *, subject, depth, now) -> Network:
+def _people_network(
+    persons: list[Person], *, subject: Person | list[Person], depth: int, now: datetime | None
+) -> Network:
     now = now or timezone.now()
-    edges = set()
+    edges: set[Edge[uuid.UUID]] = set()
     reached = walk([p.pk for p in persons], depth, seen_edges=edges)
     people = {p.pk: p for p in Person.objects.filter(pk__in=[pid for pid, via in reached.items() if via])}
     people.update({p.pk: p for p in persons})
@@ -171,7 +176,7 @@ def _people_network(persons, *, subject, depth, now) -> Network:
     return _finish(network, people, now)
 
 
-def path_to(pid, reached) -> list:
+def path_to(pid: Id, reached: Reached[Id]) -> list[Id]:
     """[subject id, ..., pid]: how the walk reached this person."""
     path = [pid]
     step = reached[pid]
@@ -182,19 +187,21 @@ def path_to(pid, reached) -> list:
     return path
 
 
-def relation_label(path, reached, status_of, subject: str) -> str:
+def relation_label(path: list[Id], reached: Reached[Id], status_of: Callable[[Id], str], subject: str) -> str:
     """'father of the unborn child'; 'partner of the mother of the unborn child' at distance 2.
 
     `status_of(person id)` gives a person's status; `subject` is how the subject reads (describe()).
     """
     roles = []
     for pid in reversed(path[1:]):
-        _via, (edge_from, _to, kind) = reached[pid]
+        step = reached[pid]
+        assert step is not None, "everyone after the subject on a path was reached from someone"
+        _via, (edge_from, _to, kind) = step
         roles.append(role(pid == edge_from, kind, status_of(pid)))
     return " of the ".join(roles) + f" of {subject}"
 
 
-def address_network(address: Address, *, now=None) -> Network:
+def address_network(address: Address, *, now: datetime | None = None) -> Network:
     """The linked picture of an address: its current residents and the people linked to each of them."""
     now = now or timezone.now()
     resident_ids = list(
@@ -202,7 +209,7 @@ def address_network(address: Address, *, now=None) -> Network:
         .order_by("created_at")
         .values_list("person_id", flat=True)
     )
-    edges = set()
+    edges: set[Edge[uuid.UUID]] = set()
     reached = walk(resident_ids, 1, seen_edges=edges)
     people = {p.pk: p for p in Person.objects.filter(pk__in=list(reached))}
     network = Network(subject=address, generated_at=now)

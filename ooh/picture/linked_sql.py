@@ -10,15 +10,21 @@ The ORM path (linked.py + payload.py) stays the reference: it serves SQLite, add
 incident snapshot, and tests/picture/test_linked_sql.py proves both give the same payload on PostgreSQL.
 """
 
+import uuid
+from datetime import datetime
 from functools import cache
+from typing import Any
 
 from django.db import connection
-from django.db.backends.postgresql.base import ServerBindingCursor
+from django.db.backends.postgresql.base import (  # type: ignore[attr-defined]  # psycopg 3's, not in django-stubs
+    ServerBindingCursor,
+)
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
 from ooh.accounts.models import Agency, User
 from ooh.flags.models import SEVERITY_RANK, Flag, FlagGroup
-from ooh.people.links import walk
+from ooh.people.links import Edge, walk
 from ooh.people.models import Address, Person, PersonIdentifier, Relationship, Residence
 from ooh.shapes import ADDRESS, AGENCY, FLAG, IDENTIFIER, PERSON, USER, iso_datetime
 
@@ -117,7 +123,7 @@ def statement(depth: int) -> str:
     """
 
 
-def _server_binding_cursor():
+def _server_binding_cursor() -> CursorWrapper:
     """A Django cursor (error wrapping, query logging) over a server-binding psycopg cursor, so the
     statement is prepared on its connection after DATABASE_PREPARE_THRESHOLD runs: PostgreSQL then
     reuses the plan instead of spending about a millisecond planning this statement on every read."""
@@ -130,7 +136,9 @@ def _server_binding_cursor():
     )
 
 
-def person_network_json(person_id, *, depth: int, now=None) -> tuple[dict, list] | None:
+def person_network_json(
+    person_id: uuid.UUID | str, *, depth: int, now: datetime | None = None
+) -> tuple[dict[str, Any], list[str]] | None:
     """(payload, ids of every person disclosed) for a person's linked picture, or None if no such person.
 
     One statement; the payload equals network_payload(person_network(person, depth=depth, now=now)).
@@ -144,9 +152,9 @@ def person_network_json(person_id, *, depth: int, now=None) -> tuple[dict, list]
     parts = row[0]
     subject_id = str(person_id)
     people = {p["id"]: p for p in parts["people"]}
-    edges = [tuple(edge) for edge in parts["edges"]]
+    edges: list[Edge[str]] = [tuple(edge) for edge in parts["edges"]]
 
-    def touching(frontier):
+    def touching(frontier: list[str]) -> list[Edge[str]]:
         return [edge for edge in edges if edge[0] in frontier or edge[1] in frontier]
 
     reached = walk([subject_id], depth, touching)
@@ -184,11 +192,13 @@ def person_network_json(person_id, *, depth: int, now=None) -> tuple[dict, list]
     return payload, [subject_id, *(m["person"]["id"] for m in payload["members"])]
 
 
-def _full_name(person: dict) -> str:
+def _full_name(person: dict[str, Any]) -> str:
     return " ".join(p for p in (person["given_name"], person["family_name"]) if p)
 
 
-def person_network_payload(person_id, *, depth: int, now=None) -> tuple[dict, list] | None:
+def person_network_payload(
+    person_id: uuid.UUID | str, *, depth: int, now: datetime | None = None
+) -> tuple[dict[str, Any], list[str]] | None:
     """The linked picture of a person as the API returns it, with the ids of everyone it discloses;
     None if there is no such person. One statement on PostgreSQL; the ORM path elsewhere."""
     if connection.vendor == "postgresql":

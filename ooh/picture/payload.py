@@ -2,13 +2,15 @@
 picture is read on every call at 3 a.m.; DRF field machinery would cost more than the queries).
 api/serializers/people.NetworkSerializer documents the same shape for the schema."""
 
+from typing import Any
+
 from ooh.people.models import Person
 from ooh.shapes import address_row, flag_row, iso_datetime, person_row
 
 from .linked import Network
 
 
-def members_payload(network: Network) -> list[dict]:
+def members_payload(network: Network) -> list[dict[str, Any]]:
     ids = network.identifiers
     return [
         {
@@ -21,19 +23,19 @@ def members_payload(network: Network) -> list[dict]:
     ]
 
 
-def addresses_payload(network: Network) -> list[dict]:
+def addresses_payload(network: Network) -> list[dict[str, Any]]:
     return [
         {"address": address_row(a), "residents": [str(r) for r in residents]}
         for a, residents in network.addresses
     ]
 
 
-def network_payload(network: Network) -> dict:
+def network_payload(network: Network) -> dict[str, Any]:
     subject = network.subject
     is_person = isinstance(subject, Person)
     return {
         "subject": person_row(subject, network.identifiers.get(subject.pk, ()))
-        if is_person
+        if isinstance(subject, Person)
         else address_row(subject),
         "subject_type": "person" if is_person else "address",
         "generated_at": iso_datetime(network.generated_at),

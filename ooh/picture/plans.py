@@ -1,7 +1,9 @@
 """Birth plans in the linked picture: the plans in force for anyone in it, what the on-scene reader
 needs first. The ORM rendering and the SQL rendering come from the one PLAN_SUMMARY shape."""
 
+import uuid
 from collections.abc import Iterable
+from typing import Any
 
 from ooh.accounts.models import Agency, User
 from ooh.plans.models import BirthPlan, KeyContact, PlanStatus
@@ -9,7 +11,7 @@ from ooh.plans.queries import active_plans_for
 from ooh.shapes import AGENCY, KEY_CONTACT, PLAN_SUMMARY, USER, plan_summary_row
 
 
-def plans_in_picture(person_ids: Iterable) -> list[dict]:
+def plans_in_picture(person_ids: Iterable[uuid.UUID]) -> list[dict[str, Any]]:
     """The summaries of every plan in force for these people (3 queries)."""
     return [plan_summary_row(plan) for plan in active_plans_for(person_ids)]
 

@@ -2,11 +2,15 @@
 
 import hashlib
 import json
+import uuid
+from datetime import datetime
+from typing import Any
 
 from django.utils import timezone
 
 from alerts.models import Escalation, EscalationStatus
 from ooh.incidents.models import Attendance, Decision, FlagAcknowledgement, Incident, IncidentSubject
+from ooh.people.models import Person
 from ooh.shapes import (
     address_row,
     agency_row,
@@ -25,7 +29,7 @@ from .linked import Network, subjects_network
 from .payload import addresses_payload, members_payload
 
 
-def load(incident_id) -> Incident:
+def load(incident_id: uuid.UUID | str) -> Incident:
     return Incident.objects.select_related(
         "address",
         "opening_agency",
@@ -36,8 +40,10 @@ def load(incident_id) -> Incident:
     ).get(pk=incident_id)
 
 
-def _guidance(incident: Incident, network: Network, subjects: list) -> list[dict]:
-    people = {p.pk: p for p in subjects} | {m.person.pk: m.person for m in network.members}
+def _guidance(incident: Incident, network: Network, subjects: list[Person]) -> list[dict[str, object]]:
+    people: dict[uuid.UUID | str, Person] = {
+        p.pk: p for p in [*subjects, *(m.person for m in network.members)]
+    }
     context = GuidanceContext(
         flags=network.flags,
         birth_plans=network.birth_plans,
@@ -49,7 +55,7 @@ def _guidance(incident: Incident, network: Network, subjects: list) -> list[dict
     return [g.as_dict() for g in guidance_for(context)]
 
 
-def open_escalations(incident: Incident) -> list[dict]:
+def open_escalations(incident: Incident) -> list[dict[str, Any]]:
     """What has slipped and is not resolved yet, oldest first (one query and its prefetch)."""
     rows = (
         Escalation.objects.filter(incident=incident)
@@ -60,7 +66,7 @@ def open_escalations(incident: Incident) -> list[dict]:
     return [escalation_row(e, sorted(str(u.pk) for u in e.addressed_users.all())) for e in rows]
 
 
-def build(incident: Incident, *, now=None) -> tuple[dict, Network]:
+def build(incident: Incident, *, now: datetime | None = None) -> tuple[dict[str, Any], Network]:
     """(snapshot, network): the network is returned too so the caller can audit who was disclosed."""
     now = now or timezone.now()
     subjects = [s.person for s in IncidentSubject.objects.filter(incident=incident).select_related("person")]
@@ -114,7 +120,7 @@ def build(incident: Incident, *, now=None) -> tuple[dict, Network]:
     return snapshot, network
 
 
-def etag(snapshot: dict) -> str:
+def etag(snapshot: dict[str, Any]) -> str:
     """Changes when anything shown changes, not when only the time of generation does."""
     content = {k: v for k, v in snapshot.items() if k != "network"}
     content["network"] = {k: v for k, v in snapshot["network"].items() if k != "generated_at"}

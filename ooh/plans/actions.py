@@ -1,17 +1,19 @@
 """The one write path for birth plans: draft, revise (a new immutable version), activate, share, acknowledge."""
 
-from datetime import datetime
-from typing import Any
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any, TypedDict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from ooh.access import policy
+from ooh.accounts.models import Agency, User
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
 from ooh.errors import Conflict
-from ooh.people.models import PersonStatus
+from ooh.people.models import Person, PersonStatus
 
 from .models import Acknowledgement, BirthPlan, BirthPlanVersion, KeyContact, PlanShare, PlanStatus
 from .rules import activation_gaps
@@ -34,16 +36,26 @@ TEMPLATE_FIELDS = (
 )
 
 
-def snapshot(plan: BirthPlan, contacts) -> dict:
+class KeyContactFields(TypedDict, total=False):
+    """A key contact as given to draft_plan and revise_plan."""
+
+    agency: Agency
+    name: str
+    role: str
+    phone_in_hours: str
+    phone_out_of_hours: str
+
+
+def snapshot(plan: BirthPlan, contacts: Iterable[KeyContact]) -> dict[str, object]:
     """The plan's content as plain JSON, as stored in each version."""
-    data = {
+    data: dict[str, object] = {
         "mother": str(plan.mother_id),
         "unborn_child": str(plan.unborn_child_id),
         "status": plan.status,
         "agreed_on": plan.agreed_on.isoformat() if plan.agreed_on else None,
     }
     for name in TEMPLATE_FIELDS:
-        value = plan.lead_professional_id if name == "lead_professional" else getattr(plan, name)
+        value: object = plan.lead_professional_id if name == "lead_professional" else getattr(plan, name)
         if name == "lead_professional":
             value = str(value) if value else None
         elif hasattr(value, "isoformat"):
@@ -62,7 +74,7 @@ def snapshot(plan: BirthPlan, contacts) -> dict:
     return data
 
 
-def _check_contacts(key_contacts):
+def _check_contacts(key_contacts: Iterable[KeyContactFields]) -> None:
     for index, contact in enumerate(key_contacts):
         if not (contact.get("phone_in_hours") or contact.get("phone_out_of_hours")):
             raise ValidationError(
@@ -72,22 +84,22 @@ def _check_contacts(key_contacts):
             )
 
 
-def _replace_contacts(plan, key_contacts):
+def _replace_contacts(plan: BirthPlan, key_contacts: Iterable[KeyContactFields]) -> list[KeyContact]:
     plan.key_contacts.all().delete()
     return KeyContact.objects.bulk_create([KeyContact(plan=plan, **contact) for contact in key_contacts])
 
 
-def _write_version(plan, contacts, author, now):
+def _write_version(plan: BirthPlan, contacts: Iterable[KeyContact], author: User, now: datetime) -> None:
     BirthPlanVersion.objects.create(
         plan=plan, version=plan.version, snapshot=snapshot(plan, contacts), author=author, created_at=now
     )
 
 
-def _tell_incidents(plan: BirthPlan, change: str, actor, now) -> None:
+def _tell_incidents(plan: BirthPlan, change: str, actor: User, now: datetime) -> None:
     plan_in_force_changed.send(sender=BirthPlan, plan=plan, change=change, actor=actor, at=now)
 
 
-def _audit(action, plan, actor, **detail):
+def _audit(action: str, plan: BirthPlan, actor: User, **detail: object) -> None:
     record_access(
         action=action,
         object_type="birth_plan",
@@ -99,7 +111,15 @@ def _audit(action, plan, actor, **detail):
 
 
 @transaction.atomic
-def draft_plan(*, actor, mother, unborn_child, key_contacts=(), now=None, **fields) -> BirthPlan:
+def draft_plan(
+    *,
+    actor: User,
+    mother: Person,
+    unborn_child: Person,
+    key_contacts: Sequence[KeyContactFields] = (),
+    now: datetime | None = None,
+    **fields: Any,  # the template's fields (TEMPLATE_FIELDS), as the serializer read them
+) -> BirthPlan:
     """Start a plan for an unborn child as a draft, version 1."""
     now = now or timezone.now()
     if not policy.may_draft_plan(actor, mother, unborn_child):
@@ -139,11 +159,11 @@ def draft_plan(*, actor, mother, unborn_child, key_contacts=(), now=None, **fiel
     return plan
 
 
-def _locked(plan) -> BirthPlan:
+def _locked(plan: BirthPlan) -> BirthPlan:
     return BirthPlan.objects.select_for_update().get(pk=plan.pk)
 
 
-def _check_lead(actor, lead):
+def _check_lead(actor: User, lead: User | None) -> None:
     """The lead professional is a member of the agency that writes the plan."""
     if lead is not None and getattr(
         getattr(lead, "membership", None), "agency_id", None
@@ -151,7 +171,7 @@ def _check_lead(actor, lead):
         raise ValidationError({"lead_professional": "The lead professional must be a member of your agency."})
 
 
-def _require_keeper(actor, plan, verb):
+def _require_keeper(actor: User, plan: BirthPlan, verb: str) -> None:
     if not policy.may_keep_plan(actor, plan):
         raise PermissionDenied(
             f"Only social workers, midwives and managers of the lead professional's agency {verb} this plan."
@@ -184,7 +204,15 @@ def _apply_changes(plan: BirthPlan, changes: dict[str, Any], now: datetime) -> N
 
 
 @transaction.atomic
-def revise_plan(*, actor, plan, based_on_version: int, key_contacts=None, now=None, **changes) -> BirthPlan:
+def revise_plan(
+    *,
+    actor: User,
+    plan: BirthPlan,
+    based_on_version: int,
+    key_contacts: Sequence[KeyContactFields] | None = None,
+    now: datetime | None = None,
+    **changes: Any,  # as draft_plan's fields
+) -> BirthPlan:
     """Change the plan as a new version; refused (409) if `based_on_version` is no longer current."""
     now = now or timezone.now()
     plan = _locked(plan)
@@ -216,7 +244,9 @@ def revise_plan(*, actor, plan, based_on_version: int, key_contacts=None, now=No
 
 
 @transaction.atomic
-def activate_plan(*, actor, plan, agreed_on, now=None) -> BirthPlan:
+def activate_plan(
+    *, actor: User, plan: BirthPlan, agreed_on: date | None, now: datetime | None = None
+) -> BirthPlan:
     """Make a complete draft the plan in force; it supersedes any active plan for the same child."""
     now = now or timezone.now()
     plan = _locked(plan)
@@ -257,7 +287,9 @@ def activate_plan(*, actor, plan, agreed_on, now=None) -> BirthPlan:
 
 
 @transaction.atomic
-def share_plan(*, actor, plan, agencies, now=None) -> list:
+def share_plan(
+    *, actor: User, plan: BirthPlan, agencies: Iterable[Agency], now: datetime | None = None
+) -> list[PlanShare]:
     """Share the plan with agencies (idempotent); each must then acknowledge the current version."""
     now = now or timezone.now()
     plan = _locked(plan)
@@ -276,7 +308,9 @@ def share_plan(*, actor, plan, agencies, now=None) -> list:
 
 
 @transaction.atomic
-def acknowledge_plan(*, actor, plan, version: int | None = None, now=None) -> Acknowledgement:
+def acknowledge_plan(
+    *, actor: User, plan: BirthPlan, version: int | None = None, now: datetime | None = None
+) -> Acknowledgement:
     """The caller's agency has read the current version (idempotent per agency and version)."""
     now = now or timezone.now()
     plan = _locked(plan)
@@ -301,7 +335,7 @@ def acknowledge_plan(*, actor, plan, version: int | None = None, now=None) -> Ac
 
 
 @transaction.atomic
-def close_plan(*, actor, plan, reason: str, now=None) -> BirthPlan:
+def close_plan(*, actor: User, plan: BirthPlan, reason: str, now: datetime | None = None) -> BirthPlan:
     """Close a plan that is no longer needed (the baby is born and the plan carried out, or withdrawn)."""
     now = now or timezone.now()
     plan = _locked(plan)

@@ -95,7 +95,7 @@ class BirthPlan(models.Model):
             models.Index(fields=["created_at"]),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Birth plan {self.pk} v{self.version} ({self.status})"
 
 
@@ -112,7 +112,7 @@ class KeyContact(models.Model):
     class Meta:
         ordering = ["id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name} ({self.agency_id})"
 
 
@@ -129,7 +129,7 @@ class BirthPlanVersion(AppendOnlyModel):
         ordering = ["plan", "version"]
         constraints = [models.UniqueConstraint(fields=["plan", "version"], name="birth_plan_version_unique")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.plan_id} v{self.version}"
 
 
@@ -143,7 +143,7 @@ class PlanShare(models.Model):
         ordering = ["shared_at"]
         constraints = [models.UniqueConstraint(fields=["plan", "agency"], name="plan_shared_once_per_agency")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.plan_id} shared with {self.agency_id}"
 
 
@@ -164,5 +164,5 @@ class Acknowledgement(AppendOnlyModel):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.agency_id} read {self.plan_id} v{self.version}"

@@ -1,5 +1,6 @@
 """Which plans are in force for a family, and which agencies they give a stake in a night."""
 
+import uuid
 from collections.abc import Iterable
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -7,7 +8,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from .models import BirthPlan, KeyContact, PlanShare, PlanStatus
 
 
-def active_plans_for(person_ids: Iterable) -> QuerySet:
+def active_plans_for(person_ids: Iterable[uuid.UUID]) -> QuerySet[BirthPlan]:
     """The plans in force where any of these people is the mother or the child (with lead and contacts,
     3 queries when read)."""
     ids = list(person_ids)
@@ -19,7 +20,7 @@ def active_plans_for(person_ids: Iterable) -> QuerySet:
     )
 
 
-def agencies_with_a_stake(person_ids: Iterable) -> set:
+def agencies_with_a_stake(person_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
     """Agencies holding a birth plan for any of these people (writing it, shared with it, a key contact
     on it): the plan was written for this night. Raising a flag makes no stake: a flag is disclosed
     through the picture, not by making its agency a party to every later incident."""

@@ -1,6 +1,11 @@
 """Rules about birth plans, as small functions over a plan and its key contacts."""
 
+import datetime
+from collections.abc import Iterable
+
 from ooh.accounts.models import AgencyKind
+
+from .models import BirthPlan, KeyContact
 
 # Key contacts a plan cannot be activated without: who the night's responders will call.
 REQUIRED_CONTACT_KINDS = {
@@ -9,9 +14,11 @@ REQUIRED_CONTACT_KINDS = {
 }
 
 
-def activation_gaps(plan, contacts, *, agreed_on) -> dict[str, str]:
+def activation_gaps(
+    plan: BirthPlan, contacts: Iterable[KeyContact], *, agreed_on: datetime.date | None
+) -> dict[str, str]:
     """Every part the template still lacks before the plan can be active: {field: what is missing}."""
-    gaps = {}
+    gaps: dict[str, str] = {}
     if plan.lead_professional_id is None:
         gaps["lead_professional"] = "Name the lead professional."
     for name, label in [

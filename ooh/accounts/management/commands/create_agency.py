@@ -1,5 +1,7 @@
+from typing import Any
+
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ooh.accounts.actions import upsert_agency
 from ooh.accounts.models import AgencyKind
@@ -8,13 +10,15 @@ from ooh.accounts.models import AgencyKind
 class Command(BaseCommand):
     help = "Create an agency, or update the one with this code (safe to run again)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--code", required=True, help="Short stable code, e.g. police-west")
         parser.add_argument("--name", required=True)
         parser.add_argument("--kind", required=True, help=f"One of: {', '.join(AgencyKind.values)}")
         parser.add_argument("--out-of-hours-phone", default="")
 
-    def handle(self, *args, code, name, kind, out_of_hours_phone, **options):
+    def handle(
+        self, *args: Any, code: str, name: str, kind: str, out_of_hours_phone: str, **options: Any
+    ) -> None:
         if kind not in AgencyKind.values:
             raise CommandError(f"--kind {kind!r} is not known; use one of: {', '.join(AgencyKind.values)}")
         try:

@@ -1,8 +1,9 @@
 import getpass
 import os
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ooh.accounts.actions import upsert_user
 from ooh.accounts.models import Agency, Role
@@ -13,7 +14,7 @@ from .create_agency import _describe
 class Command(BaseCommand):
     help = "Create a user with one agency and one role, or update them (safe to run again)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--username", required=True)
         parser.add_argument("--agency", required=True, help="Agency code")
         parser.add_argument("--role", required=True, help=f"One of: {', '.join(Role.values)}")
@@ -27,7 +28,17 @@ class Command(BaseCommand):
             "--no-password", action="store_true", help="Keep (or leave unusable) the password."
         )
 
-    def handle(self, *args, username, agency, role, display_name, password_env, no_password, **options):
+    def handle(
+        self,
+        *args: Any,
+        username: str,
+        agency: str,
+        role: str,
+        display_name: str,
+        password_env: str | None,
+        no_password: bool,
+        **options: Any,
+    ) -> None:
         if role not in Role.values:
             raise CommandError(f"--role {role!r} is not known; use one of: {', '.join(Role.values)}")
         agency_obj = Agency.objects.filter(code=agency).first()
@@ -46,7 +57,7 @@ class Command(BaseCommand):
             f"{'Created' if created else 'Updated'} user {user.username} ({role} at {agency_obj.code})"
         )
 
-    def _password(self, password_env, interactive):
+    def _password(self, password_env: str | None, interactive: bool) -> str:
         if password_env:
             if password_env not in os.environ:  # the operator names the variable; settings are not involved
                 raise CommandError(f"--password-env: the variable {password_env} is not set")

@@ -2,8 +2,9 @@
 
 import re
 import sys
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ooh.audit.chain import verify_chain
 
@@ -17,7 +18,7 @@ class Command(BaseCommand):
         "the first broken row and exits 1."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--anchor",
             metavar="CHAIN_SEQ:HASH",
@@ -28,7 +29,7 @@ class Command(BaseCommand):
             "--chunk-size", type=int, default=1000, help="Rows read per query (default 1000)."
         )
 
-    def handle(self, *args, anchor=None, chunk_size=1000, **options):
+    def handle(self, *args: Any, anchor: str | None = None, chunk_size: int = 1000, **options: Any) -> None:
         if chunk_size < 1:
             raise CommandError("--chunk-size must be at least 1")
         expected = None

@@ -1,5 +1,7 @@
+from typing import Any
+
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ooh.demo import scenario
 
@@ -7,14 +9,14 @@ from ooh.demo import scenario
 class Command(BaseCommand):
     help = "Load the fictional demo night (agencies, one user per role) and print how to log in."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--allow-non-embedded",
             action="store_true",
             help="Load even though DATABASE_URL is set (never on a live service: the password is printed).",
         )
 
-    def handle(self, *args, allow_non_embedded, **options):
+    def handle(self, *args: Any, allow_non_embedded: bool, **options: Any) -> None:
         if not settings.EMBEDDED and not allow_non_embedded:
             raise CommandError(
                 "DATABASE_URL is set: refusing to load demo users with a printed password. "

@@ -5,6 +5,8 @@ migrate jobs, pytest-django's test database): the SQLite folder must exist befor
 file, and the embedded secret key before the next process starts. Settings never write them.
 """
 
+from typing import Any
+
 from django.core.management.commands.migrate import Command as DjangoMigrate
 
 from ooh import runtime_files
@@ -13,7 +15,7 @@ from ooh import runtime_files
 class Command(DjangoMigrate):
     help = DjangoMigrate.help + " Makes the embedded mode's files first (see prepare_embedded)."
 
-    def execute(self, *args, **options):
+    def execute(self, *args: Any, **options: Any) -> str | None:
         # Before the system checks, which already open the database. A check or a plan writes nothing:
         # the Kubernetes init containers run `migrate --check` on a read-only filesystem.
         if not (options["check_unapplied"] or options["plan"]):

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
 from ooh import runtime_files
@@ -9,6 +11,6 @@ class Command(BaseCommand):
         "filesystem broker) and STATIC_ROOT. Settings only read them; `migrate` runs this first."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         for path in runtime_files.prepare():
             self.stdout.write(f"Made {path}")

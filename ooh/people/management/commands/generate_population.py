@@ -7,8 +7,9 @@ A seed can be used once per database; rerun with another seed to add people.
 
 import resource
 import sys
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ooh.people.population import Population, SeedAlreadyUsed, generate, nhs_check_digit, postcode_for
 
@@ -27,7 +28,7 @@ class Command(BaseCommand):
         "Streams in batches; memory does not grow with --people. Use a new --seed to add more people."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--people", type=int, required=True, help="How many people to add (about).")
         parser.add_argument("--seed", type=int, default=1, help="Random seed; one use per database.")
         parser.add_argument(
@@ -35,7 +36,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-progress", action="store_true", help="No progress bar, even on a terminal.")
 
-    def handle(self, *args, people, seed, batch, no_progress, **options):
+    def handle(
+        self, *args: Any, people: int, seed: int, batch: int, no_progress: bool, **options: Any
+    ) -> None:
         if people < 1:
             raise CommandError("--people must be at least 1")
         if batch < 1:
