@@ -5,7 +5,7 @@ class AlertsConfig(AppConfig):
     name = "alerts"
     verbose_name = "Escalations and notifications"
 
-    def ready(self):
+    def ready(self) -> None:
         """Listen on the core's one seam, and register the tasks so they can be called by name."""
         from ooh.incidents.signals import event_committed
 

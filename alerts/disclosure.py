@@ -8,7 +8,10 @@ opens a picture that shows the flag: who, from which agency, when, and for which
 
 import json
 import logging
-from datetime import timedelta
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
@@ -16,6 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from ooh.access import policy
+from ooh.access.models import BreakGlass
+from ooh.accounts.models import User
 from ooh.incidents.events import agency_feed_group, send_to_groups, user_feed_group
 
 from .escalation_rules import managers_of
@@ -28,7 +33,7 @@ CHILD_PROTECTION_CATEGORIES = frozenset({"child_protection_plan", "unborn_child_
 NOTICE_WINDOW = timedelta(hours=1)
 
 
-def _viewer(user) -> dict:
+def _viewer(user: User) -> dict[str, object]:
     membership = user.membership
     return {
         "id": str(user.pk),
@@ -43,7 +48,16 @@ def _viewer(user) -> dict:
     }
 
 
-def _inform(*, user_ids, agency_ids, kind, title, body, data, now):
+def _inform(
+    *,
+    user_ids: Iterable[uuid.UUID | str],
+    agency_ids: Iterable[uuid.UUID | str],
+    kind: str,
+    title: str,
+    body: str,
+    data: Mapping[str, object],
+    now: datetime,
+) -> None:
     """An inbox entry per user, written in the caller's transaction; the feeds hear after commit."""
     Notification.objects.bulk_create(
         [
@@ -61,7 +75,7 @@ def _inform(*, user_ids, agency_ids, kind, title, body, data, now):
     transaction.on_commit(lambda: send_to_groups(sends, what=kind))
 
 
-def _told_lately(viewer_id, child_id) -> bool:
+def _told_lately(viewer_id: uuid.UUID, child_id: str) -> bool:
     """Whether this viewer's look at this child was told of within the window, as the cache remembers it
     (marking it now if not). The inbox stays the record: with the cache empty or down, the database is
     asked instead."""
@@ -72,13 +86,19 @@ def _told_lately(viewer_id, child_id) -> bool:
         return False
 
 
-def notify_if_disclosed(viewer, flags, *, purpose: dict, now=None) -> int:
+def notify_if_disclosed(
+    viewer: User,
+    flags: Iterable[Mapping[str, Any]],  # flag rows (ooh/shapes.py), as the picture shows them
+    *,
+    purpose: Mapping[str, str | None],  # the incident, or the reason given
+    now: datetime | None = None,
+) -> int:
     """For each child protection flag in a picture the viewer opened, owned by another agency: its
     owner and the owning agency's managers are told (once per viewer and child per hour). Returns
     how many agencies were told."""
     now = now or timezone.now()
     agency_id = policy.agency_id_of(viewer)
-    owned_elsewhere = {}
+    owned_elsewhere: dict[tuple[str, str], Mapping[str, Any]] = {}
     for flag in flags:
         owner_agency = str(flag["source_agency"]["id"])
         if flag["category"] in CHILD_PROTECTION_CATEGORIES and owner_agency != str(agency_id):
@@ -122,7 +142,7 @@ def notify_if_disclosed(viewer, flags, *, purpose: dict, now=None) -> int:
     return told
 
 
-def notify_break_glass(grant, *, now=None):
+def notify_break_glass(grant: BreakGlass, *, now: datetime | None = None) -> None:
     """The user's managers hear that they opened a person's records outside the rules, and why."""
     now = now or timezone.now()
     user = grant.user

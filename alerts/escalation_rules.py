@@ -4,8 +4,11 @@ A rule takes `now` (injected, so tests never sleep) and optionally one subject k
 items. The same function decides raising (something is due) and resolving (it no longer is).
 """
 
+import uuid
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Literal, Protocol, TypeVar
 
 from django.conf import settings
 
@@ -30,16 +33,42 @@ class Due:
     subject_key: str
     due_at: datetime
     message: str
-    users: set = field(default_factory=set)  # level-1 addressees
-    agencies: set = field(default_factory=set)  # agencies concerned (their feeds; their managers next)
-    incident_id: object = None
+    users: set[uuid.UUID] = field(default_factory=set)  # level-1 addressees
+    agencies: set[uuid.UUID] = field(
+        default_factory=set
+    )  # agencies concerned (their feeds; their managers next)
+    incident_id: uuid.UUID | None = None
 
 
-def minutes(rule) -> timedelta:
+class Rule(Protocol):
+    """A rule: what is due at `now` (one subject, or every one; `among` the sweeper's open chains)."""
+
+    def __call__(
+        self,
+        now: datetime,
+        subject_key: str | None = None,
+        *,
+        fresh: bool = False,
+        keys_only: bool = False,
+        among: Collection[str] | None = None,
+    ) -> list[Due]: ...
+
+
+_Row = TypeVar("_Row")
+_When = TypeVar("_When", datetime, date)
+
+
+def _filtered(moment: _When | None) -> _When:
+    """A nullable time the rule's query filtered on (`__lte`, `__lt`): set on every row it returns."""
+    assert moment is not None, "the query filtered on it"
+    return moment
+
+
+def minutes(rule: str) -> timedelta:
     return timedelta(minutes=settings.ESCALATION_MINUTES[rule])
 
 
-def managers_of(agency_ids) -> set:
+def managers_of(agency_ids: Iterable[uuid.UUID | str]) -> set[uuid.UUID]:
     return set(
         Membership.objects.filter(
             agency_id__in=agency_ids, role__in=MANAGER_ROLES, user__is_active=True
@@ -47,12 +76,12 @@ def managers_of(agency_ids) -> set:
     )
 
 
-def stamp(moment) -> str:
+def stamp(moment: datetime) -> str:
     """A deadline in a subject key: whole seconds, the same however the time was serialised on the way."""
     return str(int(moment.timestamp()))
 
 
-def _key_filter(subject_key, prefix):
+def _key_filter(subject_key: str | None, prefix: str) -> str | Literal[False] | None:
     """(row id, stamp) from a subject key like 'attendance:<id>:<stamp>' if it belongs to this rule."""
     if subject_key is None:
         return None
@@ -62,7 +91,7 @@ def _key_filter(subject_key, prefix):
     return rest.partition(":")[0]
 
 
-def unraised(rule: str, keyed: dict) -> dict:
+def unraised(rule: str, keyed: dict[str, _Row]) -> dict[str, _Row]:
     """{subject key: row} without the keys this rule has already raised: one indexed query (the unique
     rule, subject key, level). The sweeper asks only for these, so what stays overdue after it was
     raised (an agency that never answers) costs nothing per row on every later sweep."""
@@ -77,7 +106,14 @@ def unraised(rule: str, keyed: dict) -> dict:
     return {key: row for key, row in keyed.items() if key not in raised}
 
 
-def attendance_not_answered(now, subject_key=None, *, fresh=False, keys_only=False, among=None) -> list[Due]:
+def attendance_not_answered(
+    now: datetime,
+    subject_key: str | None = None,
+    *,
+    fresh: bool = False,
+    keys_only: bool = False,
+    among: Collection[str] | None = None,
+) -> list[Due]:
     """An agency asked to attend has not moved past `requested` by respond_by -> its duty managers."""
 
     only = _key_filter(subject_key, "attendance")
@@ -90,14 +126,14 @@ def attendance_not_answered(now, subject_key=None, *, fresh=False, keys_only=Fal
     ).select_related("agency", "incident")
     if only:
         rows = rows.filter(pk=only)
-    keyed = {f"attendance:{row.pk}:{stamp(row.respond_by)}": row for row in rows}
+    keyed = {f"attendance:{row.pk}:{stamp(_filtered(row.respond_by))}": row for row in rows}
     if fresh:
         keyed = unraised("attendance_not_answered", keyed)
     return [
         Due(
             "attendance_not_answered",
             key,
-            row.respond_by + minutes("attendance_not_answered"),
+            _filtered(row.respond_by) + minutes("attendance_not_answered"),
             f"{row.agency.name} has not answered the request to attend {row.incident.reference}.",
             users=set() if keys_only else managers_of([row.agency_id]),
             agencies={row.agency_id},
@@ -107,7 +143,14 @@ def attendance_not_answered(now, subject_key=None, *, fresh=False, keys_only=Fal
     ]
 
 
-def eta_overdue(now, subject_key=None, *, fresh=False, keys_only=False, among=None) -> list[Due]:
+def eta_overdue(
+    now: datetime,
+    subject_key: str | None = None,
+    *,
+    fresh: bool = False,
+    keys_only: bool = False,
+    among: Collection[str] | None = None,
+) -> list[Due]:
     """Attending or en route, the ETA long past and not on scene -> the control room and the agency's managers."""
 
     only = _key_filter(subject_key, "eta")
@@ -118,13 +161,13 @@ def eta_overdue(now, subject_key=None, *, fresh=False, keys_only=False, among=No
     ).select_related("agency", "incident")
     if only:
         rows = rows.filter(pk=only)
-    keyed = {f"eta:{row.pk}:{stamp(row.eta)}": row for row in rows}
+    keyed = {f"eta:{row.pk}:{stamp(_filtered(row.eta))}": row for row in rows}
     if fresh:
         keyed = unraised("eta_overdue", keyed)
     due = []
     for key, row in keyed.items():
         if keys_only:
-            due.append(Due("eta_overdue", key, row.eta + minutes("eta_overdue"), ""))
+            due.append(Due("eta_overdue", key, _filtered(row.eta) + minutes("eta_overdue"), ""))
             continue
         control_room = set(
             Membership.objects.filter(
@@ -137,7 +180,7 @@ def eta_overdue(now, subject_key=None, *, fresh=False, keys_only=False, among=No
             Due(
                 "eta_overdue",
                 key,
-                row.eta + minutes("eta_overdue"),
+                _filtered(row.eta) + minutes("eta_overdue"),
                 f"{row.agency.name} said it would arrive at {row.eta:%H:%M} at {row.incident.reference} "
                 f"and is not on scene.",
                 users=control_room | managers_of([row.agency_id]),
@@ -148,7 +191,14 @@ def eta_overdue(now, subject_key=None, *, fresh=False, keys_only=False, among=No
     return due
 
 
-def no_decision_maker(now, subject_key=None, *, fresh=False, keys_only=False, among=None) -> list[Due]:
+def no_decision_maker(
+    now: datetime,
+    subject_key: str | None = None,
+    *,
+    fresh: bool = False,
+    keys_only: bool = False,
+    among: Collection[str] | None = None,
+) -> list[Due]:
     """An open incident with safeguarding or officer-safety flags in its picture and nobody deciding
     after N minutes -> the control room supervisor and the lead professional of any birth plan in force."""
 
@@ -205,7 +255,14 @@ def no_decision_maker(now, subject_key=None, *, fresh=False, keys_only=False, am
     return due
 
 
-def birth_plan_not_ready(now, subject_key=None, *, fresh=False, keys_only=False, among=None) -> list[Due]:
+def birth_plan_not_ready(
+    now: datetime,
+    subject_key: str | None = None,
+    *,
+    fresh: bool = False,
+    keys_only: bool = False,
+    among: Collection[str] | None = None,
+) -> list[Due]:
     """An unborn child with a child protection flag expected within N minutes (28 days) with no plan in
     force, or one that police, ambulance, out-of-hours social care or midwifery have not acknowledged at
     its current version -> the lead professional (or the flag's owner) and their manager."""
@@ -257,7 +314,14 @@ def birth_plan_not_ready(now, subject_key=None, *, fresh=False, keys_only=False,
     return list(unraised("birth_plan_not_ready", {d.subject_key: d for d in due}).values()) if fresh else due
 
 
-def flag_review_overdue(now, subject_key=None, *, fresh=False, keys_only=False, among=None) -> list[Due]:
+def flag_review_overdue(
+    now: datetime,
+    subject_key: str | None = None,
+    *,
+    fresh: bool = False,
+    keys_only: bool = False,
+    among: Collection[str] | None = None,
+) -> list[Due]:
     """An active high or critical flag past its review date -> its owner, then the owner's manager."""
     only = _key_filter(subject_key, "flag")
     if only is False:
@@ -273,7 +337,7 @@ def flag_review_overdue(now, subject_key=None, *, fresh=False, keys_only=False, 
     due = [
         Due(
             "flag_review_overdue",
-            f"flag:{flag.pk}:{flag.review_by.isoformat()}",
+            f"flag:{flag.pk}:{_filtered(flag.review_by).isoformat()}",
             now,
             f"The {flag.severity} flag '{flag.summary}' was due for review on {flag.review_by:%d %b %Y}.",
             users={flag.owner_id},
@@ -284,13 +348,13 @@ def flag_review_overdue(now, subject_key=None, *, fresh=False, keys_only=False, 
     return list(unraised("flag_review_overdue", {d.subject_key: d for d in due}).values()) if fresh else due
 
 
-def _uuid(value):
+def _uuid(value: object) -> uuid.UUID:
     import uuid
 
     return uuid.UUID(str(value))
 
 
-RULES = {
+RULES: dict[str, Rule] = {
     "attendance_not_answered": attendance_not_answered,
     "eta_overdue": eta_overdue,
     "no_decision_maker": no_decision_maker,
@@ -299,16 +363,16 @@ RULES = {
 }
 
 
-def all_due(now) -> list[Due]:
+def all_due(now: datetime) -> list[Due]:
     """Everything due now and not raised yet (the sweeper's question; `fresh` in every rule)."""
     return [due for rule in RULES.values() for due in rule(now, fresh=True)]
 
 
-def still_due(rule: str, subject_key: str, now) -> bool:
+def still_due(rule: str, subject_key: str, now: datetime) -> bool:
     return any(d.subject_key == subject_key for d in RULES[rule](now, subject_key=subject_key))
 
 
-def still_due_among(rule: str, subject_keys, now) -> set:
+def still_due_among(rule: str, subject_keys: Collection[str], now: datetime) -> set[str]:
     """Which of these subject keys are still due: one pass of the rule for all of them (the sweeper's
     resolve step), addressees not looked up."""
     return {d.subject_key for d in RULES[rule](now, keys_only=True, among=set(subject_keys))} & set(

@@ -8,16 +8,18 @@ task handled. Notifications and the incident event are written in the same trans
 
 import logging
 import uuid
-from datetime import timedelta
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ooh.access import policy
-from ooh.accounts.models import Membership, Role
+from ooh.accounts.models import Membership, Role, User
 from ooh.errors import Conflict
 from ooh.incidents.events import emit
 from ooh.shapes import escalation_row
@@ -30,14 +32,22 @@ from .scheduling import schedule
 logger = logging.getLogger(__name__)
 
 
-def level_wait(snapshot: dict) -> timedelta:
+def level_wait(snapshot: Mapping[str, Any]) -> timedelta:
     """How long a level waits for an acknowledgement before the next: the wait frozen onto the chain
     when it started (a later change of the setting does not rewrite a running chain)."""
     minutes = snapshot.get("level_wait_minutes")
     return timedelta(minutes=minutes if minutes is not None else settings.ESCALATION_LEVEL_WAIT_MINUTES)
 
 
-def _emit(escalation, event_type, actor, users, agencies, now, **extra):
+def _emit(
+    escalation: Escalation,
+    event_type: str,
+    actor: User | None,
+    users: Iterable[uuid.UUID],
+    agencies: Iterable[uuid.UUID],
+    now: datetime,
+    **extra: object,
+) -> None:
     """The incident event (phones on the incident see it) and the addressees' feeds, after commit."""
     emit(
         type=event_type,
@@ -50,13 +60,25 @@ def _emit(escalation, event_type, actor, users, agencies, now, **extra):
     )
 
 
-def _schedule_climb(escalation):
+def _schedule_climb(escalation: Escalation) -> None:
     escalation_id, token, at = escalation.pk, escalation.token, escalation.next_level_at
     if at is not None:
         transaction.on_commit(lambda: schedule("climb", (str(escalation_id), str(token)), at))
 
 
-def _create(*, rule, subject_key, level, due_at, message, incident_id, users, agencies, snapshot, now):
+def _create(
+    *,
+    rule: str,
+    subject_key: str,
+    level: int,
+    due_at: datetime,
+    message: str,
+    incident_id: uuid.UUID | None,
+    users: Iterable[uuid.UUID],
+    agencies: Iterable[uuid.UUID],
+    snapshot: dict[str, Any],
+    now: datetime,
+) -> Escalation | None:
     """Insert one level; None if it already exists (raised by another task, sweep or worker)."""
     try:
         with transaction.atomic():
@@ -73,8 +95,9 @@ def _create(*, rule, subject_key, level, due_at, message, incident_id, users, ag
             )
     except IntegrityError:
         return None
-    escalation.addressed_users.set(users)
-    escalation.addressed_agencies.set(agencies)
+    # set() takes primary keys, which django-stubs allows to be int only (ours are UUIDs).
+    escalation.addressed_users.set(users)  # type: ignore[arg-type]
+    escalation.addressed_agencies.set(agencies)  # type: ignore[arg-type]
     notify(escalation, users, now)
     _emit(escalation, "escalation.raised", None, users, agencies, now)
     _schedule_climb(escalation)
@@ -82,7 +105,7 @@ def _create(*, rule, subject_key, level, due_at, message, incident_id, users, ag
 
 
 @transaction.atomic
-def raise_due(due, *, now=None):
+def raise_due(due: escalation_rules.Due, *, now: datetime | None = None) -> Escalation | None:
     """Raise level 1 for something due, exactly once."""
     now = now or timezone.now()
     snapshot = {
@@ -105,7 +128,7 @@ def raise_due(due, *, now=None):
     )
 
 
-def next_addressees(escalation) -> tuple[set, set]:
+def next_addressees(escalation: Escalation) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
     """Level 2: the managers of every agency concerned; level 3 and up: their admins too."""
     agencies = set(escalation.addressed_agencies.values_list("pk", flat=True))
     agencies |= set(
@@ -123,7 +146,9 @@ def next_addressees(escalation) -> tuple[set, set]:
 
 
 @transaction.atomic
-def climb(escalation_id, token, *, now=None):
+def climb(
+    escalation_id: uuid.UUID | str, token: uuid.UUID | str, *, now: datetime | None = None
+) -> Escalation | None:
     """Raise the next level if nobody acknowledged in time. A stale token (acknowledged, resolved,
     already climbed, or a duplicate delivery of this task) does nothing."""
     now = now or timezone.now()
@@ -156,12 +181,12 @@ def climb(escalation_id, token, *, now=None):
     )
 
 
-def _chain(rule, subject_key):
+def _chain(rule: str, subject_key: str) -> QuerySet[Escalation]:
     return Escalation.objects.select_for_update().filter(rule=rule, subject_key=subject_key).order_by("level")
 
 
-def visible_escalations(user):
-    membership = getattr(user, "membership", None)
+def visible_escalations(user: User) -> QuerySet[Escalation]:
+    membership: Membership | None = getattr(user, "membership", None)
     condition = Q(addressed_users=user)
     if membership is not None:
         condition |= Q(addressed_agencies=membership.agency_id)
@@ -169,7 +194,9 @@ def visible_escalations(user):
 
 
 @transaction.atomic
-def acknowledge(*, actor, escalation, note="", now=None):
+def acknowledge(
+    *, actor: User, escalation: Escalation, note: str = "", now: datetime | None = None
+) -> Escalation:
     """Someone addressed has it: the climb stops (every level of the chain)."""
     now = now or timezone.now()
     if not policy.may_acknowledge_escalation(actor, escalation):
@@ -190,7 +217,7 @@ def acknowledge(*, actor, escalation, note="", now=None):
 
 
 @transaction.atomic
-def resolve_chain(rule, subject_key, *, reason, now=None):
+def resolve_chain(rule: str, subject_key: str, *, reason: str, now: datetime | None = None) -> int:
     """The condition ended (the agency answered, a decision maker is named): every level is resolved."""
     now = now or timezone.now()
     chain = [e for e in _chain(rule, subject_key) if e.status != EscalationStatus.RESOLVED]
@@ -218,7 +245,7 @@ def resolve_chain(rule, subject_key, *, reason, now=None):
     return len(chain)
 
 
-def check_subject(rule, subject_key, *, now=None):
+def check_subject(rule: str, subject_key: str, *, now: datetime | None = None) -> Escalation | None:
     """A scheduled deadline arrived (or something changed): raise it if due, resolve it if not."""
     now = now or timezone.now()
     due = [
@@ -235,7 +262,7 @@ def check_subject(rule, subject_key, *, now=None):
     return None
 
 
-def sweep(*, now=None) -> dict:
+def sweep(*, now: datetime | None = None) -> dict[str, int]:
     """The safety net: raise everything due that nobody raised, climb what is overdue, resolve what ended."""
     now = now or timezone.now()
     raised = sum(1 for due in escalation_rules.all_due(now) if raise_due(due, now=now) is not None)
@@ -245,7 +272,7 @@ def sweep(*, now=None) -> dict:
     ).values_list("pk", "token"):
         climbed += climb(escalation_id, token, now=now) is not None
     resolved = 0
-    open_chains = {}
+    open_chains: dict[str, set[str]] = {}
     for rule, subject_key in (
         Escalation.objects.exclude(status=EscalationStatus.RESOLVED)
         .order_by()

@@ -64,7 +64,7 @@ class Escalation(models.Model):
             models.Index(fields=["raised_at"]),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.rule} L{self.level} {self.subject_key} ({self.status})"
 
 
@@ -94,7 +94,7 @@ class Notification(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user_id}: {self.title}"
 
 
@@ -124,5 +124,5 @@ class PushDelivery(models.Model):
             models.UniqueConstraint(fields=["notification", "device", "backend"], name="push_once_per_device")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.notification_id} -> {self.device_id} ({self.status})"

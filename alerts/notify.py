@@ -1,16 +1,22 @@
 """Notifications: an inbox copy per addressee (the record), then push to their devices (a courtesy)."""
 
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from ooh.accounts.models import Device
 
-from .models import Notification, PushDelivery
+from .models import Escalation, Notification, PushDelivery
 from .scheduling import schedule
 
 
-def notify(escalation, user_ids, now=None):
+def notify(
+    escalation: Escalation, user_ids: Iterable[uuid.UUID], now: datetime | None = None
+) -> list[Notification]:
     """Write the inbox entries in the escalation's transaction; schedule pushes after commit."""
     now = now or timezone.now()
     notifications = Notification.objects.bulk_create(
@@ -41,7 +47,7 @@ def notify(escalation, user_ids, now=None):
     )
     ids = [d.pk for d in deliveries]
 
-    def push():
+    def push() -> None:
         for delivery_id in ids:
             schedule("deliver_push", (delivery_id,), timezone.now())
 

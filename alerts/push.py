@@ -9,21 +9,25 @@ import hmac
 import json
 import logging
 import time
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 from django.conf import settings
+
+from .models import PushDelivery
 
 logger = logging.getLogger(__name__)
 TIMEOUT = httpx.Timeout(5.0)
 
 
 class PushError(Exception):
-    def __init__(self, message, *, retryable=True):
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
         super().__init__(message)
         self.retryable = retryable
 
 
-def _payload(delivery) -> dict:
+def _payload(delivery: PushDelivery) -> dict[str, Any]:
     notification = delivery.notification
     return {
         "notification": str(notification.pk),
@@ -35,14 +39,21 @@ def _payload(delivery) -> dict:
     }
 
 
-def _check(response: httpx.Response):
+def _push_token(delivery: PushDelivery) -> str:
+    device = delivery.device
+    # SET_NULL: a device deleted since the notice was written. Unhandled as before (no PushError).
+    assert device is not None, f"push delivery {delivery.pk} has no device"
+    return device.push_token
+
+
+def _check(response: httpx.Response) -> None:
     if response.status_code >= 500 or response.status_code == 429:
         raise PushError(f"HTTP {response.status_code}: {response.text[:200]}", retryable=True)
     if response.status_code >= 400:
         raise PushError(f"HTTP {response.status_code}: {response.text[:200]}", retryable=False)
 
 
-def send_log(delivery):
+def send_log(delivery: PushDelivery) -> None:
     logger.info("push %s", json.dumps(_payload(delivery)))
 
 
@@ -51,7 +62,7 @@ def webhook_signature(secret: str, timestamp: str, body: bytes) -> str:
     return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
 
-def send_webhook(delivery):
+def send_webhook(delivery: PushDelivery) -> None:
     body = json.dumps(_payload(delivery), separators=(",", ":")).encode()
     timestamp = str(int(time.time()))
     headers = {
@@ -66,12 +77,12 @@ def send_webhook(delivery):
     _check(response)
 
 
-def send_fcm(delivery):
+def send_fcm(delivery: PushDelivery) -> None:
     """FCM HTTP v1: POST /v1/projects/{project}/messages:send with an OAuth2 bearer token."""
     payload = _payload(delivery)
     message = {
         "message": {
-            "token": delivery.device.push_token,
+            "token": _push_token(delivery),
             "notification": {"title": payload["title"], "body": payload["body"]},
             "data": {
                 k: str(v) for k, v in {**payload["data"], "notification": payload["notification"]}.items()
@@ -93,7 +104,7 @@ def send_fcm(delivery):
     _check(response)
 
 
-def send_apns(delivery):
+def send_apns(delivery: PushDelivery) -> None:
     """APNs provider API over HTTP/2: POST /3/device/{token} with a provider (JWT) token."""
     payload = _payload(delivery)
     body = {
@@ -107,7 +118,7 @@ def send_apns(delivery):
         "apns-push-type": "alert",
         "apns-priority": "10",
     }
-    url = f"{settings.APNS_ENDPOINT}/3/device/{delivery.device.push_token}"
+    url = f"{settings.APNS_ENDPOINT}/3/device/{_push_token(delivery)}"
     try:
         with httpx.Client(http2=url.startswith("https"), timeout=TIMEOUT) as client:
             response = client.post(url, json=body, headers=headers)
@@ -116,8 +127,13 @@ def send_apns(delivery):
     _check(response)
 
 
-BACKENDS = {"log": send_log, "webhook": send_webhook, "fcm": send_fcm, "apns": send_apns}
+BACKENDS: dict[str, Callable[[PushDelivery], None]] = {
+    "log": send_log,
+    "webhook": send_webhook,
+    "fcm": send_fcm,
+    "apns": send_apns,
+}
 
 
-def send(delivery):
+def send(delivery: PushDelivery) -> None:
     BACKENDS[delivery.backend](delivery)

@@ -6,6 +6,7 @@ is the sweeper's job anyway); every task is guarded, so an early, late or repeat
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from celery import current_app
 from django.conf import settings
@@ -17,10 +18,11 @@ logger = logging.getLogger(__name__)
 
 
 def max_delay_seconds() -> float:
-    return settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600) / 2
+    visibility_timeout: float = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
+    return visibility_timeout / 2
 
 
-def schedule(task_name: str, args: tuple, at) -> bool:
+def schedule(task_name: str, args: tuple[object, ...], at: datetime) -> bool:
     """Run alerts.tasks.<task_name>(*args) at `at` (or now if past). False if left to the sweeper.
 
     The task is called by its registered name, so this module (and the escalation engine that calls
@@ -36,17 +38,17 @@ def schedule(task_name: str, args: tuple, at) -> bool:
     return True
 
 
-def on_incident_event(sender, message: dict, **kwargs):
+def on_incident_event(sender: object, message: dict[str, Any], **kwargs: object) -> None:
     """After an incident change commits (ooh.incidents.signals.event_committed): check each new
     deadline when it falls due, and re-check anything the change may have ended (an answer, a
     decision maker) straight away."""
     minutes = settings.ESCALATION_MINUTES
     event, data = message["event"], message["data"]
 
-    def parse(value):
+    def parse(value: str) -> datetime:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
-    def at(value, rule):
+    def at(value: str, rule: str) -> datetime:
         # A second late, never early: a timer that fires a moment before the deadline would find nothing due.
         return parse(value) + timedelta(minutes=minutes[rule], seconds=1)
 

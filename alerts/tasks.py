@@ -5,7 +5,7 @@ Routed to named queues in settings.CELERY_TASK_ROUTES (a test fails if one is mi
 
 import logging
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.utils import timezone
 
@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(name="alerts.tasks.sweep")
-def sweep():
+def sweep() -> dict[str, int]:
     result = escalations.sweep()
     if any(result.values()):
         logger.info("sweep %s", result)
@@ -25,12 +25,12 @@ def sweep():
 
 
 @shared_task(name="alerts.tasks.check_subject")
-def check_subject(rule, subject_key):
+def check_subject(rule: str, subject_key: str) -> None:
     escalations.check_subject(rule, subject_key)
 
 
 @shared_task(name="alerts.tasks.resolve_ended")
-def resolve_ended(incident_id):
+def resolve_ended(incident_id: str) -> None:
     """Something changed on an incident: resolve any of its chains whose condition ended."""
     now = timezone.now()
     for rule, key in (
@@ -43,12 +43,12 @@ def resolve_ended(incident_id):
 
 
 @shared_task(name="alerts.tasks.climb")
-def climb(escalation_id, token):
+def climb(escalation_id: str, token: str) -> None:
     escalations.climb(escalation_id, token)
 
 
 @shared_task(name="alerts.tasks.deliver_push", bind=True, max_retries=None)
-def deliver_push(self, delivery_id):
+def deliver_push(self: Task[..., None], delivery_id: int) -> None:
     """Send one push; retry with backoff; after PUSH_MAX_ATTEMPTS mark it failed (admins see it)."""
     delivery = PushDelivery.objects.select_related("notification", "device").filter(pk=delivery_id).first()
     if delivery is None or delivery.status != PushStatus.PENDING:
