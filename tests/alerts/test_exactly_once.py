@@ -1,38 +1,15 @@
 """Exactly once under real concurrency on PostgreSQL: overlapping sweeps, and sweeps racing scheduled tasks."""
 
-import threading
-
 import pytest
-from django.db import connections
 
 from alerts import escalations
 from alerts.models import Escalation, Notification
 from ooh.incidents import actions
 from ooh.incidents.models import Event
 from tests.alerts.night import T0, at
+from tests.racing import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _race(*calls):
-    barrier = threading.Barrier(len(calls))
-    errors = []
-
-    def run(call):
-        try:
-            barrier.wait(timeout=30)
-            call()
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not errors, errors
 
 
 def test_overlapping_sweeps_and_a_scheduled_check_raise_once(alice, incident, edt, morgan):
@@ -41,7 +18,7 @@ def test_overlapping_sweeps_and_a_scheduled_check_raise_once(alice, incident, ed
     )
     key = f"attendance:{row.pk}:{int(row.respond_by.timestamp())}"
     when = at(minutes=10)
-    _race(
+    race(
         lambda: escalations.sweep(now=when),
         lambda: escalations.sweep(now=when),
         lambda: escalations.check_subject("attendance_not_answered", key, now=when),
@@ -57,5 +34,5 @@ def test_racing_climbs_with_one_token_climb_once(alice, incident, edt, morgan):
     escalations.sweep(now=at(minutes=10))
     first = Escalation.objects.get(level=1)
     later = at(minutes=20)
-    _race(*[(lambda: escalations.climb(first.pk, first.token, now=later)) for _ in range(4)])
+    race(*[(lambda: escalations.climb(first.pk, first.token, now=later)) for _ in range(4)])
     assert list(Escalation.objects.order_by("level").values_list("level", flat=True)) == [1, 2]

@@ -1,37 +1,14 @@
 """Real threads racing against PostgreSQL: the incident row lock keeps seq gapless and one decision maker."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from ooh.incidents import actions
 from ooh.incidents.models import Appointment, Event, Incident
 from tests.factories import member
+from tests.racing import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _race(workers):
-    """Start every worker at the same moment, each on its own database connection; re-raise any error."""
-    barrier = threading.Barrier(len(workers))
-    errors = []
-
-    def run(work):
-        try:
-            barrier.wait(timeout=30)
-            work()
-        except Exception as exc:  # reported below, with the others
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(w,)) for w in workers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not errors, errors
 
 
 def test_concurrent_decision_maker_appointments_leave_exactly_one_current_and_all_in_the_timeline(
@@ -40,8 +17,8 @@ def test_concurrent_decision_maker_appointments_leave_exactly_one_current_and_al
     candidates = [member(agency=police if n % 2 else ambulance, username=f"officer{n}") for n in range(8)]
     # An appointee belongs to an agency on the incident: the control room asks the ambulance service.
     actions.request_attendance(actor=alice, incident=incident, agency=ambulance, respond_within_minutes=10)
-    _race(
-        [
+    race(
+        *[
             (
                 lambda user=user: actions.appoint(
                     actor=alice,
@@ -81,7 +58,7 @@ def test_concurrent_changes_of_different_kinds_get_distinct_consecutive_seqs(
         )
         for a in (police, ambulance, edt)
     ] + [(lambda p=p: actions.acknowledge_flag(actor=p, incident=incident, flag=flag)) for p in people]
-    _race(work)
+    race(*work)
     seqs = list(Event.objects.filter(incident=incident).order_by("seq").values_list("seq", flat=True))
     assert seqs == list(range(1, 8))
     assert Incident.objects.get(pk=incident.pk).last_seq == 7
