@@ -53,12 +53,18 @@ class TestWhoMayUseTheAdmin:
 # --- An agency admin administers only its own agency -----------------------------------------------
 
 
+@pytest.fixture
+def police_root(police):
+    """A superuser who is also a police admin: still not Pam's to administer."""
+    user = member(role=Role.ADMIN, agency=police, username="police-root", is_staff=True)
+    user.is_superuser = True
+    user.save()
+    return user
+
+
 @pytest.mark.django_db
 class TestAgencyAdmin:
-    def test_an_agency_admin_sees_only_their_agencys_users(self, client, pam, alice, bob, root, police):
-        police_root = member(role=Role.ADMIN, agency=police, username="police-root", is_staff=True)
-        police_root.is_superuser = True
-        police_root.save()
+    def test_an_agency_admin_sees_only_their_agencys_users(self, client, pam, alice, bob, root, police_root):
         signed_in(client, pam)
 
         response = client.get(USERS)
@@ -73,10 +79,7 @@ class TestAgencyAdmin:
         assert response["Location"] == "/admin/"
         assert client.get(f"{USERS}{bob.pk}/password/").status_code == 404
 
-    def test_an_agency_admin_cannot_take_over_a_superuser_of_their_agency(self, client, pam, police):
-        police_root = member(role=Role.ADMIN, agency=police, username="police-root", is_staff=True)
-        police_root.is_superuser = True
-        police_root.save()
+    def test_an_agency_admin_cannot_take_over_a_superuser_of_their_agency(self, client, pam, police_root):
         signed_in(client, pam)
 
         response = client.post(
