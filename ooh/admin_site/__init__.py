@@ -9,21 +9,26 @@ import hashlib
 import logging
 import math
 import time
+import uuid
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.db import models
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 
 from ooh.access.policy import agency_id_of, role_of
-from ooh.accounts.models import Role
+from ooh.accounts.models import Membership, Role, User
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
 
@@ -33,8 +38,13 @@ logger = logging.getLogger(__name__)
 ADMIN_REASON = "Django admin"
 ADMIN_SESSION = "admin_session"
 
+if TYPE_CHECKING:  # django-stubs makes ModelAdmin generic in its model; Django's class takes no subscript
+    ModelAdmin = admin.ModelAdmin[Any]  # these bases serve pages of many models
+else:
+    ModelAdmin = admin.ModelAdmin
 
-def may_use_admin(user) -> bool:
+
+def may_use_admin(user: User | AnonymousUser) -> bool:
     """An active staff user who is a superuser or its agency's `admin`; nobody else gets the admin."""
     return bool(
         getattr(user, "is_active", False)
@@ -43,19 +53,19 @@ def may_use_admin(user) -> bool:
     )
 
 
-def is_agency_admin(user) -> bool:
+def is_agency_admin(user: User | AnonymousUser) -> bool:
     """An admin of one agency (not a superuser): its own agency's users and memberships, nothing more."""
     return may_use_admin(user) and not user.is_superuser
 
 
-def may_administer(user, target) -> bool:
+def may_administer(user: User | AnonymousUser, target: User | None) -> bool:
     """Superusers administer every user; an agency admin its own agency's users, never a superuser.
     With no target: whether the user administers anyone (its pages list only those it may)."""
     if not may_use_admin(user):
         return False
     if user.is_superuser or target is None:
         return True
-    membership = getattr(target, "membership", None)
+    membership: Membership | None = getattr(target, "membership", None)
     return not target.is_superuser and membership is not None and membership.agency_id == agency_id_of(user)
 
 
@@ -77,11 +87,11 @@ class FailedAdminLogins:
 
     clock = staticmethod(time.time)  # tests move time instead of sleeping
 
-    def __init__(self, request, username: str):
+    def __init__(self, request: HttpRequest, username: str) -> None:
         rates = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {})
         # REMOTE_ADDR is the client's address: uvicorn sets it from trusted proxies' headers only.
         address = request.META.get("REMOTE_ADDR") or "unknown"
-        self.buckets = []
+        self.buckets: list[tuple[str, int, int]] = []  # (cache key, attempts, window in seconds)
         self._add_bucket(rates.get("login_ip"), f"admin-login-failed:ip:{address}")
         name = username.strip().lower()[:150]
         if name:
@@ -89,13 +99,13 @@ class FailedAdminLogins:
             digest = hashlib.sha256(name.encode()).hexdigest()
             self._add_bucket(rates.get("login_username"), f"admin-login-failed:username:{digest}")
 
-    def _add_bucket(self, rate, key):
+    def _add_bucket(self, rate: str | None, key: str) -> None:
         parsed = _parse_rate(rate)
         if parsed is not None:
             self.buckets.append((key, *parsed))
 
     @staticmethod
-    def _recent(key, window, now) -> list[float]:
+    def _recent(key: str, window: int, now: float) -> list[float]:
         """The failures still in the window, newest first."""
         return [at for at in cache.get(key, []) if at > now - window]
 
@@ -115,7 +125,7 @@ class FailedAdminLogins:
             return None
         return max(waits) if waits else None
 
-    def count_failure(self):
+    def count_failure(self) -> None:
         """Count one failed login against the address and the username tried."""
         now = self.clock()
         try:
@@ -129,7 +139,7 @@ class FailedAdminLogins:
 class AdminLoginForm(AdminAuthenticationForm):
     """The admin's login form: a superuser or an agency admin. Anyone else is told only that it failed."""
 
-    def confirm_login_allowed(self, user):
+    def confirm_login_allowed(self, user: User) -> None:
         super().confirm_login_allowed(user)
         if not may_use_admin(user):
             raise ValidationError(
@@ -152,12 +162,12 @@ class OohAdminSite(admin.AdminSite):
     site_title = "ooh admin"
     login_form = AdminLoginForm
 
-    def has_permission(self, request):
+    def has_permission(self, request: HttpRequest) -> bool:
         return may_use_admin(request.user)
 
     @method_decorator(never_cache)
     @login_not_required
-    def login(self, request, extra_context=None):
+    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         if request.method != "POST":
             return super().login(request, extra_context)
         username = request.POST.get("username", "")
@@ -197,7 +207,7 @@ class OohAdminSite(admin.AdminSite):
             )
         return response
 
-    def logout(self, request, extra_context=None):
+    def logout(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> TemplateResponse:
         if request.method == "POST" and request.user.is_authenticated:
             record_access(
                 action=AccessAction.LOGOUT,
@@ -212,17 +222,25 @@ class OohAdminSite(admin.AdminSite):
 # --- Pages ----------------------------------------------------------------------------------------
 
 
-class AuditedReadsAdmin(admin.ModelAdmin):
+class AuditedReadsAdmin(ModelAdmin):
     """A page that shows protected records: each detail page and each page of a list is audited,
     naming the records and the people shown."""
 
     audit_object_type = ""
 
-    def people_disclosed(self, obj) -> list:
+    def people_disclosed(self, obj: Any) -> list[uuid.UUID]:  # obj: a row of the page's model
         """Ids of the people the record names (its subject); none by default."""
         return []
 
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: models.Model | None = None,
+    ) -> HttpResponse:
         if obj is not None:
             record_access(
                 action=AccessAction.READ,
@@ -234,7 +252,9 @@ class AuditedReadsAdmin(admin.ModelAdmin):
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def changelist_view(self, request, extra_context=None):
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         if any("\x00" in key or "\x00" in value for key, value in request.GET.items()):
             # A NUL reaches PostgreSQL through the search and the audit's copy of the query (a 500).
             return HttpResponse(
@@ -262,33 +282,35 @@ class CaseworkAdmin(AuditedReadsAdmin):
     """Casework as support sees it: superusers only, and read-only for everyone, superusers included -
     it changes only through the domain actions, which version and audit it."""
 
-    def has_module_permission(self, request):
+    def has_module_permission(self, request: HttpRequest) -> bool:
         return may_use_admin(request.user) and request.user.is_superuser
 
-    def has_view_permission(self, request, obj=None):
+    def has_view_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return self.has_module_permission(request)
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
-    def history_view(self, request, object_id, extra_context=None):
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> NoReturn:
         # Nothing is ever changed here, so there is no history to show, only an unaudited title.
         raise PermissionDenied
 
 
-class AuditedChangesAdmin(admin.ModelAdmin):
+class AuditedChangesAdmin(ModelAdmin):
     """A page that changes records: each addition and change also goes to the access log, in the
     transaction of the change."""
 
     audit_object_type = ""
 
-    def _record_change(self, request, action, obj, message):
+    def _record_change(self, request: HttpRequest, action: str, obj: models.Model, message: object) -> None:
         record_access(
             action=action,
             object_type=self.audit_object_type,
@@ -298,10 +320,10 @@ class AuditedChangesAdmin(admin.ModelAdmin):
             detail={"change": message},
         )
 
-    def log_addition(self, request, obj, message):
+    def log_addition(self, request: HttpRequest, obj: models.Model, message: object) -> LogEntry:
         self._record_change(request, AccessAction.CREATE, obj, message)
         return super().log_addition(request, obj, message)
 
-    def log_change(self, request, obj, message):
+    def log_change(self, request: HttpRequest, obj: models.Model, message: object) -> LogEntry:
         self._record_change(request, AccessAction.UPDATE, obj, message)
         return super().log_change(request, obj, message)

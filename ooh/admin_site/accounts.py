@@ -2,11 +2,16 @@
 sees and changes only its own agency's users and memberships, and makes nobody staff or superuser.
 Every change is audited (ooh.admin_site.AuditedChangesAdmin)."""
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
-from django.db import router, transaction
+from django.db import models, router, transaction
+from django.db.models import QuerySet
+from django.forms import ModelChoiceField
+from django.http import HttpRequest, HttpResponse
 
 from ooh.access.policy import agency_id_of
 from ooh.accounts.actions import revoke_all_tokens
@@ -15,11 +20,18 @@ from ooh.admin_site import ADMIN_REASON, AuditedChangesAdmin, is_agency_admin, m
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
 
+if TYPE_CHECKING:  # generic in django-stubs only: Django's classes take no subscript
+    StackedInline = admin.StackedInline[Membership, User]
+    UserAdminBase = BaseUserAdmin[User]
+else:
+    StackedInline = admin.StackedInline
+    UserAdminBase = BaseUserAdmin
+
 # Roles are memberships: Django's groups and permissions grant nothing here, so they have no page.
 admin.site.unregister(Group)
 
 
-class MembershipInline(admin.StackedInline):
+class MembershipInline(StackedInline):
     """The user's one agency and role. An agency admin can choose only its own agency."""
 
     model = Membership
@@ -27,31 +39,35 @@ class MembershipInline(admin.StackedInline):
     can_delete = False
     max_num = 1
 
-    def get_min_num(self, request, obj=None, **kwargs):
+    def get_min_num(self, request: HttpRequest, obj: User | None = None, **kwargs: Any) -> int:
         # An agency admin's users belong to its agency from the start: a user without one is nobody's.
         return 1 if is_agency_admin(request.user) else 0
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+    def formfield_for_foreignkey(
+        self, db_field: "models.ForeignKey[Any, Any]", request: HttpRequest, **kwargs: Any
+    ) -> "ModelChoiceField[Any] | None":
         if db_field.name == "agency" and is_agency_admin(request.user):
-            kwargs["queryset"] = Agency.objects.filter(pk=agency_id_of(request.user))
+            # An agency admin has an agency; pk=None would match no row, but the plugin refuses None.
+            kwargs["queryset"] = Agency.objects.filter(pk=agency_id_of(request.user))  # type: ignore[misc]
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    # The user page decides whose membership is shown; here only who may use the admin at all.
-    def has_view_permission(self, request, obj=None):
+    # The user page decides whose membership is shown; here only who may use the admin at all. An inline
+    # is asked with the parent user, as django-stubs' InlineModelAdmin says and its BaseModelAdmin does not.
+    def has_view_permission(self, request: HttpRequest, obj: User | None = None) -> bool:  # type: ignore[override]
         return may_use_admin(request.user)
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         return may_use_admin(request.user)
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:  # type: ignore[override]
         return may_use_admin(request.user)
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:  # type: ignore[override]
         return False
 
 
 @admin.register(User)
-class UserAdmin(AuditedChangesAdmin, BaseUserAdmin):
+class UserAdmin(AuditedChangesAdmin, UserAdminBase):
     """Users: all of them for superusers; an agency admin's own agency's (never a superuser)."""
 
     audit_object_type = "user"
@@ -67,16 +83,16 @@ class UserAdmin(AuditedChangesAdmin, BaseUserAdmin):
     actions = ["sign_out_everywhere"]
 
     @admin.display(ordering="membership__agency__code")
-    def agency(self, user):
-        membership = getattr(user, "membership", None)
+    def agency(self, user: User) -> str:
+        membership: Membership | None = getattr(user, "membership", None)
         return membership.agency.code if membership else "-"
 
     @admin.display(ordering="membership__role")
-    def role(self, user):
-        membership = getattr(user, "membership", None)
+    def role(self, user: User) -> str:
+        membership: Membership | None = getattr(user, "membership", None)
         return membership.get_role_display() if membership else "-"
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         users = super().get_queryset(request).select_related("membership__agency")
         if request.user.is_superuser:
             return users
@@ -84,40 +100,40 @@ class UserAdmin(AuditedChangesAdmin, BaseUserAdmin):
             return users.none()
         return users.filter(membership__agency_id=agency_id_of(request.user), is_superuser=False)
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
         if is_agency_admin(request.user):
             return ["is_staff", "is_superuser", "last_login", "date_joined"]
         return ["last_login", "date_joined"]
 
-    def has_module_permission(self, request):
+    def has_module_permission(self, request: HttpRequest) -> bool:
         return may_use_admin(request.user)
 
-    def has_view_permission(self, request, obj=None):
+    def has_view_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         return may_administer(request.user, obj)
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return may_use_admin(request.user)
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         return may_administer(request.user, obj)
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         return False  # the access log names them: a user who leaves is made inactive
 
-    def save_related(self, request, form, formsets, change):
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         # The form offers an agency admin nothing else; this holds even if a form is changed to.
         saved = User.objects.select_related("membership").get(pk=form.instance.pk)
         if not may_administer(request.user, saved):
             raise PermissionDenied  # the page runs in one transaction: nothing is kept
 
-    def user_change_password(self, request, id, form_url=""):
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
         # The new password and its audit row in one transaction.
         with transaction.atomic(using=router.db_for_write(self.model)):
             return super().user_change_password(request, id, form_url)
 
     @admin.action(description="Lost phone: sign out of every device", permissions=["change"])
-    def sign_out_everywhere(self, request, queryset):
+    def sign_out_everywhere(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:  # only users this admin administers (get_queryset)
             revoked = revoke_all_tokens(user=user)
             record_access(
@@ -144,19 +160,19 @@ class AgencyAdmin(AuditedChangesAdmin):
     list_filter = ["kind"]
     search_fields = ["code", "name"]
 
-    def has_module_permission(self, request):
+    def has_module_permission(self, request: HttpRequest) -> bool:
         return may_use_admin(request.user) and request.user.is_superuser
 
-    def has_view_permission(self, request, obj=None):
+    def has_view_permission(self, request: HttpRequest, obj: Agency | None = None) -> bool:
         return self.has_module_permission(request)
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return self.has_module_permission(request)
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Agency | None = None) -> bool:
         return self.has_module_permission(request)
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Agency | None = None) -> bool:
         return False  # memberships and the access log refer to it
 
 
@@ -171,7 +187,7 @@ class MembershipAdmin(AuditedChangesAdmin):
     list_select_related = ["user", "agency"]
     search_fields = ["user__username", "user__display_name"]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
         memberships = super().get_queryset(request)
         if request.user.is_superuser:
             return memberships
@@ -179,20 +195,20 @@ class MembershipAdmin(AuditedChangesAdmin):
             return memberships.none()
         return memberships.filter(agency_id=agency_id_of(request.user), user__is_superuser=False)
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Membership | None = None) -> list[str]:
         return ["user", "agency"] if is_agency_admin(request.user) else []
 
-    def has_module_permission(self, request):
+    def has_module_permission(self, request: HttpRequest) -> bool:
         return may_use_admin(request.user)
 
-    def has_view_permission(self, request, obj=None):
+    def has_view_permission(self, request: HttpRequest, obj: Membership | None = None) -> bool:
         return may_administer(request.user, obj.user if obj is not None else None)
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return may_use_admin(request.user) and request.user.is_superuser
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Membership | None = None) -> bool:
         return self.has_view_permission(request, obj)
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Membership | None = None) -> bool:
         return False  # a user who leaves is made inactive; the membership says whom they acted for

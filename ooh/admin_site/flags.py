@@ -1,6 +1,8 @@
 """Flags and their versions in the admin, for support: read-only for everyone (they change only through
 the domain actions, which version and audit them), and every page that shows them audited."""
 
+import uuid
+
 from django.contrib import admin
 
 from ooh.admin_site import CaseworkAdmin
@@ -24,7 +26,7 @@ class FlagAdmin(CaseworkAdmin):
     list_select_related = ["source_agency", "owner"]
     search_fields = ["summary"]
 
-    def people_disclosed(self, flag):
+    def people_disclosed(self, flag: Flag) -> list[uuid.UUID]:
         return [flag.subject_person_id] if flag.subject_person_id else []
 
 
@@ -36,5 +38,5 @@ class FlagVersionAdmin(CaseworkAdmin):
     list_display = ["flag", "version", "change", "changed_by", "changed_at"]
     list_select_related = ["flag", "changed_by"]
 
-    def people_disclosed(self, version):
+    def people_disclosed(self, version: FlagVersion) -> list[uuid.UUID]:
         return [version.flag.subject_person_id] if version.flag.subject_person_id else []

@@ -322,7 +322,7 @@ def record_decision(
     """Only the current decision maker records decisions, each with its rationale."""
     now = now or timezone.now()
     incident = lock_open(incident)
-    # type: ignore below: pk=None (no decision maker) is a valid lookup that the plugin refuses.
+    # pk=None (no decision maker) is a valid lookup, matching no row, that the plugin refuses.
     current = Appointment.objects.filter(pk=incident.decision_maker_id).first()  # type: ignore[misc]
     if current is None or current.user_id != actor.pk:
         raise PermissionDenied("Only the current decision maker records decisions.")
