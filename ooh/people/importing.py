@@ -192,7 +192,8 @@ def _ref(model: type[_Model], row: Row, column: str, *, required: bool = False) 
     key = _text(row, column, required=required)
     if not key:
         return None
-    found = model._default_manager.filter(external_id=key).first()  # `objects`, by its typed name
+    # objects, the default manager, by the name the checker knows on any model class
+    found = model._default_manager.filter(external_id=key).first()
     if found is None:
         raise RowError(f"{column}: no {model._meta.verbose_name} with external id {key!r} (import it first)")
     return found

@@ -2,6 +2,7 @@
 
 import re
 import uuid
+from collections.abc import Iterable
 from typing import Self
 
 from django.conf import settings
@@ -91,7 +92,12 @@ class Person(models.Model):
         return " ".join(p for p in (self.given_name, self.family_name) if p)
 
     def refresh_search_text(self) -> None:
-        self.search_text = search_form(" ".join([self.given_name, self.family_name, *self.aliases]))
+        self.search_text = self.search_text_of(self.given_name, self.family_name, self.aliases)
+
+    @staticmethod
+    def search_text_of(given_name: str, family_name: str, aliases: Iterable[str]) -> str:
+        """What a search matches: the names and aliases, folded (also for rows written without a model)."""
+        return search_form(" ".join([given_name, family_name, *aliases]))
 
     def clean(self) -> None:
         if self.status == PersonStatus.UNBORN:
@@ -160,7 +166,12 @@ class Address(models.Model):
         return ", ".join(p for p in (self.line1, self.line2, self.town, self.postcode) if p)
 
     def refresh_search_text(self) -> None:
-        self.search_text = search_form(" ".join([self.line1, self.line2, self.town, self.postcode]))
+        self.search_text = self.search_text_of(self.line1, self.line2, self.town, self.postcode)
+
+    @staticmethod
+    def search_text_of(line1: str, line2: str, town: str, postcode: str) -> str:
+        """What a search matches: the lines, town and postcode, folded (also for rows written without a model)."""
+        return search_form(" ".join([line1, line2, town, postcode]))
 
 
 class Residence(models.Model):

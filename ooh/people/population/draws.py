@@ -3,14 +3,22 @@ the ids, and a clock fixed when generation starts, so a seed gives the same popu
 
 import datetime
 import uuid
+from collections.abc import Iterable
 from random import Random
+from typing import TypeVar
 
 from django.utils import timezone
 
+_T = TypeVar("_T")
+# (values, cumulative weights), as Random.choices takes them
+Weighted = tuple[tuple[_T, ...], tuple[float, ...]]
 
-def cumulative(weighted):
+
+def cumulative(weighted: Iterable[tuple[_T, float]]) -> Weighted[_T]:
     """(values, cumulative weights) for Random.choices."""
-    values, cum, total = [], [], 0
+    values: list[_T] = []
+    cum: list[float] = []
+    total: float = 0
     for value, weight in weighted:
         total += weight
         values.append(value)
@@ -21,7 +29,7 @@ def cumulative(weighted):
 class Draws:
     """Seeded draws: ids, weighted picks, dates and moments in the past, counts."""
 
-    def __init__(self, *, seed: int, now=None):
+    def __init__(self, *, seed: int, now: datetime.datetime | None = None) -> None:
         # Reproducible on purpose: synthetic data, never secrets.
         self.rng = Random(seed)  # noqa: S311
         self.ids = Random(f"{seed}:ids")  # noqa: S311
@@ -38,7 +46,7 @@ class Draws:
     def new_id(self) -> uuid.UUID:
         return uuid.UUID(int=self.ids.getrandbits(128), version=4)
 
-    def pick(self, weighted):
+    def pick(self, weighted: Weighted[_T]) -> _T:
         values, cum = weighted
         return self.rng.choices(values, cum_weights=cum)[0]
 

@@ -1,6 +1,8 @@
 """Families: household after household (singles, couples, parents and children, blended and extended
 families, shared houses), with their addresses, flags and links to people in earlier families."""
 
+import datetime
+import uuid
 from collections import deque
 
 from ooh.people.models import IdentifierScheme, PersonStatus, RelationshipKind, Sex
@@ -45,9 +47,18 @@ class Population(Records):
     )
     RECENT_ADULTS = 20_000  # bounded pool of earlier adults that new families may link to
 
-    def __init__(self, sink: Sink, *, seed: int, agency_id, user_id, counters: dict, now=None):
+    def __init__(
+        self,
+        sink: Sink,
+        *,
+        seed: int,
+        agency_id: uuid.UUID,
+        user_id: uuid.UUID,
+        counters: dict[str, int],
+        now: datetime.datetime | None = None,
+    ) -> None:
         super().__init__(sink, seed=seed, agency_id=agency_id, user_id=user_id, counters=counters, now=now)
-        self.recent_adults = deque(maxlen=self.RECENT_ADULTS)
+        self.recent_adults: deque[Member] = deque(maxlen=self.RECENT_ADULTS)
 
     def family(self) -> int:
         """One household (and, for some kinds, the relatives living elsewhere). Returns people made."""
@@ -121,7 +132,7 @@ class Population(Records):
                 kind = next(kind for below, kind in OUTSIDE_KINDS if roll < below)
                 self.link(member, kind, other)
 
-    def other_parent(self, parent: Member, households) -> Member | None:
+    def other_parent(self, parent: Member, households: list[list[Member]]) -> Member | None:
         """The children's other parent: an earlier adult, someone new living elsewhere, or unknown."""
         rng = self.rng
         roll = rng.random()

@@ -38,7 +38,7 @@ class Household:
     # -- people ----------------------------------------------------------------------------------
 
     def adult(
-        self, age_range: AgeRange = (19, 75), sex: str | None = None, name: str | None = None
+        self, age_range: AgeRange = (19, 75), sex: Sex | None = None, name: str | None = None
     ) -> Member:
         member = self.population.person(
             family_name=name or self.family_name, sex=sex, age=self.rng.randint(*age_range)

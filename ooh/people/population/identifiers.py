@@ -33,7 +33,7 @@ def postcode_for(k: int) -> str:
     return f"{area}{district} {sector}{unit}"
 
 
-def start_counters(people_expected: int) -> dict:
+def start_counters(people_expected: int) -> dict[str, int]:
     """Identifier serials continue after those already in the database, so reruns never clash."""
     nhs = PersonIdentifier.objects.filter(
         scheme=IdentifierScheme.NHS_NUMBER,

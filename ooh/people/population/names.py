@@ -1,7 +1,7 @@
 """The words generated people and addresses are made of: given and family names, nicknames, streets, towns."""
 
 
-def _words(text: str) -> tuple:
+def _words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 
 

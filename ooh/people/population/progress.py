@@ -3,11 +3,14 @@ which the benchmarks run from), plain lines where it is not (the service install
 
 import sys
 import time
+from typing import Any, Literal, Self
 
 try:
     from tqdm import tqdm
 except ImportError:
-    tqdm = None
+    TQDM_INSTALLED = False
+else:
+    TQDM_INSTALLED = True
 
 
 class LineProgress:
@@ -15,19 +18,19 @@ class LineProgress:
 
     STEPS = 10
 
-    def __init__(self, total: int, desc: str, *, enabled: bool):
+    def __init__(self, total: int, desc: str, *, enabled: bool) -> None:
         self.total, self.desc, self.enabled = total, desc, enabled
         self.done = 0
         self.next_step = 1
         self.started = time.perf_counter()
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: object) -> Literal[False]:
         return False
 
-    def update(self, n: int):
+    def update(self, n: int) -> None:
         self.done += n
         if not self.enabled or self.done * self.STEPS < self.next_step * self.total:
             return
@@ -43,8 +46,8 @@ class LineProgress:
         )
 
 
-def progress(total: int, *, show: bool):
+def progress(total: int, *, show: bool) -> "tqdm[Any] | LineProgress":
     """A context manager whose update(n) counts people made: a bar, lines, or nothing when not shown."""
-    if tqdm is not None:
+    if TQDM_INSTALLED:
         return tqdm(total=total, desc="people", unit=" people", disable=not show, smoothing=0.05)
     return LineProgress(total, "people", enabled=show)

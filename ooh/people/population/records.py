@@ -3,7 +3,7 @@ Families (families.py) are built from these."""
 
 import datetime
 import uuid
-from types import SimpleNamespace
+from collections.abc import Iterable, Sequence
 
 from ooh.flags.models import GROUP_OF_CATEGORY, NEEDS_REVIEW_BY, Flag, FlagStatus
 from ooh.people.models import (
@@ -18,7 +18,7 @@ from ooh.people.models import (
     Sex,
 )
 
-from .draws import Draws, cumulative
+from .draws import Draws, Weighted, cumulative
 from .flags import (
     ADDRESS_CATEGORIES,
     ADULT_CATEGORIES,
@@ -49,7 +49,7 @@ class Member:
 
     __slots__ = ("dob_year", "family_name", "id", "sex", "status")
 
-    def __init__(self, id, sex, family_name, status, dob_year):
+    def __init__(self, id: uuid.UUID, sex: Sex, family_name: str, status: str, dob_year: int) -> None:
         self.id, self.sex, self.family_name = id, sex, family_name
         self.status, self.dob_year = status, dob_year
 
@@ -57,13 +57,23 @@ class Member:
 class Records(Draws):
     """Row makers over one sink: each call draws what it needs and appends a row to the batch."""
 
-    def __init__(self, sink: Sink, *, seed: int, agency_id, user_id, counters: dict, now=None):
+    def __init__(
+        self,
+        sink: Sink,
+        *,
+        seed: int,
+        agency_id: uuid.UUID,
+        user_id: uuid.UUID,
+        counters: dict[str, int],
+        now: datetime.datetime | None = None,
+    ) -> None:
         super().__init__(seed=seed, now=now)
         self.sink = sink
         self.agency_id, self.user_id = agency_id, user_id
         self.counters = counters
         self.people = 0
-        self._edges, self._both_sides = set(), False
+        self._edges: set[tuple[uuid.UUID, uuid.UUID, str]] = set()
+        self._both_sides = False
         self.adult_categories = cumulative(ADULT_CATEGORIES)
         self.child_categories = cumulative(CHILD_CATEGORIES)
         self.unborn_categories = cumulative(UNBORN_CATEGORIES)
@@ -100,7 +110,7 @@ class Records(Draws):
 
     # -- rows --------------------------------------------------------------------------------------
 
-    def address(self, *, created_days_ago=(30, 4000)) -> uuid.UUID:
+    def address(self, *, created_days_ago: tuple[float, float] = (30, 4000)) -> uuid.UUID:
         rng = self.rng
         id = self.new_id()
         street = f"{rng.randint(1, 180)} {rng.choice(STREETS)} {rng.choice(STREET_KINDS)}"
@@ -110,8 +120,6 @@ class Records(Draws):
         # ~15 addresses share a postcode unit, as in the real file.
         postcode = postcode_for(rng.randrange(max(1, self.counters["postcodes"])))
         self.counters["uprn"] += 1
-        ns = SimpleNamespace(line1=line1, line2=line2, town=town, postcode=postcode)
-        Address.refresh_search_text(ns)
         self._address_rows.append(
             (
                 id,
@@ -120,7 +128,7 @@ class Records(Draws):
                 town,
                 postcode,
                 self.counters["uprn"] if rng.random() < 0.9 else None,
-                ns.search_text,
+                Address.search_text_of(line1, line2, town, postcode),
                 self.user_id,
                 self.agency_id,
                 self.moment_ago(*created_days_ago),
@@ -129,7 +137,14 @@ class Records(Draws):
         return id
 
     def person(
-        self, *, family_name, sex=None, age=None, unborn=False, deceased=False, given_name=None
+        self,
+        *,
+        family_name: str,
+        sex: Sex | None = None,
+        age: float | None = None,  # years: everyone born is given one
+        unborn: bool = False,
+        deceased: bool = False,
+        given_name: str | None = None,
     ) -> Member:
         """A person aged `age` years (or an unborn child), with identifiers."""
         rng = self.rng
@@ -144,21 +159,20 @@ class Records(Draws):
             )
             given = ""
             stored_sex = sex if rng.random() < 0.3 else None
-            dob_year = expected.year
+            dob_year, years = expected.year, 0.0
         else:
-            status = PersonStatus.DECEASED if deceased else PersonStatus.LIVING
+            assert age is not None, "everyone born is given an age"
+            status, years = PersonStatus.DECEASED if deceased else PersonStatus.LIVING, age
             dob = datetime.date.fromordinal(self.today_ordinal - int(age * 365.25) - rng.randint(0, 364))
             expected, dob_year = None, dob.year
             given = given_name or rng.choice(FEMALE_NAMES if sex == Sex.FEMALE else MALE_NAMES)
             stored_sex = Sex.UNKNOWN if rng.random() < 0.005 else sex
-        aliases = []
-        if not unborn and age >= 14 and rng.random() < 0.06:
+        aliases: list[str] = []
+        if not unborn and years >= 14 and rng.random() < 0.06:
             if rng.random() < 0.5:
                 aliases.append(f"{rng.choice(NICKNAMES)} {family_name}")
             else:
                 aliases.append(f"{given} {rng.choice(FAMILY_NAMES)}")
-        ns = SimpleNamespace(given_name=given, family_name=family_name, aliases=aliases)
-        Person.refresh_search_text(ns)
         created_ts = self.now_ts - rng.uniform(1, 200 if unborn else 3650) * 86400
         created = datetime.datetime.fromtimestamp(created_ts, tz=datetime.UTC)
         updated = (
@@ -176,7 +190,7 @@ class Records(Draws):
                 expected,
                 status,
                 stored_sex,
-                ns.search_text,
+                Person.search_text_of(given, family_name, aliases),
                 self.user_id,
                 self.agency_id,
                 created,
@@ -187,12 +201,14 @@ class Records(Draws):
             identifiers = self._identifier_rows
             if rng.random() < 0.94:
                 identifiers.append((id, IdentifierScheme.NHS_NUMBER, self.nhs_number()))
-            if age >= 14 and rng.random() < (0.2 if sex == Sex.MALE else 0.07):
+            if years >= 14 and rng.random() < (0.2 if sex == Sex.MALE else 0.07):
                 identifiers.append((id, IdentifierScheme.PNC_ID, self.pnc_id(dob_year)))
         self.people += 1
         return Member(id, sex, family_name, status, dob_year)
 
-    def live_at(self, member: Member, address_id, *, since_years=(0, 15)):
+    def live_at(
+        self, member: Member, address_id: uuid.UUID, *, since_years: tuple[float, float] = (0, 15)
+    ) -> None:
         since = self.days_ago(int(since_years[0] * 365), int(since_years[1] * 365) + 30)
         self._residence_rows.append(
             (
@@ -205,14 +221,14 @@ class Records(Draws):
             )
         )
 
-    def lived_at(self, member: Member):
+    def lived_at(self, member: Member) -> None:
         """A past address: a new one, not current."""
         until = self.days_ago(30, 3000)
         since = datetime.date.fromordinal(until.toordinal() - self.rng.randint(90, 3000))
         address = self.address(created_days_ago=(self.today_ordinal - until.toordinal() + 1, 5000))
         self._residence_rows.append((member.id, address, False, since, until, self.moment_ago(1, 3000)))
 
-    def link(self, frm: Member, kind: str, to: Member):
+    def link(self, frm: Member, kind: str, to: Member) -> None:
         """One row, and for a symmetric kind in a family recorded from both sides, its mirror too."""
         symmetric = kind in SYMMETRIC_KINDS
         key = (min(frm.id, to.id), max(frm.id, to.id), kind) if symmetric else (frm.id, to.id, kind)
@@ -224,7 +240,7 @@ class Records(Draws):
         if symmetric and self._both_sides:
             self._relationship_rows.append((self.new_id(), to.id, frm.id, kind, self.user_id, created, ""))
 
-    def parent_links(self, parents, children):
+    def parent_links(self, parents: Iterable[Member], children: Iterable[Member]) -> None:
         for parent in parents:
             kind = {
                 Sex.FEMALE: RelationshipKind.MOTHER_OF,
@@ -235,12 +251,19 @@ class Records(Draws):
             for child in children:
                 self.link(parent, kind, child)
 
-    def sibling_links(self, children):
+    def sibling_links(self, children: Sequence[Member]) -> None:
         for i, older in enumerate(children):
             for younger in children[i + 1 :]:
                 self.link(older, RelationshipKind.SIBLING_OF, younger)
 
-    def flag(self, *, person: Member | None = None, address_id=None, categories, risk: int):
+    def flag(
+        self,
+        *,
+        person: Member | None = None,
+        address_id: uuid.UUID | None = None,
+        categories: Weighted[str],
+        risk: int,
+    ) -> None:
         rng = self.rng
         category = self.pick(categories)
         severity = self.pick(self.severities)

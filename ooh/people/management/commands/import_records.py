@@ -1,10 +1,10 @@
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from ooh.accounts.models import Role, User
@@ -20,7 +20,7 @@ class Command(BaseCommand):
         "a rerun updates instead of duplicating. Rejected rows go to <file>.errors.csv with line and reason."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="+", type=Path)
         parser.add_argument(
             "--user",
@@ -28,7 +28,7 @@ class Command(BaseCommand):
             help="Username the import acts as (an admin); it is named in the audit log.",
         )
 
-    def handle(self, *args, files, user, **options):
+    def handle(self, *args: Any, files: list[Path], user: str, **options: Any) -> None:
         actor = self.acting_admin(user)
         jobs = self.jobs(files)
         show = sys.stdout.isatty() and options.get("verbosity", 1) > 0
