@@ -9,8 +9,8 @@ from knox.models import AuthToken
 from ooh.accounts.actions import redeem_ws_ticket
 from ooh.accounts.models import TokenDevice, WebsocketTicket
 from ooh.audit.models import AccessLog
-from tests.personas import client_for
 from tests.factories import DEFAULT_PASSWORD
+from tests.personas import client_for
 
 TOKEN_URL = "/api/v1/auth/token/"
 

@@ -7,8 +7,8 @@ from django.utils import timezone
 from knox.models import AuthToken
 
 from ooh.audit.models import AccessLog
-from tests.personas import client_for
 from tests.factories import DEFAULT_PASSWORD
+from tests.personas import client_for
 
 TOKEN_URL = "/api/v1/auth/token/"
 SESSIONS_URL = "/api/v1/auth/sessions/"
