@@ -5,6 +5,7 @@ from django.db import connection
 
 from ooh.incidents import actions
 from ooh.incidents.models import Appointment, Event, Incident
+from tests import factories
 from tests.factories import member
 from tests.racing import race
 
@@ -49,7 +50,7 @@ def test_concurrent_changes_of_different_kinds_get_distinct_consecutive_seqs(
     # Officers of the opening police service read a flag while the control room asks three agencies to
     # attend: the acknowledgements must not wait for the requests to see the incident.
     people = [member(agency=police) for _ in range(3)]
-    flag = _flag(alice, incident)
+    flag = _flag(alice, incident)  # in the incident's picture: its flag.added is seq 2
     work = [
         (
             lambda a=a: actions.request_attendance(
@@ -60,13 +61,11 @@ def test_concurrent_changes_of_different_kinds_get_distinct_consecutive_seqs(
     ] + [(lambda p=p: actions.acknowledge_flag(actor=p, incident=incident, flag=flag)) for p in people]
     race(*work)
     seqs = list(Event.objects.filter(incident=incident).order_by("seq").values_list("seq", flat=True))
-    assert seqs == list(range(1, 8))
-    assert Incident.objects.get(pk=incident.pk).last_seq == 7
+    assert seqs == list(range(1, 9))  # opened, flag.added, then the six racing changes
+    assert Incident.objects.get(pk=incident.pk).last_seq == 8
 
 
 def _flag(alice, incident):
-    from tests import factories
-
     return factories.flag(alice, on=incident.subjects.first().person, category="medical")
 
 
