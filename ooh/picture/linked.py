@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Q
 from django.utils import timezone
@@ -194,9 +194,8 @@ def relation_label(path: list[Id], reached: Reached[Id], status_of: Callable[[Id
     """
     roles = []
     for pid in reversed(path[1:]):
-        step = reached[pid]
-        assert step is not None, "everyone after the subject on a path was reached from someone"
-        _via, (edge_from, _to, kind) = step
+        # Everyone after the subject on a path was reached from someone: never None here.
+        _via, (edge_from, _to, kind) = cast(tuple[Id, Edge[Id]], reached[pid])
         roles.append(role(pid == edge_from, kind, status_of(pid)))
     return " of the ".join(roles) + f" of {subject}"
 

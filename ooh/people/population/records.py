@@ -4,6 +4,7 @@ Families (families.py) are built from these."""
 import datetime
 import uuid
 from collections.abc import Iterable, Sequence
+from typing import cast
 
 from ooh.flags.models import GROUP_OF_CATEGORY, NEEDS_REVIEW_BY, Flag, FlagStatus
 from ooh.people.models import (
@@ -161,9 +162,9 @@ class Records(Draws):
             stored_sex = sex if rng.random() < 0.3 else None
             dob_year, years = expected.year, 0.0
         else:
-            assert age is not None, "everyone born is given an age"
-            status, years = PersonStatus.DECEASED if deceased else PersonStatus.LIVING, age
-            dob = datetime.date.fromordinal(self.today_ordinal - int(age * 365.25) - rng.randint(0, 364))
+            years = cast(float, age)  # everyone born is given an age
+            status = PersonStatus.DECEASED if deceased else PersonStatus.LIVING
+            dob = datetime.date.fromordinal(self.today_ordinal - int(years * 365.25) - rng.randint(0, 364))
             expected, dob_year = None, dob.year
             given = given_name or rng.choice(FEMALE_NAMES if sex == Sex.FEMALE else MALE_NAMES)
             stored_sex = Sex.UNKNOWN if rng.random() < 0.005 else sex
