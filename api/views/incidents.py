@@ -280,7 +280,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
     def close(self, request, pk=None):
         serializer = CloseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        incident = actions.close_incident(
+        incident = details.close_incident(
             actor=request.user, incident=self.get_object(), **serializer.validated_data
         )
         return self._snapshot_response(request, incident)

@@ -386,27 +386,3 @@ def acknowledge_flag(
         },
     )
     return row
-
-
-@transaction.atomic
-def close_incident(*, actor: User, incident: Incident, outcome: str, now: datetime | None = None) -> Incident:
-    """Close with an outcome; afterwards every change is refused with 409."""
-    now = now or timezone.now()
-    if not (outcome or "").strip():
-        raise ValidationError({"outcome": "Record the outcome."})
-    incident = lock_open(incident)
-    if not policy.may_close_incident(actor, incident):
-        raise PermissionDenied(
-            "The incident is closed by the control room that opened it or the decision maker."
-        )
-    incident.status, incident.closed_at, incident.closed_by, incident.outcome = (
-        IncidentStatus.CLOSED,
-        now,
-        actor,
-        outcome.strip(),
-    )
-    incident.save(update_fields=["status", "closed_at", "closed_by", "outcome"])
-    append_event(
-        incident=incident, type="incident.closed", actor=actor, at=now, data={"outcome": incident.outcome}
-    )
-    return incident

@@ -1,4 +1,4 @@
-"""Changing an incident after it opened: its details (PATCH) and a subject found at the scene.
+"""Changing an incident after it opened: its details (PATCH), a subject found at the scene, closing it.
 
 Like every incident action: the row locked, the rule asked, the change and its event in one
 transaction, published after commit. A new subject brings the agencies with a plan for their family.
@@ -22,7 +22,7 @@ from ooh.shapes import person_row
 
 from .actions import lock_open
 from .events import append_event
-from .models import Incident, IncidentAgency, IncidentSubject, InvolvementReason
+from .models import Incident, IncidentAgency, IncidentStatus, IncidentSubject, InvolvementReason
 
 CHANGEABLE = ("summary", "kind", "address", "location_text")
 REFUSED = "The incident is changed by the control room that opened it or the decision maker."
@@ -96,3 +96,27 @@ def add_subject(
         feed_agencies=joining,
     )
     return subject
+
+
+@transaction.atomic
+def close_incident(*, actor: User, incident: Incident, outcome: str, now: datetime | None = None) -> Incident:
+    """Close with an outcome; afterwards every change is refused with 409."""
+    now = now or timezone.now()
+    if not (outcome or "").strip():
+        raise ValidationError({"outcome": "Record the outcome."})
+    incident = lock_open(incident)
+    if not policy.may_close_incident(actor, incident):
+        raise PermissionDenied(
+            "The incident is closed by the control room that opened it or the decision maker."
+        )
+    incident.status, incident.closed_at, incident.closed_by, incident.outcome = (
+        IncidentStatus.CLOSED,
+        now,
+        actor,
+        outcome.strip(),
+    )
+    incident.save(update_fields=["status", "closed_at", "closed_by", "outcome"])
+    append_event(
+        incident=incident, type="incident.closed", actor=actor, at=now, data={"outcome": incident.outcome}
+    )
+    return incident

@@ -23,7 +23,7 @@ from knox.models import AuthToken
 
 from api.routing import websocket_urlpatterns
 from ooh.access import actions as access_actions
-from ooh.incidents import actions as incident_actions
+from ooh.incidents import details as incident_details
 from ooh.incidents.models import Incident
 from ooh.people.models import Person
 from tests.incidents.wsclient import connect, token_for
@@ -135,7 +135,7 @@ def _prepare(world, persona):
             reason="Called to the family tonight",
         )
     if persona.incident_closed_hours_ago is not None:
-        incident_actions.close_incident(
+        incident_details.close_incident(
             actor=world.user("alice"),
             incident=Incident.objects.get(pk=world.ids["incident"]),
             outcome="Mother and baby safe in hospital",

@@ -67,7 +67,7 @@ def _play_the_night(world):
         actor=world.omar, incident=incident, status="cannot_attend", agreed_role="By phone"
     )
     escalations.check_subject(escalation.rule, escalation.subject_key)  # escalation.resolved
-    actions.close_incident(actor=hale, incident=incident, outcome="Safe in hospital")  # incident.closed
+    details.close_incident(actor=hale, incident=incident, outcome="Safe in hospital")  # incident.closed
     return incident
 
 

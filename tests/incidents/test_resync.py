@@ -19,7 +19,7 @@ from api import resync
 from api.consumers import IncidentConsumer
 from api.resync import Subject, check
 from ooh.accounts.models import Membership, User
-from ooh.incidents import actions, events
+from ooh.incidents import actions, details, events
 from tests import factories
 
 from .wsclient import closed_with, connect, ticket_for, token_for
@@ -122,7 +122,7 @@ async def test_a_sweep_leaves_a_wake_up_still_on_its_way_to_the_channel_layer(al
 @pytest.mark.asyncio
 async def test_a_closed_incident_stays_open_through_its_grace_then_is_closed(alice, incident):
     ws, _ = await _incident_socket(alice, incident)
-    closed = await sync_to_async(actions.close_incident)(actor=alice, incident=incident, outcome="Safe")
+    closed = await sync_to_async(details.close_incident)(actor=alice, incident=incident, outcome="Safe")
     assert json.loads(await ws.receive_from(timeout=5))["event"] == "incident.closed"
     grace = django_settings.CLOSED_INCIDENT_GRACE
     await resync.hub().sweep(now=closed.closed_at + grace - datetime.timedelta(seconds=1))
