@@ -10,7 +10,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 import httpx
 from django.conf import settings
@@ -42,9 +42,12 @@ def _payload(delivery: PushDelivery) -> dict[str, Any]:
 
 
 def _push_token(delivery: PushDelivery) -> str:
-    # The device may be None (SET_NULL: deleted since the notice was written), which fails here with an
-    # AttributeError, unhandled, as it always has: no PushError marks the delivery failed.
-    return cast(Device, delivery.device).push_token
+    """The device's token; a device removed since the notice was written (SET_NULL) fails the delivery
+    for good (the inbox still holds the notice)."""
+    device: Device | None = delivery.device
+    if device is None:
+        raise PushError("the device was removed before the push was sent", retryable=False)
+    return device.push_token
 
 
 def _check(response: httpx.Response) -> None:

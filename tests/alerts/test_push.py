@@ -103,6 +103,18 @@ def test_a_rejected_device_is_not_retried(alice, settings):
     assert (delivery.status, delivery.attempts) == ("failed", 1)
 
 
+@pytest.mark.parametrize("backend", ["fcm", "apns"])
+def test_a_device_removed_before_its_push_fails_the_delivery_for_good(alice, settings, backend):
+    """SET_NULL left the delivery without a device: failed at once, never retried, never stuck pending."""
+    settings.FCM_PROJECT_ID, settings.FCM_ACCESS_TOKEN = "ooh-prod", "ya29.token"
+    delivery = _delivery(alice, backend, platform=backend)
+    delivery.device.delete()
+    tasks.deliver_push(delivery.pk)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.device_id) == ("failed", 1, None)
+    assert "removed" in delivery.last_error
+
+
 def test_fcm_http_v1_request_format(alice, settings):
     with FakeServer() as fake:
         settings.FCM_ENDPOINT, settings.FCM_PROJECT_ID, settings.FCM_ACCESS_TOKEN = (
