@@ -6,21 +6,25 @@ turns the answers into HTTP: a record outside need to know is 404, a write the r
 """
 
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
+from django.db.models import Model, QuerySet
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.request import Request
 
 from ooh.access import policy
 
 MIN_REASON = policy.MIN_REASON_LENGTH
 
 
-def require(allowed: bool, message: str):
+def require(allowed: bool, message: str) -> None:
     """403 with a message that says who may, when the rule says no."""
     if not allowed:
         raise PermissionDenied(message)
 
 
-def require_visible(visible_queryset, objects, attr: str):
+def require_visible(visible_queryset: QuerySet[Any], objects: Sequence[Model | None], attr: str) -> None:
     """Every referenced object must be one the caller may see; one they may not reads as missing."""
     wanted = [o for o in objects if o is not None]
     if not wanted:
@@ -34,7 +38,7 @@ def require_visible(visible_queryset, objects, attr: str):
             )
 
 
-def stated_incident(request):
+def stated_incident(request: Request) -> uuid.UUID | None:
     """The incident named by `?incident=`, checked: it must be an incident the caller can see.
 
     The purpose is recorded with the read, so an unchecked id would put a false purpose on the record.
@@ -53,16 +57,17 @@ def stated_incident(request):
     return incident_id
 
 
-def stated_reason(request) -> str:
-    return request.headers.get("X-Access-Reason", "").strip()
+def stated_reason(request: Request) -> str:
+    reason: str = request.headers.get("X-Access-Reason", "")
+    return reason.strip()
 
 
-def has_purpose(request) -> bool:
+def has_purpose(request: Request) -> bool:
     """A purpose is stated (`?incident=` is checked for every request by the permission class)."""
     return request.query_params.get("incident") is not None or len(stated_reason(request)) >= MIN_REASON
 
 
-def require_purpose(request):
+def require_purpose(request: Request) -> None:
     """Outside the caller's own cases and incidents a read needs a purpose: `?incident=<id>` of an
     incident they can see, or `X-Access-Reason` of at least 10 characters."""
     if has_purpose(request):

@@ -1,17 +1,29 @@
 """Django-level errors under /api/ in the same JSON shape as DRF's (never an HTML page)."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from drf_standardized_errors.handler import ExceptionHandler as StandardizedExceptionHandler
+from drf_standardized_errors.types import ExceptionHandlerContext
 from rest_framework import exceptions
+from rest_framework.response import Response
 
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
 from ooh.errors import Conflict
 
 
-def _error(request, status, code, detail, fallback, **kwargs):
+def _error(
+    request: HttpRequest,
+    status: int,
+    code: str,
+    detail: str,
+    fallback: Callable[..., HttpResponse],
+    **kwargs: Any,
+) -> HttpResponse:
     if request.path.startswith("/api/"):
         kind = "server_error" if status >= 500 else "client_error"
         return JsonResponse(
@@ -20,7 +32,7 @@ def _error(request, status, code, detail, fallback, **kwargs):
     return fallback(request, **kwargs)
 
 
-def bad_request(request, exception=None):
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _error(
         request,
         400,
@@ -31,7 +43,7 @@ def bad_request(request, exception=None):
     )
 
 
-def permission_denied(request, exception=None):
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _error(
         request,
         403,
@@ -42,11 +54,11 @@ def permission_denied(request, exception=None):
     )
 
 
-def page_not_found(request, exception=None):
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _error(request, 404, "not_found", "Not found.", defaults.page_not_found, exception=exception)
 
 
-def server_error(request):
+def server_error(request: HttpRequest) -> HttpResponse:
     return _error(request, 500, "error", "A server error occurred.", defaults.server_error)
 
 
@@ -57,13 +69,13 @@ class ExceptionHandler(StandardizedExceptionHandler):
     written to the audit log with what was asked for: probing for ids is on the record too.
     """
 
-    def run(self):
+    def run(self) -> Response | None:
         response = super().run()
         if response is not None and response.status_code in (403, 404):
             _record_refusal(self.context, response.status_code)
         return response
 
-    def convert_known_exceptions(self, exc):
+    def convert_known_exceptions(self, exc: Exception) -> Exception:
         if isinstance(exc, DjangoValidationError):
             if hasattr(exc, "error_dict"):
                 return exceptions.ValidationError(
@@ -84,7 +96,7 @@ class ConflictError(exceptions.APIException):
     default_detail = "The request conflicts with the current state."
 
 
-def _record_refusal(context, status_code):
+def _record_refusal(context: ExceptionHandlerContext, status_code: int) -> None:
     request, view = context.get("request"), context.get("view")
     user = getattr(request, "user", None)
     if request is None or not getattr(user, "is_authenticated", False):

@@ -9,7 +9,9 @@ import functools
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -17,8 +19,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api.permissions import member
 from ooh.errors import Conflict
 from ooh.incidents.models import IdempotencyRecord
 
@@ -35,14 +39,14 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )
 
 
-def _fingerprint(request) -> str:
+def _fingerprint(request: Request) -> str:
     body = json.dumps(request.data, sort_keys=True, default=str)
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
 
 
-def idempotent(view_method):
+def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
     @functools.wraps(view_method)
-    def wrapper(self, request, *args, **kwargs):
+    def wrapper(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
         key = request.headers.get("Idempotency-Key")
         if key is None:
             return view_method(self, request, *args, **kwargs)
@@ -51,16 +55,16 @@ def idempotent(view_method):
                 {"Idempotency-Key": "Use 8 to 100 letters, digits, '.', '_', ':' or '-' (a UUID)."}
             )
         fingerprint = _fingerprint(request)
-        now = timezone.now()
+        now, user = timezone.now(), member(request)
         with transaction.atomic():
-            IdempotencyRecord.objects.filter(user=request.user, created_at__lt=now - KEEP_FOR).delete()
+            IdempotencyRecord.objects.filter(user=user, created_at__lt=now - KEEP_FOR).delete()
             try:
                 with transaction.atomic():
                     record = IdempotencyRecord.objects.create(
-                        user=request.user, key=key, fingerprint=fingerprint, created_at=now
+                        user=user, key=key, fingerprint=fingerprint, created_at=now
                     )
             except IntegrityError:
-                record = IdempotencyRecord.objects.get(user=request.user, key=key)
+                record = IdempotencyRecord.objects.get(user=user, key=key)
                 if record.fingerprint != fingerprint:
                     raise Conflict(
                         "This Idempotency-Key was used for a different request.",
@@ -77,5 +81,5 @@ def idempotent(view_method):
             record.save(update_fields=["status_code", "body"])
             return response
 
-    wrapper.honours_idempotency_key = True  # type: ignore[attr-defined]  (read by api.views.base)
+    wrapper.honours_idempotency_key = True  # type: ignore[attr-defined]  # a mark read by api.views.base
     return wrapper

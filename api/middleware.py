@@ -5,8 +5,11 @@ The ASGI guard (`StreamedBodyLimit`) stops reading a body at the limit whatever 
 chunked upload of any size never reaches the disk; the Django middleware then answers 413.
 """
 
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeAlias
+
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils.cache import patch_cache_control
 
 # Responses here hold personal data or tokens: no browser, proxy or phone cache keeps them.
@@ -14,8 +17,20 @@ NO_STORE_PREFIXES = ("/api/v1/", "/admin/")
 # Set in the ASGI scope when a body was cut off at the limit.
 BODY_CUT_OFF = "ooh.body_cut_off"
 
+# ASGI as the wrappers here and in ws_auth use it: a scope they read and extend, and messages, as plain
+# dicts. asgiref's TypedDicts and the stubs of Django and of Channels each spell these their own way, so
+# the application wrapped is any async callable of the three.
+Scope: TypeAlias = dict[str, Any]
+Message: TypeAlias = Mapping[str, Any]
+Receive: TypeAlias = Callable[[], Awaitable[Message]]
+Send: TypeAlias = Callable[[Message], Awaitable[None]]
+Application: TypeAlias = Callable[[Any, Any, Any], Awaitable[None]]
+GetResponse: TypeAlias = Callable[[HttpRequest], HttpResponseBase]
 
-def _refusal(request, status: int, code: str, detail: str, attr: str | None = None):
+
+def _refusal(
+    request: HttpRequest, status: int, code: str, detail: str, attr: str | None = None
+) -> HttpResponse:
     """The API's one error shape under /api/; a plain-text answer elsewhere (the admin)."""
     if not request.path.startswith("/api/"):
         return HttpResponse(detail, status=status, content_type="text/plain; charset=utf-8")
@@ -25,7 +40,7 @@ def _refusal(request, status: int, code: str, detail: str, attr: str | None = No
     )
 
 
-def _declared_length(request) -> int:
+def _declared_length(request: HttpRequest) -> int:
     try:
         return int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -35,10 +50,10 @@ def _declared_length(request) -> int:
 class RequestLimitsMiddleware:
     """Refuse, before any view runs: a body over the upload limit (413), a NUL in a query parameter (400)."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if _declared_length(request) > limit or getattr(request, "scope", {}).get(BODY_CUT_OFF):
             return _refusal(
@@ -61,10 +76,10 @@ class RequestLimitsMiddleware:
 class NoStoreMiddleware:
     """`Cache-Control: no-store` on every response of the API and the admin, errors included."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         if request.path.startswith(NO_STORE_PREFIXES) or "HTTP_AUTHORIZATION" in request.META:
             patch_cache_control(response, no_store=True)
@@ -78,16 +93,16 @@ class StreamedBodyLimit:
     RequestLimitsMiddleware answers 413 with the request id and in the API's error shape.
     """
 
-    def __init__(self, app):
+    def __init__(self, app: Application) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         received = 0
 
-        async def bounded_receive():
+        async def bounded_receive() -> Message:
             nonlocal received
             while True:
                 message = await receive()

@@ -1,30 +1,36 @@
 """OpenAPI pieces that drf-standardized-errors does not provide out of the box."""
 
+from typing import Any
+
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import OpenApiParameter
 from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsAutoSchema
 from drf_standardized_errors.openapi_serializers import ClientErrorEnum
 from rest_framework import serializers
+from rest_framework.request import Request
 
 from api.idempotency import IDEMPOTENCY_KEY
 from api.pagination import StrictCursorPagination
 
 
-class ConflictErrorSerializer(serializers.Serializer):
+class ConflictErrorSerializer(serializers.Serializer[Any]):
     code = serializers.CharField(help_text="e.g. 'illegal_transition', 'stale_version', 'incident_closed'")
     detail = serializers.CharField()
     attr = serializers.CharField(allow_null=True)
 
 
-class ConflictErrorResponseSerializer(serializers.Serializer):
+class ConflictErrorResponseSerializer(serializers.Serializer[Any]):
     type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
-    errors = ConflictErrorSerializer(many=True)
+    # A field: DRF's metaclass moves declared fields off the class, so the `errors` property stays.
+    errors = ConflictErrorSerializer(many=True)  # type: ignore[assignment]
 
 
 class AutoSchema(StandardizedErrorsAutoSchema):
     """Documents the 400 a strict paginator raises for a malformed page_size on list endpoints, and the
     Idempotency-Key header on every POST that honours it (api.views.base wraps them all)."""
 
-    def get_override_parameters(self):
+    def get_override_parameters(self) -> list[OpenApiParameter | Any]:
         parameters = super().get_override_parameters()
         handler = getattr(self.view, getattr(self.view, "action", None) or self.method.lower(), None)
         if self.method == "POST" and getattr(handler, "honours_idempotency_key", False):
@@ -33,9 +39,9 @@ class AutoSchema(StandardizedErrorsAutoSchema):
                 parameters = [*parameters, IDEMPOTENCY_KEY]
         return parameters
 
-    def _get_extra_validation_errors(self):
+    def _get_extra_validation_errors(self) -> dict[str, set[str]]:
         extra = super()._get_extra_validation_errors()
-        paginator = self._get_paginator()
+        paginator = self._get_paginator()  # type: ignore[no-untyped-call]  # drf-spectacular's, unannotated
         if isinstance(paginator, StrictCursorPagination):
             extra.setdefault(
                 paginator.page_size_query_param, {"invalid", "min_value", "max_value", "max_string_length"}
@@ -43,7 +49,9 @@ class AutoSchema(StandardizedErrorsAutoSchema):
         return extra
 
 
-def open_error_codes(result, generator, request, public):
+def open_error_codes(
+    result: dict[str, Any], generator: object, request: Request | None, public: bool
+) -> dict[str, Any]:
     """drf-spectacular postprocessing hook: a validation error item is one open shape, not a closed set.
 
     drf-standardized-errors enumerates, per operation, the fields and codes serializers can raise, but
@@ -52,12 +60,12 @@ def open_error_codes(result, generator, request, public):
     so a client does not reject an error it could have shown to its user.
     """
     schemas = result.get("components", {}).get("schemas", {})
-    merged = set()
+    merged: set[str] = set()
     for name, schema in list(schemas.items()):
         refs = [option.get("$ref", "") for option in schema.get("oneOf", [])]
         if not refs or not all(ref.endswith("ErrorComponent") for ref in refs):
             continue
-        known = []
+        known: list[str] = []
         for ref in refs:
             component_name = ref.rsplit("/", 1)[-1]
             merged.add(component_name)
@@ -80,11 +88,12 @@ def open_error_codes(result, generator, request, public):
     return result
 
 
-class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
+# drf-spectacular registers an extension in its unannotated __init_subclass__.
+class TokenAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
     target_class = "api.authentication.TokenAuthentication"
     name = "tokenAuth"
 
-    def get_security_definition(self, auto_schema):
+    def get_security_definition(self, auto_schema: SpectacularAutoSchema) -> dict[str, Any]:
         return {
             "type": "apiKey",
             "in": "header",

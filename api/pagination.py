@@ -1,8 +1,14 @@
+from typing import TYPE_CHECKING, Any
+
 from rest_framework import serializers
 from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+
+if TYPE_CHECKING:  # rest_framework.views loads this module through its settings: no import back at run time
+    from rest_framework.views import APIView
 
 
-class _PageSizeQuery(serializers.Serializer):
+class _PageSizeQuery(serializers.Serializer[Any]):
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=200)
 
 
@@ -12,7 +18,7 @@ class StrictCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
-    def get_page_size(self, request):
+    def get_page_size(self, request: Request) -> int | None:
         raw = request.query_params.getlist(self.page_size_query_param)
         if not raw:
             return self.page_size
@@ -20,9 +26,10 @@ class StrictCursorPagination(CursorPagination):
             raise serializers.ValidationError({self.page_size_query_param: ["Give page_size once."]})
         query = _PageSizeQuery(data={"page_size": raw[0]})
         query.is_valid(raise_exception=True)
-        return query.validated_data["page_size"]
+        size: int = query.validated_data["page_size"]
+        return size
 
-    def get_schema_operation_parameters(self, view):
+    def get_schema_operation_parameters(self, view: "APIView") -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:

@@ -4,17 +4,26 @@ searching, the linked picture and websocket tickets. Each 429 says in Retry-Afte
 import hashlib
 import logging
 import math
+from typing import TYPE_CHECKING
 
 from rest_framework.exceptions import APIException
+from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
 logger = logging.getLogger(__name__)
 
+if TYPE_CHECKING:  # the mixins are for SimpleRateThrottle; at run time they stay plain classes
+    from rest_framework.views import APIView  # not at run time: its settings load this module
 
-class FailOpenMixin:
+    _Throttle = SimpleRateThrottle
+else:
+    _Throttle = object
+
+
+class FailOpenMixin(_Throttle):
     """If the cache (Redis) is down, let the request through rather than lock everyone out at 3 a.m."""
 
-    def allow_request(self, request, view):
+    def allow_request(self, request: Request, view: "APIView") -> bool:
         try:
             return super().allow_request(request, view)
         except APIException:
@@ -24,19 +33,24 @@ class FailOpenMixin:
             return True
 
 
-class RetryAfterMixin:
+class RetryAfterMixin(_Throttle):
     """Retry-After is the whole seconds until enough counted requests leave the window, at least 1.
 
     DRF's estimate spreads the wait over the requests left and gives none once the history is longer
     than the rate (after the rate was lowered); a client needs a number it can sleep for.
     """
 
-    def wait(self):
+    # Set by SimpleRateThrottle.__init__ from the rate (the stubs leave them out); None only without a
+    # rate, and a throttle without one allows every request before anything reads them.
+    num_requests: int
+    duration: int
+
+    def wait(self) -> int:
         history = getattr(self, "history", [])
         if len(history) < self.num_requests:
             return 1
         # The history is newest first: the request that must leave is this many from the oldest.
-        must_leave = history[-(len(history) - self.num_requests + 1)]
+        must_leave: float = history[-(len(history) - self.num_requests + 1)]
         return max(1, math.ceil(self.duration - (self.now - must_leave)))
 
 
@@ -45,7 +59,7 @@ class LoginIPThrottle(FailOpenMixin, RetryAfterMixin, SimpleRateThrottle):
 
     scope = "login_ip"
 
-    def get_cache_key(self, request, view):
+    def get_cache_key(self, request: Request, view: "APIView") -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
@@ -56,7 +70,7 @@ class LoginUsernameThrottle(RetryAfterMixin, SimpleRateThrottle):
 
     scope = "login_username"
 
-    def get_cache_key(self, request, view):
+    def get_cache_key(self, request: Request, view: "APIView") -> str | None:
         username = request.data.get("username") if hasattr(request.data, "get") else None
         if not isinstance(username, str) or not username:
             return None
@@ -64,7 +78,7 @@ class LoginUsernameThrottle(RetryAfterMixin, SimpleRateThrottle):
         ident = hashlib.sha256(username.strip().lower()[:150].encode()).hexdigest()
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
-    def _recent_failures(self, request, view):
+    def _recent_failures(self, request: Request, view: "APIView") -> list[float] | None:
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return None
@@ -72,7 +86,7 @@ class LoginUsernameThrottle(RetryAfterMixin, SimpleRateThrottle):
         self.history = [at for at in self.cache.get(self.key, []) if at > self.now - self.duration]
         return self.history
 
-    def allow_request(self, request, view):
+    def allow_request(self, request: Request, view: "APIView") -> bool:
         # Reads the failures so far and records nothing: the attempt has not failed yet.
         try:
             failures = self._recent_failures(request, view)
@@ -85,7 +99,7 @@ class LoginUsernameThrottle(RetryAfterMixin, SimpleRateThrottle):
             return True
         return len(failures) < self.num_requests
 
-    def record_failure(self, request, view):
+    def record_failure(self, request: Request, view: "APIView") -> None:
         """Count one failed login against the username tried."""
         try:
             failures = self._recent_failures(request, view)
@@ -99,7 +113,7 @@ class LoginUsernameThrottle(RetryAfterMixin, SimpleRateThrottle):
 class PerUserThrottle(FailOpenMixin, RetryAfterMixin, SimpleRateThrottle):
     """A budget per signed-in user for one scope."""
 
-    def get_cache_key(self, request, view):
+    def get_cache_key(self, request: Request, view: "APIView") -> str | None:
         user_id = getattr(request.user, "pk", None)
         if user_id is None:
             return None
@@ -111,7 +125,7 @@ class SearchThrottle(PerUserThrottle):
 
     scope = "search"
 
-    def get_cache_key(self, request, view):
+    def get_cache_key(self, request: Request, view: "APIView") -> str | None:
         if not request.query_params.get("search", "").strip():
             return None
         return super().get_cache_key(request, view)

@@ -1,5 +1,6 @@
 """Websocket handshake: who is connecting (token header or single-use ticket) and from where (Origin)."""
 
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from channels.db import database_sync_to_async
@@ -8,11 +9,13 @@ from django.http.request import validate_host
 from rest_framework.exceptions import AuthenticationFailed
 
 from ooh.accounts.actions import redeem_ws_ticket
+from ooh.accounts.models import User
 
 from .authentication import TokenAuthentication
+from .middleware import Application, Receive, Scope, Send
 
 
-def origin_allowed(scope) -> bool:
+def origin_allowed(scope: Any) -> bool:  # an HTTP or a websocket scope, as Channels types it
     """Phones send no Origin and are accepted; a browser's Origin must be one of ALLOWED_HOSTS."""
     origin = dict(scope.get("headers", [])).get(b"origin")
     if origin is None:
@@ -21,7 +24,7 @@ def origin_allowed(scope) -> bool:
     return bool(host) and validate_host(host, settings.ALLOWED_HOSTS)
 
 
-def _from_token(raw: str):
+def _from_token(raw: str) -> tuple[User, str] | tuple[None, None]:
     try:
         user, auth_token = TokenAuthentication().authenticate_credentials(raw.encode())
     except (AuthenticationFailed, UnicodeError):
@@ -29,7 +32,7 @@ def _from_token(raw: str):
     return user, auth_token.digest
 
 
-def _from_ticket(ticket: str):
+def _from_ticket(ticket: str) -> tuple[User, str] | tuple[None, None]:
     redeemed = redeem_ws_ticket(ticket=ticket)
     if redeemed is None or not redeemed.user.is_active:
         return None, None
@@ -40,10 +43,10 @@ class TokenOrTicketAuthMiddleware:
     """Puts the authenticated user (or None) in scope["user"], and the digest of its token - the
     ticket's issuing token for a ticket - for the re-checks and revocation."""
 
-    def __init__(self, app):
+    def __init__(self, app: Application) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope = dict(scope, user=None, token_digest=None)
         authorization = dict(scope.get("headers", [])).get(b"authorization", b"").decode("latin1")
         if authorization[:6].lower() == "token ":
