@@ -1,4 +1,4 @@
-from .accounts import (  # noqa: F401
+from .accounts import (
     AgencyBriefSerializer,
     AgencySerializer,
     DeviceSerializer,
@@ -7,3 +7,13 @@ from .accounts import (  # noqa: F401
     UserSerializer,
     WsTicketSerializer,
 )
+
+__all__ = [
+    "AgencyBriefSerializer",
+    "AgencySerializer",
+    "DeviceSerializer",
+    "LoginSerializer",
+    "TokenResponseSerializer",
+    "UserSerializer",
+    "WsTicketSerializer",
+]

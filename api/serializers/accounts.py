@@ -1,25 +1,25 @@
-from django.contrib.auth import get_user_model
+from typing import Any
+
+from knox.models import AuthToken
 from rest_framework import serializers
 
 from api.fields import StrictCharField, StrictModelSerializer
-from ooh.accounts.models import Agency, Device, Role
-
-User = get_user_model()
+from ooh.accounts.models import Agency, Device, Role, User
 
 
-class AgencyBriefSerializer(StrictModelSerializer):
+class AgencyBriefSerializer(StrictModelSerializer[Agency]):
     class Meta:
         model = Agency
         fields = ["id", "code", "name", "kind"]
 
 
-class AgencySerializer(StrictModelSerializer):
+class AgencySerializer(StrictModelSerializer[Agency]):
     class Meta:
         model = Agency
         fields = ["id", "code", "name", "kind", "out_of_hours_phone"]
 
 
-class UserSerializer(StrictModelSerializer):
+class UserSerializer(StrictModelSerializer[User]):
     role = serializers.ChoiceField(source="membership.role", choices=Role.choices, read_only=True)
     agency = AgencyBriefSerializer(source="membership.agency", read_only=True)
 
@@ -28,7 +28,7 @@ class UserSerializer(StrictModelSerializer):
         fields = ["id", "username", "display_name", "role", "agency"]
 
 
-class LoginSerializer(serializers.Serializer):
+class LoginSerializer(serializers.Serializer[Any]):
     username = StrictCharField(max_length=150)
     password = StrictCharField(max_length=256, trim_whitespace=False, style={"input_type": "password"})
     device_name = StrictCharField(
@@ -36,18 +36,18 @@ class LoginSerializer(serializers.Serializer):
     )
 
 
-class TokenResponseSerializer(serializers.Serializer):
+class TokenResponseSerializer(serializers.Serializer[Any]):
     token = serializers.CharField()
     expiry = serializers.DateTimeField()
     user = UserSerializer()
 
 
-class WsTicketSerializer(serializers.Serializer):
+class WsTicketSerializer(serializers.Serializer[Any]):
     ticket = serializers.CharField()
     expires_in = serializers.IntegerField(help_text="Seconds the ticket stays valid; it works once.")
 
 
-class DeviceSerializer(StrictModelSerializer):
+class DeviceSerializer(StrictModelSerializer[Device]):
     push_token = StrictCharField(max_length=4096, write_only=True)
 
     class Meta:
@@ -55,10 +55,10 @@ class DeviceSerializer(StrictModelSerializer):
         fields = ["id", "platform", "push_token", "name", "created_at"]
         read_only_fields = ["id", "created_at"]
         # Uniqueness is handled by register_device (re-registering a token is not an error).
-        validators = []
+        validators: list[Any] = []
 
 
-class SessionSerializer(serializers.Serializer):
+class SessionSerializer(serializers.Serializer[Any]):
     """One signed-in device of the caller: a login token, shown by its key (never the token itself)."""
 
     id = serializers.CharField(source="token_key", help_text="Opaque id of the session, for DELETE.")
@@ -67,9 +67,10 @@ class SessionSerializer(serializers.Serializer):
     expiry = serializers.DateTimeField(allow_null=True)
     current = serializers.SerializerMethodField(help_text="True for the session making this request.")
 
-    def get_device_name(self, token) -> str:
+    def get_device_name(self, token: AuthToken) -> str:
         device = getattr(token, "device", None)  # tokens are issued with one; be kind to any that lack it
         return device.device_name if device is not None else ""
 
-    def get_current(self, token) -> bool:
-        return token.digest == self.context["current_digest"]
+    def get_current(self, token: AuthToken) -> bool:
+        current: str = self.context["current_digest"]
+        return token.digest == current

@@ -1,5 +1,7 @@
 """Incidents: the requests phones send, and the documented shape of what they get back."""
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
@@ -29,7 +31,7 @@ from .people import (
 User = get_user_model()
 
 
-class IncidentOpenSerializer(serializers.Serializer):
+class IncidentOpenSerializer(serializers.Serializer[Any]):
     kind = StrictChoiceField(choices=IncidentKind.choices)
     summary = StrictCharField(max_length=2000)
     address = UUIDRelatedField(queryset=Address.objects.all(), required=False, allow_null=True)
@@ -39,7 +41,7 @@ class IncidentOpenSerializer(serializers.Serializer):
     )
 
 
-class IncidentUpdateSerializer(serializers.Serializer):
+class IncidentUpdateSerializer(serializers.Serializer[Any]):
     """Any subset; a field left out is left as it is."""
 
     kind = StrictChoiceField(choices=IncidentKind.choices, required=False)
@@ -48,53 +50,53 @@ class IncidentUpdateSerializer(serializers.Serializer):
     location_text = StrictCharField(max_length=300, required=False, allow_blank=True)
 
 
-class SubjectAddSerializer(serializers.Serializer):
+class SubjectAddSerializer(serializers.Serializer[Any]):
     person = UUIDRelatedField(queryset=Person.objects.all())
 
 
-class AttendanceRequestSerializer(serializers.Serializer):
+class AttendanceRequestSerializer(serializers.Serializer[Any]):
     agency = UUIDRelatedField(queryset=Agency.objects.all())
     respond_within_minutes = StrictFloatField(min_value=0.05, max_value=24 * 60)
 
 
-class AttendanceUpdateSerializer(serializers.Serializer):
+class AttendanceUpdateSerializer(serializers.Serializer[Any]):
     status = StrictChoiceField(choices=AttendanceStatus.choices)
     eta = serializers.DateTimeField(required=False, allow_null=True)
     agreed_role = StrictCharField(max_length=1000, required=False, allow_blank=True, default="")
     note = StrictCharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
-class StandDownSerializer(serializers.Serializer):
+class StandDownSerializer(serializers.Serializer[Any]):
     agency = UUIDRelatedField(queryset=Agency.objects.all())
     reason = StrictCharField(max_length=1000)
 
 
-class AppointSerializer(serializers.Serializer):
+class AppointSerializer(serializers.Serializer[Any]):
     user = UUIDRelatedField(queryset=User.objects.all())
     reason = StrictCharField(max_length=1000)
 
 
-class DecisionSerializer(serializers.Serializer):
+class DecisionSerializer(serializers.Serializer[Any]):
     decision = StrictCharField(max_length=2000)
     rationale = StrictCharField(max_length=4000)
 
 
-class FlagReadSerializer(serializers.Serializer):
+class FlagReadSerializer(serializers.Serializer[Any]):
     flag = UUIDRelatedField(queryset=Flag.objects.all())
 
 
-class CloseSerializer(serializers.Serializer):
+class CloseSerializer(serializers.Serializer[Any]):
     outcome = StrictCharField(max_length=4000)
 
 
-class EventsQuerySerializer(serializers.Serializer):
+class EventsQuerySerializer(serializers.Serializer[Any]):
     after = serializers.IntegerField(required=False, default=0, min_value=0)
 
 
 # --- Responses ------------------------------------------------------------------------------------
 
 
-class AttendanceSerializer(serializers.Serializer):
+class AttendanceSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     agency = AgencyBriefSerializer()
     status = serializers.ChoiceField(choices=AttendanceStatus.choices)
@@ -106,7 +108,7 @@ class AttendanceSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
-class AppointmentSerializer(serializers.Serializer):
+class AppointmentSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     role = serializers.CharField()
     user = UserBriefSerializer()
@@ -116,7 +118,7 @@ class AppointmentSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
 
 
-class DecisionRecordSerializer(serializers.Serializer):
+class DecisionRecordSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     decision = serializers.CharField()
     rationale = serializers.CharField()
@@ -124,21 +126,21 @@ class DecisionRecordSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
 
 
-class FlagAcknowledgementSerializer(serializers.Serializer):
+class FlagAcknowledgementSerializer(serializers.Serializer[Any]):
     flag = serializers.UUIDField(source="flag_id")
     user = UserBriefSerializer()
     agency = AgencyBriefSerializer()
     at = serializers.DateTimeField()
 
 
-class GuidanceSerializer(serializers.Serializer):
+class GuidanceSerializer(serializers.Serializer[Any]):
     code = serializers.CharField()
     level = serializers.ChoiceField(choices=["danger", "warning", "info"])
     message = serializers.CharField()
-    source = serializers.DictField()
+    source = serializers.DictField()  # type: ignore[assignment]  # a field: DRF's metaclass takes it off the class
 
 
-class IncidentNetworkSerializer(serializers.Serializer):
+class IncidentNetworkSerializer(serializers.Serializer[Any]):
     generated_at = serializers.DateTimeField()
     highest_severity = serializers.CharField(allow_null=True)
     members = NetworkMemberSerializer(many=True)
@@ -146,7 +148,7 @@ class IncidentNetworkSerializer(serializers.Serializer):
     flags = NetworkFlagSerializer(many=True)
 
 
-class IncidentSnapshotSerializer(serializers.Serializer):
+class IncidentSnapshotSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     reference = serializers.CharField(help_text="e.g. OOH-2026-000123")
     kind = serializers.ChoiceField(choices=IncidentKind.choices)
@@ -171,7 +173,7 @@ class IncidentSnapshotSerializer(serializers.Serializer):
     last_seq = serializers.IntegerField()
 
 
-class IncidentListItemSerializer(serializers.Serializer):
+class IncidentListItemSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     reference = serializers.CharField()
     kind = serializers.ChoiceField(choices=IncidentKind.choices)
@@ -182,11 +184,11 @@ class IncidentListItemSerializer(serializers.Serializer):
     last_seq = serializers.IntegerField()
 
 
-class EventSerializer(serializers.Serializer):
+class EventSerializer(serializers.Serializer[Any]):
     type = serializers.CharField()
     incident = serializers.UUIDField()
     seq = serializers.IntegerField()
     event = serializers.CharField()
     at = serializers.DateTimeField()
     actor = serializers.DictField(allow_null=True)
-    data = serializers.DictField()
+    data = serializers.DictField()  # type: ignore[assignment]  # a field: DRF's metaclass takes it off the class

@@ -1,5 +1,8 @@
 """People, addresses, relationships, flags and the linked picture."""
 
+import uuid
+from typing import TYPE_CHECKING, Any, TypedDict
+
 from django.contrib.auth import get_user_model
 from django.core.validators import RegexValidator
 from rest_framework import serializers
@@ -30,12 +33,12 @@ from .accounts import AgencyBriefSerializer
 User = get_user_model()
 
 
-class IdentifierSerializer(serializers.Serializer):
+class IdentifierSerializer(serializers.Serializer[Any]):
     scheme = StrictChoiceField(choices=IdentifierScheme.choices)
     value = StrictCharField(max_length=64)
 
 
-class AddressSerializer(StrictModelSerializer):
+class AddressSerializer(StrictModelSerializer[Address]):
     uprn = StrictIntegerField(required=False, allow_null=True, min_value=1, max_value=999_999_999_999)
     postcode = StrictCharField(
         max_length=16,
@@ -49,10 +52,24 @@ class AddressSerializer(StrictModelSerializer):
         fields = ["id", "line1", "line2", "town", "postcode", "uprn", "created_at"]
         read_only_fields = ["id", "created_at"]
         # The action checks UPRN uniqueness and names the field.
-        extra_kwargs = {"uprn": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {"uprn": {"validators": []}}
 
 
-class PersonSerializer(StrictModelSerializer):
+class CurrentAddress(TypedDict):
+    """What api.views.people annotates each person it reads with."""
+
+    current_address_id: uuid.UUID | None
+
+
+if TYPE_CHECKING:  # django-stubs-ext is a dev dependency, for the type checker only
+    from django_stubs_ext import WithAnnotations
+
+    PersonWithAddress = WithAnnotations[Person, CurrentAddress]
+else:
+    PersonWithAddress = Person
+
+
+class PersonSerializer(StrictModelSerializer[PersonWithAddress]):
     # Lists are bounded (API.md: 50 at most), so one request cannot make thousands of rows.
     identifiers = BoundedListSerializer(child=IdentifierSerializer(), required=False, max_length=50)
     aliases = BoundedListField(child=StrictCharField(max_length=100), required=False, max_length=50)
@@ -78,13 +95,13 @@ class PersonSerializer(StrictModelSerializer):
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
 
-    def to_representation(self, instance):
+    def to_representation(self, instance: PersonWithAddress) -> dict[str, Any]:
         data = super().to_representation(instance)
         data["current_address"] = str(instance.current_address_id) if instance.current_address_id else None
         return data
 
 
-class RelationshipSerializer(StrictModelSerializer):
+class RelationshipSerializer(StrictModelSerializer[Relationship]):
     from_person = UUIDRelatedField(queryset=Person.objects.all())
     to_person = UUIDRelatedField(queryset=Person.objects.all())
     kind = StrictChoiceField(choices=RelationshipKind.choices)
@@ -93,16 +110,16 @@ class RelationshipSerializer(StrictModelSerializer):
         model = Relationship
         fields = ["id", "from_person", "to_person", "kind", "created_at"]
         read_only_fields = ["id", "created_at"]
-        validators = []  # the action refuses duplicates and self-links, naming the field
+        validators: list[Any] = []  # the action refuses duplicates and self-links, naming the field
 
 
-class UserBriefSerializer(serializers.Serializer):
+class UserBriefSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     username = serializers.CharField()
     display_name = serializers.CharField()
 
 
-class FlagSerializer(StrictModelSerializer):
+class FlagSerializer(StrictModelSerializer[Flag]):
     subject_person = UUIDRelatedField(queryset=Person.objects.all(), required=False, allow_null=True)
     subject_address = UUIDRelatedField(queryset=Address.objects.all(), required=False, allow_null=True)
     category = StrictChoiceField(choices=FlagCategory.choices)
@@ -144,12 +161,12 @@ class FlagSerializer(StrictModelSerializer):
             "created_at",
         ]
         read_only_fields = ["id", "group", "version", "revoked_at", "revoked_reason", "created_at"]
-        validators = []  # the action enforces subject, period and review rules, naming the field
+        validators: list[Any] = []  # the action enforces subject, period and review rules, naming the field
 
-    def get_status(self, flag) -> str:
+    def get_status(self, flag: Flag) -> str:
         return flag.effective_status(self.context.get("now"))
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if self.instance is None:
             person, address = attrs.get("subject_person"), attrs.get("subject_address")
             if (person is None) == (address is None):
@@ -164,11 +181,11 @@ class FlagUpdateSerializer(FlagSerializer):
         read_only_fields = [*FlagSerializer.Meta.read_only_fields, "subject_person", "subject_address"]
 
 
-class FlagRevokeSerializer(serializers.Serializer):
+class FlagRevokeSerializer(serializers.Serializer[Any]):
     reason = StrictCharField(max_length=500)
 
 
-class FlagVersionSerializer(serializers.Serializer):
+class FlagVersionSerializer(serializers.Serializer[Any]):
     version = serializers.IntegerField()
     change = serializers.CharField()
     changed_by = UserBriefSerializer()
@@ -179,7 +196,7 @@ class FlagVersionSerializer(serializers.Serializer):
 # --- The linked picture (documents the dicts ooh.picture.payload builds) ------------------------
 
 
-class NetworkPersonSerializer(serializers.Serializer):
+class NetworkPersonSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     given_name = serializers.CharField()
     family_name = serializers.CharField()
@@ -191,7 +208,7 @@ class NetworkPersonSerializer(serializers.Serializer):
     identifiers = IdentifierSerializer(many=True)
 
 
-class NetworkMemberSerializer(serializers.Serializer):
+class NetworkMemberSerializer(serializers.Serializer[Any]):
     person = NetworkPersonSerializer()
     relation = serializers.CharField(help_text="e.g. 'father of the unborn child'")
     path = serializers.ListField(
@@ -200,12 +217,12 @@ class NetworkMemberSerializer(serializers.Serializer):
     distance = serializers.IntegerField()
 
 
-class NetworkAddressSerializer(serializers.Serializer):
+class NetworkAddressSerializer(serializers.Serializer[Any]):
     address = AddressSerializer()
     residents = serializers.ListField(child=serializers.UUIDField())
 
 
-class NetworkFlagSerializer(serializers.Serializer):
+class NetworkFlagSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     subject_person = serializers.UUIDField(allow_null=True)
     subject_address = serializers.UUIDField(allow_null=True)
@@ -224,14 +241,14 @@ class NetworkFlagSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class NetworkKeyContactSerializer(serializers.Serializer):
+class NetworkKeyContactSerializer(serializers.Serializer[Any]):
     agency = AgencyBriefSerializer()
     name = serializers.CharField()
     role = serializers.CharField()
     phone_out_of_hours = serializers.CharField()
 
 
-class NetworkBirthPlanSerializer(serializers.Serializer):
+class NetworkBirthPlanSerializer(serializers.Serializer[Any]):
     """What the on-scene reader needs first from each plan in force."""
 
     id = serializers.UUIDField()
@@ -252,7 +269,7 @@ class NetworkBirthPlanSerializer(serializers.Serializer):
     key_contacts_out_of_hours = NetworkKeyContactSerializer(many=True)
 
 
-class NetworkSerializer(serializers.Serializer):
+class NetworkSerializer(serializers.Serializer[Any]):
     subject = serializers.DictField(help_text="The person or the address the picture is of.")
     subject_type = serializers.ChoiceField(choices=["person", "address"])
     generated_at = serializers.DateTimeField()

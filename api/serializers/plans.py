@@ -1,5 +1,8 @@
 """Birth plans: the standard template, its versions, sharing and acknowledgements."""
 
+import re
+from typing import Any, cast
+
 from django.contrib.auth import get_user_model
 from django.core.validators import RegexValidator
 from rest_framework import serializers
@@ -15,17 +18,19 @@ from api.fields import (
 )
 from ooh.accounts.models import Agency, phone_validator
 from ooh.people.models import Person
-from ooh.plans.models import ChildProtectionStatus, LegalStatus, PlanStatus
+from ooh.plans.models import BirthPlan, ChildProtectionStatus, KeyContact, LegalStatus, PlanStatus
 
 from .accounts import AgencyBriefSerializer
 from .people import UserBriefSerializer
 
 User = get_user_model()
 # Blank is allowed (a contact may have only one of the two numbers); anything else must be a number.
-_phone = [RegexValidator(rf"^$|{phone_validator.regex.pattern}", phone_validator.message)]
+# RegexValidator compiles its regex when made (the stubs also allow the text it was given).
+_phone_pattern = cast("re.Pattern[str]", phone_validator.regex).pattern
+_phone = [RegexValidator(rf"^$|{_phone_pattern}", phone_validator.message)]
 
 
-class KeyContactSerializer(serializers.Serializer):
+class KeyContactSerializer(serializers.Serializer[KeyContact]):
     agency = UUIDRelatedField(queryset=Agency.objects.all())
     name = StrictCharField(max_length=150)
     role = StrictCharField(max_length=150, required=False, allow_blank=True, default="")
@@ -36,7 +41,7 @@ class KeyContactSerializer(serializers.Serializer):
         max_length=24, required=False, allow_blank=True, default="", validators=_phone
     )
 
-    def to_representation(self, contact):
+    def to_representation(self, contact: KeyContact) -> dict[str, Any]:
         return {
             "agency": AgencyBriefSerializer(contact.agency).data,
             "name": contact.name,
@@ -46,19 +51,19 @@ class KeyContactSerializer(serializers.Serializer):
         }
 
 
-class ExcludedPersonSerializer(serializers.Serializer):
+class ExcludedPersonSerializer(serializers.Serializer[Any]):
     name = StrictCharField(max_length=150)
     reason = StrictCharField(max_length=500)
 
 
-class AcknowledgementSerializer(serializers.Serializer):
+class AcknowledgementSerializer(serializers.Serializer[Any]):
     agency = AgencyBriefSerializer()
     user = UserBriefSerializer()
     version = serializers.IntegerField()
     at = serializers.DateTimeField()
 
 
-class BirthPlanSerializer(serializers.Serializer):
+class BirthPlanSerializer(serializers.Serializer[BirthPlan]):
     id = serializers.UUIDField(read_only=True)
     mother = UUIDRelatedField(queryset=Person.objects.all())
     unborn_child = UUIDRelatedField(queryset=Person.objects.all())
@@ -98,7 +103,7 @@ class BirthPlanSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
 
-    def to_representation(self, plan):
+    def to_representation(self, plan: BirthPlan) -> dict[str, Any]:
         data = super().to_representation(plan)
         data["lead_professional"] = (
             UserBriefSerializer(plan.lead_professional).data if plan.lead_professional_id else None
@@ -107,13 +112,15 @@ class BirthPlanSerializer(serializers.Serializer):
         data["unborn_child"] = str(plan.unborn_child_id)
         return data
 
-    def get_shared_with(self, plan) -> list[dict]:
-        return AgencyBriefSerializer([s.agency for s in plan.shares.all()], many=True).data
+    def get_shared_with(self, plan: BirthPlan) -> list[dict[str, Any]]:
+        # many=True makes a ListSerializer, whose data is a list; the stubs see one serializer's dict.
+        return AgencyBriefSerializer([s.agency for s in plan.shares.all()], many=True).data  # type: ignore[return-value]
 
-    def get_acknowledgements(self, plan) -> list[dict]:
-        return AcknowledgementSerializer(plan.acknowledgements.all(), many=True).data
+    def get_acknowledgements(self, plan: BirthPlan) -> list[dict[str, Any]]:
+        # many=True makes a ListSerializer, whose data is a list; the stubs see one serializer's dict.
+        return AcknowledgementSerializer(plan.acknowledgements.all(), many=True).data  # type: ignore[return-value]
 
-    def get_unacknowledged_agencies(self, plan) -> list[str]:
+    def get_unacknowledged_agencies(self, plan: BirthPlan) -> list[str]:
         done = {a.agency_id for a in plan.acknowledgements.all() if a.version == plan.version}
         return [str(s.agency_id) for s in plan.shares.all() if s.agency_id not in done]
 
@@ -121,30 +128,31 @@ class BirthPlanSerializer(serializers.Serializer):
 class BirthPlanUpdateSerializer(BirthPlanSerializer):
     """PATCH: the template fields; the mother and the child of a plan do not change."""
 
-    mother = serializers.UUIDField(read_only=True)
-    unborn_child = serializers.UUIDField(read_only=True)
+    # Fields, not attributes (DRF's metaclass takes them off the class): each replaces its parent's.
+    mother = serializers.UUIDField(read_only=True)  # type: ignore[assignment]
+    unborn_child = serializers.UUIDField(read_only=True)  # type: ignore[assignment]
     expected_date = serializers.DateField(required=False)
 
 
-class ActivateSerializer(serializers.Serializer):
+class ActivateSerializer(serializers.Serializer[Any]):
     agreed_on = serializers.DateField(
         required=False, allow_null=True, help_text="When the professionals' meeting agreed the plan."
     )
 
 
-class ShareSerializer(serializers.Serializer):
+class ShareSerializer(serializers.Serializer[Any]):
     agencies = BoundedListField(
         child=UUIDRelatedField(queryset=Agency.objects.all()), min_length=1, max_length=50
     )
 
 
-class AcknowledgeSerializer(serializers.Serializer):
+class AcknowledgeSerializer(serializers.Serializer[Any]):
     version = StrictIntegerField(
         required=False, min_value=1, help_text="The version read; refused with 409 if the plan has moved on."
     )
 
 
-class BirthPlanVersionSerializer(serializers.Serializer):
+class BirthPlanVersionSerializer(serializers.Serializer[Any]):
     version = serializers.IntegerField()
     author = UserBriefSerializer()
     created_at = serializers.DateTimeField()
