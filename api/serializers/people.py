@@ -1,7 +1,7 @@
 """People, addresses, relationships, flags and the linked picture."""
 
 import uuid
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.contrib.auth import get_user_model
 from django.core.validators import RegexValidator
@@ -55,21 +55,17 @@ class AddressSerializer(StrictModelSerializer[Address]):
         extra_kwargs: dict[str, dict[str, Any]] = {"uprn": {"validators": []}}
 
 
-class CurrentAddress(TypedDict):
-    """What api.views.people annotates each person it reads with."""
-
-    current_address_id: uuid.UUID | None
-
-
 if TYPE_CHECKING:  # django-stubs-ext is a dev dependency, for the type checker only
     from django_stubs_ext import WithAnnotations
 
+    class CurrentAddress(TypedDict):
+        current_address_id: uuid.UUID | None
+
+    # A person as api.views.people reads them: annotated with their current address.
     PersonWithAddress = WithAnnotations[Person, CurrentAddress]
-else:
-    PersonWithAddress = Person
 
 
-class PersonSerializer(StrictModelSerializer[PersonWithAddress]):
+class PersonSerializer(StrictModelSerializer[Person]):
     # Lists are bounded (API.md: 50 at most), so one request cannot make thousands of rows.
     identifiers = BoundedListSerializer(child=IdentifierSerializer(), required=False, max_length=50)
     aliases = BoundedListField(child=StrictCharField(max_length=100), required=False, max_length=50)
@@ -95,9 +91,10 @@ class PersonSerializer(StrictModelSerializer[PersonWithAddress]):
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
 
-    def to_representation(self, instance: PersonWithAddress) -> dict[str, Any]:
+    def to_representation(self, instance: Person) -> dict[str, Any]:
         data = super().to_representation(instance)
-        data["current_address"] = str(instance.current_address_id) if instance.current_address_id else None
+        current = cast("PersonWithAddress", instance).current_address_id  # every person the views read
+        data["current_address"] = str(current) if current else None
         return data
 
 

@@ -63,7 +63,7 @@ class AcknowledgementSerializer(serializers.Serializer[Any]):
     at = serializers.DateTimeField()
 
 
-class BirthPlanSerializer(serializers.Serializer[BirthPlan]):
+class BirthPlanSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField(read_only=True)
     mother = UUIDRelatedField(queryset=Person.objects.all())
     unborn_child = UUIDRelatedField(queryset=Person.objects.all())

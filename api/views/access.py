@@ -1,11 +1,16 @@
 """Break-glass: open 60 minutes of access to one person outside the rules; managers review every one."""
 
+import uuid
+from typing import Any
+
 import django_filters
 from django.db import transaction
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from alerts import disclosure
@@ -13,6 +18,7 @@ from api.access import require
 from api.fields import StrictCharField
 from api.filters import StrictFilterSet
 from api.pagination import StrictCursorPagination
+from api.permissions import member
 from api.views.base import PolicyViewSet
 from ooh.access import actions, policy
 from ooh.access.models import BreakGlass
@@ -21,7 +27,7 @@ from ooh.audit.records import record_access
 from ooh.people.models import Person
 
 
-class BreakGlassSerializer(serializers.ModelSerializer):
+class BreakGlassSerializer(serializers.ModelSerializer[BreakGlass]):
     person = serializers.UUIDField(source="person_id", read_only=True)
     user = serializers.UUIDField(source="user_id", read_only=True)
     agency = serializers.UUIDField(source="agency_id", read_only=True)
@@ -44,17 +50,17 @@ class BreakGlassSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class BreakGlassOpenSerializer(serializers.Serializer):
+class BreakGlassOpenSerializer(serializers.Serializer[Any]):
     reason = StrictCharField(
         max_length=1000, help_text="Why you need this person's records now (10+ characters)."
     )
 
 
-class BreakGlassReviewSerializer(serializers.Serializer):
+class BreakGlassReviewSerializer(serializers.Serializer[Any]):
     note = StrictCharField(max_length=2000)
 
 
-def open_break_glass(request, person_id):
+def open_break_glass(request: Request, person_id: uuid.UUID | None) -> Response:
     """POST /people/{id}/break-glass/ (routed from PersonViewSet): any casework role, any person."""
     require(policy.may_break_glass(request.user), "Your role does not open people's records.")
     person = get_object_or_404(Person, pk=person_id)
@@ -62,7 +68,7 @@ def open_break_glass(request, person_id):
     serializer.is_valid(raise_exception=True)
     with transaction.atomic():
         grant = actions.break_glass(
-            actor=request.user, person=person, reason=serializer.validated_data["reason"]
+            actor=member(request), person=person, reason=serializer.validated_data["reason"]
         )
         disclosure.notify_break_glass(grant)
     return Response(BreakGlassSerializer(grant).data, status=status.HTTP_201_CREATED)
@@ -81,11 +87,11 @@ class BreakGlassFilter(StrictFilterSet):
         model = BreakGlass
         fields = ["reviewed"]
 
-    def filter_reviewed(self, queryset, name, value):
+    def filter_reviewed(self, queryset: QuerySet[BreakGlass], name: str, value: str) -> QuerySet[BreakGlass]:
         return queryset.filter(reviewed_at__isnull=value == "false")
 
 
-class BreakGlassViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet):
+class BreakGlassViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet[BreakGlass]):
     """Managers: their agency's break-glass accesses, to review; everyone else: their own."""
 
     serializer_class = BreakGlassSerializer
@@ -95,7 +101,7 @@ class BreakGlassViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Policy
 
     visible_to = staticmethod(policy.visible_break_glass)
 
-    def list(self, request, *args, **kwargs):
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)
         record_access(
             action=AccessAction.READ,
@@ -106,7 +112,7 @@ class BreakGlassViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Policy
         )
         return response
 
-    def retrieve(self, request, *args, **kwargs):
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         grant = self.get_object()
         record_access(
             action=AccessAction.READ,
@@ -123,7 +129,7 @@ class BreakGlassViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Policy
         summary="Record the review of a break-glass access (a manager of the user's agency)",
     )
     @action(detail=True, methods=["post"])
-    def review(self, request, pk=None):
+    def review(self, request: Request, pk: uuid.UUID | None = None) -> Response:
         grant = self.get_object()
         require(
             policy.may_review_break_glass(request.user, grant),
@@ -132,6 +138,6 @@ class BreakGlassViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Policy
         serializer = BreakGlassReviewSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         grant = actions.review_break_glass(
-            actor=request.user, grant=grant, note=serializer.validated_data["note"]
+            actor=member(request), grant=grant, note=serializer.validated_data["note"]
         )
         return Response(BreakGlassSerializer(grant).data)

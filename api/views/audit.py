@@ -1,13 +1,22 @@
 """The audit log for managers and admins: who read or changed what, when, under which incident or reason."""
 
+import uuid
+from typing import Any
+
 import django_filters
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from api.filters import SaneIsoDateTimeFilter, StrictFilterSet
 from api.pagination import StrictCursorPagination
 from ooh.access import policy
+from ooh.accounts.models import Agency, User
 from ooh.audit.models import AccessAction, AccessedPerson, AccessLog
 from ooh.audit.records import record_access
 
@@ -17,7 +26,7 @@ from .base import PolicyViewSet
 class IsManagerOrAdmin(BasePermission):
     message = "The audit log is for managers and admins."
 
-    def has_permission(self, request, view):
+    def has_permission(self, request: Request, view: APIView) -> bool:
         return policy.may_read_audit(request.user)
 
 
@@ -34,12 +43,16 @@ class AuditFilter(StrictFilterSet):
         model = AccessLog
         fields = ["person", "user", "incident", "since", "action"]
 
-    def filter_person(self, queryset, name, value):
+    def filter_person(
+        self, queryset: QuerySet[AccessLog], name: str, value: uuid.UUID
+    ) -> QuerySet[AccessLog]:
         return queryset.filter(pk__in=AccessedPerson.objects.filter(person_id=value).values("log_id"))
 
 
-class AccessLogSerializer(serializers.ModelSerializer):
-    agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
+class AccessLogSerializer(serializers.ModelSerializer[AccessLog]):
+    agency: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     people = serializers.SerializerMethodField()
 
     class Meta:
@@ -62,7 +75,7 @@ class AccessLogSerializer(serializers.ModelSerializer):
             "detail",
         ]
 
-    def get_people(self, log) -> list[str]:
+    def get_people(self, log: AccessLog) -> list[str]:
         return [str(p.person_id) for p in log.people.all()]
 
 
@@ -70,18 +83,18 @@ class AtCursorPagination(StrictCursorPagination):
     ordering = "-at"
 
 
-class AuditViewSet(mixins.ListModelMixin, PolicyViewSet):
+class AuditViewSet(mixins.ListModelMixin, PolicyViewSet[AccessLog]):
     serializer_class = AccessLogSerializer
     filterset_class = AuditFilter
     pagination_class = AtCursorPagination
     permission_classes = [IsManagerOrAdmin]
 
     @staticmethod
-    def visible_to(user):
+    def visible_to(user: User | AnonymousUser) -> QuerySet[AccessLog]:
         return policy.visible_audit(user).select_related("agency").prefetch_related("people")
 
     @extend_schema(summary="Who read or changed what (managers and admins); reading it is audited too")
-    def list(self, request, *args, **kwargs):
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)
         record_access(
             action=AccessAction.READ,

@@ -5,6 +5,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ooh.accounts.actions import (
@@ -18,7 +19,9 @@ from ooh.accounts.models import Agency
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
 
+from ..authentication import signed_with
 from ..pagination import CodeCursorPagination
+from ..permissions import member
 from ..serializers import (
     AgencySerializer,
     LoginSerializer,
@@ -36,7 +39,7 @@ class LoginView(BaseAPIView):
     permission_classes = [AllowAny]
     throttle_classes = [LoginIPThrottle, LoginUsernameThrottle]
 
-    def get_authenticate_header(self, request):
+    def get_authenticate_header(self, request: Request) -> str:
         return "Token"
 
     @extend_schema(
@@ -45,7 +48,7 @@ class LoginView(BaseAPIView):
         auth=[],
         summary="Exchange a username and password for a device token (expires after 12 h by default)",
     )
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -79,8 +82,8 @@ class LogoutView(BaseAPIView):
     not_idempotent = {"post": "ends the token the request signs with: a retry is refused as unauthenticated"}
 
     @extend_schema(request=None, responses={204: OpenApiResponse(description="This token is revoked")})
-    def post(self, request):
-        revoke_token(token=request.auth)
+    def post(self, request: Request) -> Response:
+        revoke_token(token=signed_with(request))
         record_access(request=request, action=AccessAction.LOGOUT, object_type="session")
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -91,8 +94,8 @@ class LogoutAllView(BaseAPIView):
     @extend_schema(
         request=None, responses={204: OpenApiResponse(description="Every token of the user is revoked")}
     )
-    def post(self, request):
-        count = revoke_all_tokens(user=request.user)
+    def post(self, request: Request) -> Response:
+        count = revoke_all_tokens(user=member(request))
         record_access(
             request=request, action=AccessAction.LOGOUT, object_type="session", detail={"revoked": count}
         )
@@ -101,11 +104,11 @@ class LogoutAllView(BaseAPIView):
 
 class MeView(BaseAPIView):
     @extend_schema(responses=UserSerializer)
-    def get(self, request):
-        return Response(UserSerializer(request.user).data)
+    def get(self, request: Request) -> Response:
+        return Response(UserSerializer(member(request)).data)
 
 
-class AgencyListView(generics.ListAPIView):
+class AgencyListView(generics.ListAPIView[Agency]):
     serializer_class = AgencySerializer
     queryset = Agency.objects.all()
     pagination_class = CodeCursorPagination
@@ -118,8 +121,8 @@ class WsTicketView(BaseAPIView):
     throttle_classes = [WsTicketThrottle]
 
     @extend_schema(request=None, responses={201: WsTicketSerializer})
-    def post(self, request):
-        ticket, ttl = issue_ws_ticket(user=request.user, token_digest=request.auth.digest)
+    def post(self, request: Request) -> Response:
+        ticket, ttl = issue_ws_ticket(user=member(request), token_digest=signed_with(request).digest)
         return Response(
             WsTicketSerializer({"ticket": ticket, "expires_in": ttl}).data, status=status.HTTP_201_CREATED
         )

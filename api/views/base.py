@@ -10,8 +10,9 @@
   the secret, or would be refused anyway once the token it used is gone.
 """
 
+import uuid
 from collections.abc import Callable, Iterable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar, cast
 
 from django.db.models import Model, QuerySet
 from rest_framework import viewsets
@@ -21,6 +22,8 @@ from rest_framework.views import APIView
 from api.idempotency import idempotent
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
+
+_M = TypeVar("_M", bound=Model)
 
 
 def _post_handlers(cls: type) -> list[str]:
@@ -56,31 +59,36 @@ class BaseAPIView(IdempotentPosts, APIView):
     """A plain endpoint (not a collection of records): fails closed, and its POST is idempotent."""
 
 
-class PolicyViewSet(IdempotentPosts, viewsets.GenericViewSet):
+class PolicyViewSet(IdempotentPosts, viewsets.GenericViewSet[_M]):
     """A collection of records restricted by the access policy and audited when read."""
 
     # The policy's `visible_*` function for this collection: user -> queryset.
-    visible_to: ClassVar[Callable[..., QuerySet]]
+    visible_to: ClassVar[Callable[..., QuerySet[Any]]]
     audit_type: ClassVar[str] = ""  # the access log's object_type
     select_related: ClassVar[tuple[str, ...]] = ()
     lookup_value_converter = "uuid"
 
-    def get_queryset(self) -> QuerySet:
+    def get_queryset(self) -> QuerySet[_M]:
         queryset = type(self).visible_to(self.request.user)
         return queryset.select_related(*self.select_related) if self.select_related else queryset
 
-    def people_of(self, rows: Iterable[Model]) -> list:
+    def people_of(self, rows: Iterable[_M]) -> list[uuid.UUID]:
         """The people a read of these rows discloses (the audit names them)."""
         return []
 
+    def listed_page(self) -> list[_M]:
+        """The page of the filtered collection that a list shows."""
+        # Never None: every list is paginated (REST_FRAMEWORK's DEFAULT_PAGINATION_CLASS).
+        return cast("list[_M]", self.paginate_queryset(self.filter_queryset(self.get_queryset())))
+
     def audit(
         self,
-        rows: Iterable[Model],
+        rows: Iterable[_M],
         *,
         action: str = AccessAction.READ,
         object_type: str = "",
-        incident_id: object = None,
-        detail: dict | None = None,
+        incident_id: uuid.UUID | None = None,
+        detail: dict[str, Any] | None = None,
     ) -> None:
         rows = list(rows)
         request: Request = self.request

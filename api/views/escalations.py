@@ -1,9 +1,14 @@
 """Escalations addressed to the caller or its agency, and the caller's notification inbox."""
 
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from alerts import escalations, inbox
@@ -11,12 +16,13 @@ from alerts.models import Escalation, EscalationStatus, Notification
 from api.fields import StrictCharField
 from api.filters import StrictFilterSet
 from api.pagination import StrictCursorPagination
+from api.permissions import member
 from api.views.base import PolicyViewSet
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
 
 
-def _audit_read(request, object_type, rows):
+def _audit_read(request: Request, object_type: str, rows: Sequence[Mapping[str, Any]]) -> None:
     """Escalations and notifications name incidents and people: reading them is on the record too."""
     incidents = {str(r.get("incident")) for r in rows if r.get("incident")}
     record_access(
@@ -32,7 +38,7 @@ class RaisedCursorPagination(StrictCursorPagination):
     ordering = "-raised_at"
 
 
-class EscalationSerializer(serializers.ModelSerializer):
+class EscalationSerializer(serializers.ModelSerializer[Escalation]):
     incident = serializers.UUIDField(source="incident_id", allow_null=True)
     acknowledged_by = serializers.UUIDField(source="acknowledged_by_id", allow_null=True)
 
@@ -56,7 +62,7 @@ class EscalationSerializer(serializers.ModelSerializer):
         ]
 
 
-class EscalationAcknowledgeSerializer(serializers.Serializer):
+class EscalationAcknowledgeSerializer(serializers.Serializer[Any]):
     note = StrictCharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
@@ -68,18 +74,18 @@ class EscalationFilter(StrictFilterSet):
         fields = ["status"]
 
 
-class EscalationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet):
+class EscalationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet[Escalation]):
     serializer_class = EscalationSerializer
     filterset_class = EscalationFilter
     pagination_class = RaisedCursorPagination
     visible_to = staticmethod(escalations.visible_escalations)
 
-    def list(self, request, *args, **kwargs):
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)
         _audit_read(request, "escalation", response.data["results"])
         return response
 
-    def retrieve(self, request, *args, **kwargs):
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().retrieve(request, *args, **kwargs)
         _audit_read(request, "escalation", [response.data])
         return response
@@ -90,16 +96,16 @@ class EscalationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Policy
         summary="I have it: stop the climb",
     )
     @action(detail=True, methods=["post"])
-    def acknowledge(self, request, pk=None):
+    def acknowledge(self, request: Request, pk: uuid.UUID | None = None) -> Response:
         serializer = EscalationAcknowledgeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         escalation = escalations.acknowledge(
-            actor=request.user, escalation=self.get_object(), note=serializer.validated_data["note"]
+            actor=member(request), escalation=self.get_object(), note=serializer.validated_data["note"]
         )
         return Response(EscalationSerializer(escalation).data)
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(serializers.ModelSerializer[Notification]):
     escalation = serializers.UUIDField(source="escalation_id", allow_null=True)
 
     class Meta:
@@ -107,19 +113,19 @@ class NotificationSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "title", "body", "data", "escalation", "created_at", "read_at"]
 
 
-class NotificationViewSet(mixins.ListModelMixin, PolicyViewSet):
+class NotificationViewSet(mixins.ListModelMixin, PolicyViewSet[Notification]):
     serializer_class = NotificationSerializer
     visible_to = staticmethod(inbox.inbox_of)
     audit_type = "notification"
 
-    def list(self, request, *args, **kwargs):
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)
         _audit_read(request, "notification", response.data["results"])
         return response
 
     @extend_schema(request=None, responses={200: NotificationSerializer}, summary="Mark as read")
     @action(detail=True, methods=["post"])
-    def read(self, request, pk=None):
-        notification = inbox.mark_read(user=request.user, notification=self.get_object())
+    def read(self, request: Request, pk: uuid.UUID | None = None) -> Response:
+        notification = inbox.mark_read(user=member(request), notification=self.get_object())
         self.audit([notification])
         return Response(NotificationSerializer(notification).data)

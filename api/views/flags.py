@@ -1,20 +1,27 @@
 """Flags (warning markers): raise, read, edit with history, revoke with a reason, export as FHIR."""
 
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
 import django_filters
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from api.access import require, require_purpose, require_visible
 from api.filters import StrictFilterSet
+from api.permissions import member
 from api.views.base import PolicyViewSet
 from ooh.access import policy
 from ooh.audit.models import AccessAction
 from ooh.flags import actions
 from ooh.flags.fhir import flag_to_fhir
-from ooh.flags.models import Flag, FlagStatus
+from ooh.flags.models import Flag, FlagQuerySet, FlagStatus
 
 from ..serializers.people import (
     FlagRevokeSerializer,
@@ -33,7 +40,7 @@ class FlagFilter(StrictFilterSet):
         model = Flag
         fields = ["person", "address", "status"]
 
-    def filter_status(self, queryset, name, value):
+    def filter_status(self, queryset: FlagQuerySet, name: str, value: str) -> FlagQuerySet:
         now = timezone.now()
         if value == FlagStatus.ACTIVE:
             return queryset.in_force(now)
@@ -50,7 +57,7 @@ class FlagViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    PolicyViewSet,
+    PolicyViewSet[Flag],
 ):
     serializer_class = FlagSerializer
     filterset_class = FlagFilter
@@ -59,33 +66,32 @@ class FlagViewSet(
     select_related = ("source_agency", "owner", "subject_person", "subject_address")
     audit_type = "flag"
 
-    def people_of(self, rows):
+    def people_of(self, rows: Iterable[Flag]) -> list[uuid.UUID]:
         return [f.subject_person_id for f in rows if f.subject_person_id]
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         if self.action in ("update", "partial_update"):
             return FlagUpdateSerializer
         if self.action == "revoke":
             return FlagRevokeSerializer
         return FlagSerializer
 
-    def get_serializer_context(self):
+    def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "now": timezone.now()}
 
-    def list(self, request, *args, **kwargs):
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if policy.is_control_room(request.user):
             require_purpose(request)  # a control room's list reaches every flag in the country
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
+        page = self.listed_page()
         self.audit(page, action=AccessAction.SEARCH, detail={"query": dict(request.query_params.lists())})
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    def retrieve(self, request, *args, **kwargs):
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         flag = self.get_object()
         self.audit([flag])
         return Response(self.get_serializer(flag).data)
 
-    def create(self, request, *args, **kwargs):
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         require(policy.may_raise_flag(request.user), "Your role does not raise flags.")
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -94,17 +100,17 @@ class FlagViewSet(
         require_visible(
             policy.visible_addresses(request.user), [data.get("subject_address")], "subject_address"
         )
-        flag = actions.raise_flag(actor=request.user, **data)
+        flag = actions.raise_flag(actor=member(request), **data)
         return Response(
             self.get_serializer(self.get_queryset().get(pk=flag.pk)).data, status=status.HTTP_201_CREATED
         )
 
-    def update(self, request, *args, **kwargs):
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         flag = self.get_object()
         require(policy.may_change_flag(request.user, flag), CHANGE_REFUSED)
         serializer = self.get_serializer(flag, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        actions.edit_flag(actor=request.user, flag=flag, **serializer.validated_data)
+        actions.edit_flag(actor=member(request), flag=flag, **serializer.validated_data)
         return Response(
             FlagSerializer(self.get_queryset().get(pk=flag.pk), context=self.get_serializer_context()).data
         )
@@ -115,12 +121,12 @@ class FlagViewSet(
         summary="Revoke a flag, with a reason",
     )
     @action(detail=True, methods=["post"])
-    def revoke(self, request, pk=None):
+    def revoke(self, request: Request, pk: uuid.UUID | None = None) -> Response:
         flag = self.get_object()
         require(policy.may_change_flag(request.user, flag), CHANGE_REFUSED)
         serializer = FlagRevokeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        actions.revoke_flag(actor=request.user, flag=flag, reason=serializer.validated_data["reason"])
+        actions.revoke_flag(actor=member(request), flag=flag, reason=serializer.validated_data["reason"])
         return Response(
             FlagSerializer(self.get_queryset().get(pk=flag.pk), context=self.get_serializer_context()).data
         )
@@ -129,7 +135,7 @@ class FlagViewSet(
         responses={200: FlagVersionSerializer(many=True)}, summary="Every version of a flag, oldest first"
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
-    def history(self, request, pk=None):
+    def history(self, request: Request, pk: uuid.UUID | None = None) -> Response:
         flag = self.get_object()
         versions = flag.versions.select_related("changed_by").order_by("version")
         self.audit([flag], object_type="flag_history")
@@ -140,7 +146,7 @@ class FlagViewSet(
         summary="The flag as an HL7 FHIR R4 Flag resource",
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
-    def fhir(self, request, pk=None):
+    def fhir(self, request: Request, pk: uuid.UUID | None = None) -> Response:
         flag = self.get_object()
         self.audit([flag], action=AccessAction.EXPORT, detail={"format": "fhir-r4"})
         return Response(flag_to_fhir(flag))

@@ -1,5 +1,8 @@
 """Incidents: open, read the snapshot, and every change of the night - each one a domain action."""
 
+import uuid
+from typing import Any
+
 import django_filters
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -7,12 +10,14 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from alerts import disclosure
 from api.access import require, require_visible
 from api.filters import StrictFilterSet
 from api.pagination import StrictCursorPagination
+from api.permissions import member
 from api.views.base import PolicyViewSet
 from ooh.access import policy
 from ooh.audit.models import AccessAction
@@ -60,7 +65,7 @@ class IncidentFilter(StrictFilterSet):
 
 @extend_validation_errors(["invalid", "min_value"], field_name="after", actions=["events"])
 @extend_validation_errors(["invalid"], field_name="Idempotency-Key", methods=["post"])
-class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet):
+class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet[Incident]):
     serializer_class = IncidentSnapshotSerializer
     filterset_class = IncidentFilter
     pagination_class = OpenedCursorPagination
@@ -69,14 +74,14 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
     audit_type = "incident"
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def get_object(self):
+    def get_object(self) -> Incident:
         incident = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
         self.check_object_permissions(self.request, incident)
         return incident
 
     @extend_schema(responses={200: IncidentListItemSerializer(many=True)})
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.listed_page()
         self.audit(page, action=AccessAction.SEARCH)
         return self.get_paginated_response(IncidentListItemSerializer(page, many=True).data)
 
@@ -85,7 +90,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
         responses={201: IncidentSnapshotSerializer},
         summary="Open an incident for its subjects; agencies with a stake in them hear of it on their feeds",
     )
-    def create(self, request, *args, **kwargs):
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         require(policy.may_open_incident(request.user), "Your role does not open incidents.")
         serializer = IncidentOpenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -93,7 +98,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
         require_visible(policy.visible_people(request.user), data["subjects"], "subjects")
         require_visible(policy.visible_addresses(request.user), [data.get("address")], "address")
         incident = actions.open_incident(
-            actor=request.user,
+            actor=member(request),
             kind=data["kind"],
             summary=data["summary"],
             subjects=data["subjects"],
@@ -109,7 +114,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
         },
         summary="The snapshot: subjects, linked picture, birth plans, attendance, who decides, guidance",
     )
-    def retrieve(self, request, *args, **kwargs):
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self._snapshot_response(request, self.get_object())
 
     @extend_schema(
@@ -117,14 +122,14 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
         responses={200: IncidentSnapshotSerializer},
         summary="Change the summary, kind, address or location (the opening control room or the decision maker)",
     )
-    def partial_update(self, request, *args, **kwargs):
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         incident = self.get_object()
         require(policy.may_change_incident(request.user, incident), details.REFUSED)
         serializer = IncidentUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         require_visible(policy.visible_addresses(request.user), [data.get("address")], "address")
-        incident = details.update_incident(actor=request.user, incident=incident, **data)
+        incident = details.update_incident(actor=member(request), incident=incident, **data)
         return self._snapshot_response(request, incident)
 
     @extend_schema(
@@ -133,20 +138,22 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
         summary="Add a person found at the scene as a subject; the picture follows",
     )
     @action(detail=True, methods=["post"])
-    def subjects(self, request, pk=None):
+    def subjects(self, request: Request, pk: uuid.UUID | None = None) -> Response:
         incident = self.get_object()
         require(policy.may_change_incident(request.user, incident), details.REFUSED)
         serializer = SubjectAddSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         person = serializer.validated_data["person"]
         require_visible(policy.visible_people(request.user), [person], "person")
-        details.add_subject(actor=request.user, incident=incident, person=person)
+        details.add_subject(actor=member(request), incident=incident, person=person)
         return self._snapshot_response(request, incident, status.HTTP_201_CREATED)
 
-    def _snapshot_response(self, request, incident, code=status.HTTP_200_OK):
+    def _snapshot_response(
+        self, request: Request, incident: Incident, code: int = status.HTTP_200_OK
+    ) -> Response:
         body, network = snapshot.build(snapshot.load(incident.pk))
         disclosure.notify_if_disclosed(
-            request.user, body["network"]["flags"], purpose={"incident": str(incident.pk), "reason": ""}
+            member(request), body["network"]["flags"], purpose={"incident": str(incident.pk), "reason": ""}
         )
         record_access(
             action=AccessAction.READ,
@@ -166,7 +173,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
         response["ETag"] = tag
         return response
 
-    def _incident_for_write(self):
+    def _incident_for_write(self) -> Incident:
         return self.get_object()
 
     @extend_schema(
@@ -175,11 +182,11 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
         summary="Ask an agency to attend and to answer within N minutes (control room)",
     )
     @action(detail=True, methods=["post"], url_path="attendance-requests")
-    def attendance_requests(self, request, pk=None):
+    def attendance_requests(self, request: Request, pk: uuid.UUID | None = None) -> Response:
         serializer = AttendanceRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         row = actions.request_attendance(
-            actor=request.user, incident=self.get_object(), **serializer.validated_data
+            actor=member(request), incident=self.get_object(), **serializer.validated_data
         )
         row.agency = serializer.validated_data["agency"]
         return Response(AttendanceSerializer(row).data, status=status.HTTP_201_CREATED)
@@ -190,18 +197,18 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
         summary="My agency's answer: attending with an ETA, en route, on scene, left, or cannot attend and why",
     )
     @action(detail=True, methods=["post"])
-    def attendance(self, request, pk=None):
+    def attendance(self, request: Request, pk: uuid.UUID | None = None) -> Response:
         # An agency not asked may still declare itself, so the incident is found by id alone: the action
         # locks it by id (one read, not two, on the phones' busiest write).
         serializer = AttendanceUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
             row = actions.update_attendance(
-                actor=request.user, incident=Incident(pk=pk), **serializer.validated_data
+                actor=member(request), incident=Incident(pk=pk), **serializer.validated_data
             )
         except Incident.DoesNotExist as missing:
             raise Http404 from missing
-        row.agency = request.user.membership.agency
+        row.agency = member(request).membership.agency
         return Response(AttendanceSerializer(row).data)
 
     @extend_schema(
@@ -210,18 +217,20 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
         summary="Stand an agency down (control room)",
     )
     @action(detail=True, methods=["post"], url_path="stand-down")
-    def stand_down(self, request, pk=None):
+    def stand_down(self, request: Request, pk: uuid.UUID | None = None) -> Response:
         serializer = StandDownSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        row = actions.stand_down(actor=request.user, incident=self.get_object(), **serializer.validated_data)
+        row = actions.stand_down(
+            actor=member(request), incident=self.get_object(), **serializer.validated_data
+        )
         row.agency = serializer.validated_data["agency"]
         return Response(AttendanceSerializer(row).data)
 
-    def _appoint(self, request, role):
+    def _appoint(self, request: Request, role: str) -> Response:
         serializer = AppointSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         appointment = actions.appoint(
-            actor=request.user, incident=self.get_object(), role=role, **serializer.validated_data
+            actor=member(request), incident=self.get_object(), role=role, **serializer.validated_data
         )
         return Response(AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
 
@@ -231,7 +240,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
         summary="Name the lead professional (replaces the current one)",
     )
     @action(detail=True, methods=["post"], url_path="lead-professional")
-    def lead_professional(self, request, pk=None):
+    def lead_professional(self, request: Request, pk: uuid.UUID | None = None) -> Response:
         return self._appoint(request, AppointmentRole.LEAD_PROFESSIONAL)
 
     @extend_schema(
@@ -240,7 +249,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
         summary="Name the decision maker (replaces the current one)",
     )
     @action(detail=True, methods=["post"], url_path="decision-maker")
-    def decision_maker(self, request, pk=None):
+    def decision_maker(self, request: Request, pk: uuid.UUID | None = None) -> Response:
         return self._appoint(request, AppointmentRole.DECISION_MAKER)
 
     @extend_schema(
@@ -249,11 +258,11 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
         summary="Record a decision with its rationale (the current decision maker only)",
     )
     @action(detail=True, methods=["post"])
-    def decisions(self, request, pk=None):
+    def decisions(self, request: Request, pk: uuid.UUID | None = None) -> Response:
         serializer = DecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         row = actions.record_decision(
-            actor=request.user, incident=self.get_object(), **serializer.validated_data
+            actor=member(request), incident=self.get_object(), **serializer.validated_data
         )
         return Response(DecisionRecordSerializer(row).data, status=status.HTTP_201_CREATED)
 
@@ -263,11 +272,11 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
         summary="I have read this flag for this incident (a read receipt for the control room)",
     )
     @action(detail=True, methods=["post"], url_path="flag-acknowledgements")
-    def flag_acknowledgements(self, request, pk=None):
+    def flag_acknowledgements(self, request: Request, pk: uuid.UUID | None = None) -> Response:
         serializer = FlagReadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         row = actions.acknowledge_flag(
-            actor=request.user, incident=self.get_object(), **serializer.validated_data
+            actor=member(request), incident=self.get_object(), **serializer.validated_data
         )
         return Response(FlagAcknowledgementSerializer(row).data, status=status.HTTP_201_CREATED)
 
@@ -277,11 +286,11 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
         summary="Close with an outcome; later changes are refused with 409",
     )
     @action(detail=True, methods=["post"])
-    def close(self, request, pk=None):
+    def close(self, request: Request, pk: uuid.UUID | None = None) -> Response:
         serializer = CloseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         incident = details.close_incident(
-            actor=request.user, incident=self.get_object(), **serializer.validated_data
+            actor=member(request), incident=self.get_object(), **serializer.validated_data
         )
         return self._snapshot_response(request, incident)
 
@@ -291,7 +300,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
         summary=f"The timeline after a seq, in order (at most {EVENTS_PAGE}; ask again after the last)",
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
-    def events(self, request, pk=None):
+    def events(self, request: Request, pk: uuid.UUID | None = None) -> Response:
         query = EventsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         incident = self.get_object()

@@ -3,25 +3,35 @@
 Every read is audited through record_access, naming every person disclosed.
 """
 
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, cast
+
 import django_filters
-from django.db.models import OuterRef, Subquery, UUIDField
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import OuterRef, QuerySet, Subquery, UUIDField
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+from rest_framework.throttling import BaseThrottle
 
 from alerts import disclosure
 from api.access import has_purpose, require, require_purpose, require_visible, stated_reason
 from api.filters import StrictFilterSet
+from api.permissions import member
 from api.views.access import BreakGlassOpenSerializer, BreakGlassSerializer, open_break_glass
 from api.views.base import PolicyViewSet
 from ooh.access import policy
+from ooh.accounts.models import User
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
 from ooh.people import actions
-from ooh.people.models import Address, Person, Residence
+from ooh.people.models import Address, Person, Relationship, Residence
 from ooh.people.search import addresses_matching, people_matching
 from ooh.picture.linked import address_network
 from ooh.picture.linked_sql import person_network_payload
@@ -46,7 +56,7 @@ class PersonFilter(StrictFilterSet):
         model = Person
         fields = ["search", "date_of_birth"]
 
-    def filter_search(self, queryset, name, value):
+    def filter_search(self, queryset: QuerySet[Person], name: str, value: str) -> QuerySet[Person]:
         return people_matching(queryset, value)
 
 
@@ -59,16 +69,16 @@ class AddressFilter(StrictFilterSet):
         model = Address
         fields = ["search"]
 
-    def filter_search(self, queryset, name, value):
+    def filter_search(self, queryset: QuerySet[Address], name: str, value: str) -> QuerySet[Address]:
         return addresses_matching(queryset, value)
 
 
-class DepthQuery(serializers.Serializer):
+class DepthQuery(serializers.Serializer[Any]):
     # Query strings are text, so the lenient IntegerField is right here ("2" -> 2; "two" -> 400).
     depth = serializers.IntegerField(required=False, default=1, min_value=1, max_value=2)
 
 
-def _with_current_address(queryset):
+def _with_current_address(queryset: QuerySet[Person]) -> QuerySet[Person]:
     current = Residence.objects.filter(person=OuterRef("pk"), current=True).values("address_id")[:1]
     return queryset.annotate(current_address_id=Subquery(current, output_field=UUIDField())).prefetch_related(
         "identifiers"
@@ -81,14 +91,14 @@ class PersonViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    PolicyViewSet,
+    PolicyViewSet[Person],
 ):
     serializer_class = PersonSerializer
     filterset_class = PersonFilter
     audit_type = "person"
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def get_throttles(self):
+    def get_throttles(self) -> list[BaseThrottle]:
         # A per-user budget for searching (a list with ?search=) and for opening the linked picture.
         if self.action == "list":
             return [SearchThrottle()]
@@ -97,38 +107,39 @@ class PersonViewSet(
         return super().get_throttles()
 
     @staticmethod
-    def visible_to(user):
+    def visible_to(user: User | AnonymousUser) -> QuerySet[Person]:
         return _with_current_address(policy.visible_people(user))
 
-    def people_of(self, rows):
+    def people_of(self, rows: Iterable[Person]) -> list[uuid.UUID]:
         return [person.pk for person in rows]
 
-    def list(self, request, *args, **kwargs):
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if policy.is_control_room(request.user):
             require_purpose(request)  # a control room's search reaches everyone
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        page = self.listed_page()
         self.audit(page, action=AccessAction.SEARCH, detail={"query": dict(request.query_params.lists())})
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    def retrieve(self, request, *args, **kwargs):
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         person = self.get_object()
         self.audit([person])
         return Response(self.get_serializer(person).data)
 
-    def perform_create(self, serializer):
+    def perform_create(self, serializer: BaseSerializer[Person]) -> None:
         data = dict(serializer.validated_data)
-        serializer.instance = actions.create_person(actor=self.request.user, **data)
+        serializer.instance = actions.create_person(actor=member(self.request), **data)
 
-    def create(self, request, *args, **kwargs):
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         require(policy.may_record(request.user), "Your role does not record people.")
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         _require_visible_address(request, serializer.validated_data)
         self.perform_create(serializer)
-        person = self.get_queryset().get(pk=serializer.instance.pk)
+        created = cast(Person, serializer.instance)  # set by perform_create
+        person = self.get_queryset().get(pk=created.pk)
         return Response(self.get_serializer(person).data, status=status.HTTP_201_CREATED)
 
-    def update(self, request, *args, **kwargs):
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         person = self.get_object()
         require(
             policy.may_edit_person(request.user, person),
@@ -138,7 +149,7 @@ class PersonViewSet(
         serializer.is_valid(raise_exception=True)
         _require_visible_address(request, serializer.validated_data)
         data = dict(serializer.validated_data)
-        actions.update_person(actor=request.user, person=person, **data)
+        actions.update_person(actor=member(request), person=person, **data)
         return Response(self.get_serializer(self.get_queryset().get(pk=person.pk)).data)
 
     @extend_schema(
@@ -149,7 +160,7 @@ class PersonViewSet(
         summary="The linked picture: family, addresses and every active flag, officer safety first",
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
-    def network(self, request, pk=None):
+    def network(self, request: Request, pk: uuid.UUID | None = None) -> Response:
         query = DepthQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         depth = query.validated_data["depth"]
@@ -161,14 +172,14 @@ class PersonViewSet(
             raise Http404
         payload, person_ids = found
         purpose = _purpose(request, person_id=self.kwargs["pk"])
-        disclosure.notify_if_disclosed(request.user, payload["flags"], purpose=purpose)
+        disclosure.notify_if_disclosed(member(request), payload["flags"], purpose=purpose)
         record_access(
             action=AccessAction.READ,
             object_type="network",
             object_ids=[self.kwargs["pk"]],
             person_ids=person_ids,
             request=request,
-            reason=purpose["reason"],
+            reason=purpose["reason"] or "",  # always text: _purpose gives "" when none was stated
             detail={"depth": depth, "flags": len(payload["flags"])},
         )
         return Response(payload)
@@ -179,19 +190,19 @@ class PersonViewSet(
         summary="Break glass: 60 minutes of access to this person outside the rules, reviewed by your manager",
     )
     @action(detail=True, methods=["post"], url_path="break-glass", filter_backends=[], pagination_class=None)
-    def break_glass(self, request, pk=None):
+    def break_glass(self, request: Request, pk: uuid.UUID | None = None) -> Response:
         return open_break_glass(request, pk)
 
 
 class AddressViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, PolicyViewSet
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, PolicyViewSet[Address]
 ):
     serializer_class = AddressSerializer
     filterset_class = AddressFilter
     visible_to = staticmethod(policy.visible_addresses)
     audit_type = "address"
 
-    def get_throttles(self):
+    def get_throttles(self) -> list[BaseThrottle]:
         # A per-user budget for searching (a list with ?search=) and for opening the linked picture.
         if self.action == "list":
             return [SearchThrottle()]
@@ -199,23 +210,23 @@ class AddressViewSet(
             return [PictureThrottle()]
         return super().get_throttles()
 
-    def list(self, request, *args, **kwargs):
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if policy.is_control_room(request.user):
             require_purpose(request)
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        page = self.listed_page()
         self.audit(page, action=AccessAction.SEARCH, detail={"query": dict(request.query_params.lists())})
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    def retrieve(self, request, *args, **kwargs):
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         address = self.get_object()
         self.audit([address])
         return Response(self.get_serializer(address).data)
 
-    def create(self, request, *args, **kwargs):
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         require(policy.may_record(request.user), "Your role does not record addresses.")
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        address = actions.create_address(actor=request.user, **serializer.validated_data)
+        address = actions.create_address(actor=member(request), **serializer.validated_data)
         return Response(self.get_serializer(address).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -223,12 +234,12 @@ class AddressViewSet(
         summary="The linked picture of an address: residents, the people linked to them, every active flag",
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
-    def network(self, request, pk=None):
+    def network(self, request: Request, pk: uuid.UUID | None = None) -> Response:
         address = self.get_object()  # 404 outside need to know
-        _require_control_room_purpose(request, Address, pk, policy.address_needs_purpose)
+        _require_control_room_purpose(request, Address, address.pk, policy.address_needs_purpose)
         network = address_network(address)
         payload = network_payload(network)
-        disclosure.notify_if_disclosed(request.user, payload["flags"], purpose=_purpose(request))
+        disclosure.notify_if_disclosed(member(request), payload["flags"], purpose=_purpose(request))
         record_access(
             action=AccessAction.READ,
             object_type="network",
@@ -241,28 +252,28 @@ class AddressViewSet(
 
 
 class RelationshipViewSet(
-    mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, PolicyViewSet
+    mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, PolicyViewSet[Relationship]
 ):
     serializer_class = RelationshipSerializer
     visible_to = staticmethod(policy.visible_relationships)
     audit_type = "relationship"
 
-    def people_of(self, rows):
+    def people_of(self, rows: Iterable[Relationship]) -> list[uuid.UUID]:
         return [pid for link in rows for pid in (link.from_person_id, link.to_person_id)]
 
-    def retrieve(self, request, *args, **kwargs):
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         relationship = self.get_object()
         self.audit([relationship])
         return Response(self.get_serializer(relationship).data)
 
-    def create(self, request, *args, **kwargs):
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         require(policy.may_record(request.user), "Your role does not record links between people.")
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         people = policy.visible_people(request.user)
         require_visible(people, [serializer.validated_data["from_person"]], "from_person")
         require_visible(people, [serializer.validated_data["to_person"]], "to_person")
-        relationship = actions.link_people(actor=request.user, **serializer.validated_data)
+        relationship = actions.link_people(actor=member(request), **serializer.validated_data)
         return Response(self.get_serializer(relationship).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -277,17 +288,17 @@ class RelationshipViewSet(
         ],
         summary="End a link: it leaves the picture and stays in the history with who, when and why",
     )
-    def destroy(self, request, *args, **kwargs):
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         relationship = self.get_object()
         require(
             policy.may_end_link(request.user, relationship),
             "Only an agency with a case on one of these people ends a link between them.",
         )
-        actions.end_link(actor=request.user, relationship=relationship, reason=stated_reason(request))
+        actions.end_link(actor=member(request), relationship=relationship, reason=stated_reason(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def _purpose(request, person_id=None) -> dict:
+def _purpose(request: Request, person_id: uuid.UUID | None = None) -> dict[str, str | None]:
     """What the caller said the read was for, as recorded with it; with nothing said, the reason given
     when they broke glass on this person, if that is why they may see it."""
     incident, reason = request.query_params.get("incident"), stated_reason(request)[:500]
@@ -296,12 +307,17 @@ def _purpose(request, person_id=None) -> dict:
     return {"incident": incident, "reason": reason[:500]}
 
 
-def _require_visible_address(request, data):
+def _require_visible_address(request: Request, data: Mapping[str, Any]) -> None:
     if data.get("current_address") is not None:
         require_visible(policy.visible_addresses(request.user), [data["current_address"]], "current_address")
 
 
-def _require_control_room_purpose(request, model, pk, needs_purpose):
+def _require_control_room_purpose(
+    request: Request,
+    model: type[Person] | type[Address],
+    pk: uuid.UUID,
+    needs_purpose: Callable[[User | AnonymousUser, uuid.UUID], bool],
+) -> None:
     """A control room opening a picture outside its own cases and incidents states a purpose (400 naming
     `purpose`); an id that does not exist is still a 404 first."""
     user = request.user

@@ -1,7 +1,12 @@
 """Birth plans: draft, revise with If-Match, activate, share, acknowledge; every read audited."""
 
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
 import django_filters
-from django.db.models import Prefetch, Q
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -9,13 +14,16 @@ from drf_standardized_errors.openapi_validation_errors import extend_validation_
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.access import require_purpose, require_visible
 from api.fields import StrictCharField
 from api.filters import StrictFilterSet
+from api.permissions import member
 from api.views.base import PolicyViewSet
 from ooh.access import policy
+from ooh.accounts.models import User
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
 from ooh.plans import actions
@@ -48,11 +56,15 @@ class BirthPlanFilter(StrictFilterSet):
         model = BirthPlan
         fields = ["person", "status"]
 
-    def filter_person(self, queryset, name, value):
+    def filter_person(
+        self, queryset: QuerySet[BirthPlan], name: str, value: uuid.UUID
+    ) -> QuerySet[BirthPlan]:
         return queryset.filter(Q(mother_id=value) | Q(unborn_child_id=value))
 
 
-def _audit_read(request, plans, action=AccessAction.READ, **detail):
+def _audit_read(
+    request: Request, plans: Sequence[BirthPlan], action: str = AccessAction.READ, **detail: object
+) -> None:
     record_access(
         action=action,
         object_type="birth_plan",
@@ -63,7 +75,7 @@ def _audit_read(request, plans, action=AccessAction.READ, **detail):
     )
 
 
-def _if_match(request) -> int:
+def _if_match(request: Request) -> int:
     raw = request.headers.get("If-Match", "").strip().strip('"').removeprefix("W/").strip('"')
     if not raw.isdigit():
         raise ValidationError(
@@ -72,7 +84,7 @@ def _if_match(request) -> int:
     return int(raw)
 
 
-class ClosePlanSerializer(serializers.Serializer):
+class ClosePlanSerializer(serializers.Serializer[Any]):
     reason = StrictCharField(max_length=1000)
 
 
@@ -82,14 +94,14 @@ class BirthPlanViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    PolicyViewSet,
+    PolicyViewSet[BirthPlan],
 ):
     serializer_class = BirthPlanSerializer
     filterset_class = BirthPlanFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     @staticmethod
-    def visible_to(user):
+    def visible_to(user: User | AnonymousUser) -> QuerySet[BirthPlan]:
         return (
             policy.visible_plans(user)
             .select_related("lead_professional__membership", "authoring_agency")
@@ -102,23 +114,23 @@ class BirthPlanViewSet(
             )
         )
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[BirthPlanSerializer]:
         return BirthPlanUpdateSerializer if self.action == "partial_update" else BirthPlanSerializer
 
-    def _respond(self, plan, status_code=status.HTTP_200_OK):
+    def _respond(self, plan: BirthPlan, status_code: int = status.HTTP_200_OK) -> Response:
         plan = self.get_queryset().get(pk=plan.pk)
         response = Response(BirthPlanSerializer(plan).data, status=status_code)
         response["ETag"] = f'"{plan.version}"'
         return response
 
-    def list(self, request, *args, **kwargs):
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if policy.is_control_room(request.user):
             require_purpose(request)  # a control room's list reaches every plan in the country
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        page = self.listed_page()
         _audit_read(request, page, AccessAction.SEARCH, query=dict(request.query_params.lists()))
         return self.get_paginated_response(BirthPlanSerializer(page, many=True).data)
 
-    def retrieve(self, request, *args, **kwargs):
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         plan = self.get_object()
         _audit_read(request, [plan], version=plan.version)
         response = Response(BirthPlanSerializer(plan).data)
@@ -129,14 +141,14 @@ class BirthPlanViewSet(
         responses={201: BirthPlanSerializer},
         summary="Draft a birth plan (version 1)",
     )
-    def create(self, request, *args, **kwargs):
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = BirthPlanSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         people = policy.visible_people(request.user)
         require_visible(people, [data["mother"]], "mother")
         require_visible(people, [data["unborn_child"]], "unborn_child")
-        plan = actions.draft_plan(actor=request.user, **data)
+        plan = actions.draft_plan(actor=member(request), **data)
         return self._respond(plan, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -145,24 +157,26 @@ class BirthPlanViewSet(
         responses={200: BirthPlanSerializer},
         summary="Change the plan: a new immutable version",
     )
-    def partial_update(self, request, *args, **kwargs):
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         plan = self.get_object()
         based_on = _if_match(request)
         serializer = BirthPlanUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         plan = actions.revise_plan(
-            actor=request.user, plan=plan, based_on_version=based_on, **serializer.validated_data
+            actor=member(request), plan=plan, based_on_version=based_on, **serializer.validated_data
         )
         return self._respond(plan)
 
-    def update(self, request, *args, **kwargs):  # PATCH only (http_method_names)
+    def update(
+        self, request: Request, *args: Any, **kwargs: Any
+    ) -> Response:  # PATCH only (http_method_names)
         return self.partial_update(request, *args, **kwargs)
 
     @extend_schema(
         responses={200: BirthPlanVersionSerializer(many=True)}, summary="Every version, oldest first"
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
-    def versions(self, request, pk=None):
+    def versions(self, request: Request, pk: uuid.UUID | None = None) -> Response:
         plan = self.get_object()
         versions = plan.versions.select_related("author").order_by("version")
         _audit_read(request, [plan], versions="all")
@@ -176,7 +190,7 @@ class BirthPlanViewSet(
         pagination_class=None,
         filter_backends=[],
     )
-    def version(self, request, pk=None, number=None):
+    def version(self, request: Request, pk: uuid.UUID | None = None, number: int | None = None) -> Response:
         plan = self.get_object()
         version = get_object_or_404(plan.versions.select_related("author"), version=number)
         _audit_read(request, [plan], version=number)
@@ -188,12 +202,12 @@ class BirthPlanViewSet(
         summary="Activate a complete plan",
     )
     @action(detail=True, methods=["post"])
-    def activate(self, request, pk=None):
+    def activate(self, request: Request, pk: uuid.UUID | None = None) -> Response:
         plan = self.get_object()
         serializer = ActivateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         plan = actions.activate_plan(
-            actor=request.user, plan=plan, agreed_on=serializer.validated_data.get("agreed_on")
+            actor=member(request), plan=plan, agreed_on=serializer.validated_data.get("agreed_on")
         )
         return self._respond(plan)
 
@@ -203,11 +217,11 @@ class BirthPlanViewSet(
         summary="Share with agencies",
     )
     @action(detail=True, methods=["post"])
-    def share(self, request, pk=None):
+    def share(self, request: Request, pk: uuid.UUID | None = None) -> Response:
         plan = self.get_object()
         serializer = ShareSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        actions.share_plan(actor=request.user, plan=plan, agencies=serializer.validated_data["agencies"])
+        actions.share_plan(actor=member(request), plan=plan, agencies=serializer.validated_data["agencies"])
         return self._respond(plan)
 
     @extend_schema(
@@ -216,12 +230,12 @@ class BirthPlanViewSet(
         summary="My agency has read the current version",
     )
     @action(detail=True, methods=["post"])
-    def acknowledge(self, request, pk=None):
+    def acknowledge(self, request: Request, pk: uuid.UUID | None = None) -> Response:
         plan = self.get_object()
         serializer = AcknowledgeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         acknowledgement = actions.acknowledge_plan(
-            actor=request.user, plan=plan, version=serializer.validated_data.get("version")
+            actor=member(request), plan=plan, version=serializer.validated_data.get("version")
         )
         return Response(AcknowledgementSerializer(acknowledgement).data)
 
@@ -231,9 +245,11 @@ class BirthPlanViewSet(
         summary="Close the plan, with a reason",
     )
     @action(detail=True, methods=["post"])
-    def close(self, request, pk=None):
+    def close(self, request: Request, pk: uuid.UUID | None = None) -> Response:
         plan = self.get_object()
         serializer = ClosePlanSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        plan = actions.close_plan(actor=request.user, plan=plan, reason=serializer.validated_data["reason"])
+        plan = actions.close_plan(
+            actor=member(request), plan=plan, reason=serializer.validated_data["reason"]
+        )
         return self._respond(plan)
