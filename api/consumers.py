@@ -14,8 +14,12 @@ import asyncio
 import dataclasses
 import json
 import logging
+import uuid
+from collections.abc import Coroutine
+from typing import Any, cast
 from urllib.parse import parse_qs
 
+from asgiref.typing import WebSocketScope
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -23,9 +27,11 @@ from django.conf import settings
 
 from ooh.access import policy
 from ooh.accounts.actions import sessions_group
+from ooh.accounts.models import User
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
 from ooh.incidents.events import agency_feed_group, event_dict, events_after, incident_group, user_feed_group
+from ooh.incidents.models import Incident
 
 from . import resync
 from .parsers import MAX_DEPTH, nested_deeper_than
@@ -44,12 +50,15 @@ MAX_FRAME_BYTES = 64 * 1024  # a client sends pings; anything near this size is 
 class AuthenticatedConsumer(AsyncWebsocketConsumer):
     """Refuses a foreign browser Origin at the handshake, and anyone unauthenticated with 4401."""
 
-    async def connect(self):
+    groups_joined: list[str]
+
+    async def connect(self) -> None:
         if not origin_allowed(self.scope):
             await self.close()  # before accept: the handshake is refused (HTTP 403)
             return
         await self.accept()
-        user = self.scope.get("user")
+        # TokenOrTicketAuthMiddleware's: a User or None (Channels' stubs expect its own lazy user).
+        user = cast("User | None", self.scope.get("user"))
         if user is None:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
@@ -61,10 +70,10 @@ class AuthenticatedConsumer(AsyncWebsocketConsumer):
         await self.join(sessions_group(user.pk))
         await self.start(user)
 
-    async def start(self, user):
+    async def start(self, user: User) -> None:
         raise NotImplementedError
 
-    async def dispatch(self, message):
+    async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' dispatch, without its hop to the shared sync thread on every message.
 
         Channels closes stale database connections before each handler, in a thread hop; with 1,000
@@ -77,21 +86,23 @@ class AuthenticatedConsumer(AsyncWebsocketConsumer):
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
-    async def disconnect(self, code):
+    async def disconnect(self, code: int) -> None:
         resync.hub().discard(self)
         for group in getattr(self, "groups_joined", ()):
             await self.channel_layer.group_discard(group, self.channel_name)
 
-    async def join(self, group):
+    async def join(self, group: str) -> None:
         await self.channel_layer.group_add(group, self.channel_name)
         self.groups_joined = [*getattr(self, "groups_joined", []), group]
 
-    async def receive(self, text_data=None, bytes_data=None):
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         message, refusal = self._parse_frame(text_data)
         if refusal is not None:
             code, detail = refusal
             await self.send_json({"type": "error", "code": code, "detail": detail})
-        elif message.get("type") == "ping":
+            return
+        message = cast("dict[str, Any]", message)  # not refused, so parsed
+        if message.get("type") == "ping":
             await self.send_json({"type": "pong"})
         else:
             shown = repr(message.get("type"))
@@ -105,7 +116,9 @@ class AuthenticatedConsumer(AsyncWebsocketConsumer):
             )
 
     @staticmethod
-    def _parse_frame(text_data):
+    def _parse_frame(
+        text_data: str | None,
+    ) -> tuple[dict[str, Any], None] | tuple[None, tuple[str, str]]:
         """(the frame's JSON object, None), or (None, (code, detail)) for a frame refused.
 
         The size is checked before anything reads the text, and the nesting by a flat scan before the
@@ -124,28 +137,30 @@ class AuthenticatedConsumer(AsyncWebsocketConsumer):
             return None, ("invalid_json", 'Send a JSON object, such as {"type": "ping"}.')
         return message, None
 
-    async def send_json(self, content):
+    async def send_json(self, content: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(content, separators=(",", ":")))
 
-    def start_resyncing(self):
+    def start_resyncing(self) -> None:
         """From now on the process's resync hub re-checks this socket with all the others."""
         resync.hub().add(self)
 
     def resync_subject(self) -> resync.Subject:
-        user = self.scope["user"]
-        return resync.Subject(user.pk, user.membership.agency_id, self.scope.get("token_digest"))
+        # A socket resyncs once connect() found its member; TokenOrTicketAuthMiddleware put both here.
+        user = cast(User, self.scope["user"])
+        digest = cast("str | None", self.scope.get("token_digest"))
+        return resync.Subject(user.pk, user.membership.agency_id, digest)
 
-    def resync(self, verdict: resync.Verdict, subject: resync.Subject):
+    def resync(self, verdict: resync.Verdict, subject: resync.Subject) -> Coroutine[Any, Any, None] | None:
         """What a sweep's verdict on this socket's subject asks of it: None (most sockets, most sweeps),
         or a coroutine for the hub to run - close it, or fill in a lost wake-up."""
         return None if verdict.allowed(subject) else self.refuse()
 
-    async def refuse(self):
+    async def refuse(self) -> None:
         """Access ended while the socket was open (token revoked or expired, agency gone...): 4403."""
         resync.hub().discard(self)
         await self.close(code=CLOSE_FORBIDDEN)
 
-    async def sessions_ended(self, message):
+    async def sessions_ended(self, message: dict[str, Any]) -> None:
         """Tokens of this user were revoked (`tokens`: their digests; None: every one, so every socket).
         The socket of a token revoked closes now rather than at the next sweep."""
         ended = message.get("tokens")
@@ -156,7 +171,12 @@ class AuthenticatedConsumer(AsyncWebsocketConsumer):
 class IncidentConsumer(AuthenticatedConsumer):
     """/ws/v1/incidents/{id}/?after=<seq>: hello, every event after `after`, then live events - gapless."""
 
-    async def start(self, user):
+    incident_id: uuid.UUID
+    sent_seq: int
+    seen_seq: int
+    lock: asyncio.Lock
+
+    async def start(self, user: User) -> None:
         self.sent_seq = self.seen_seq = 0  # seen_seq: the incident's last_seq at the previous sweep
         self.lock = asyncio.Lock()
         query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
@@ -181,7 +201,7 @@ class IncidentConsumer(AuthenticatedConsumer):
             await self._catch_up()
         self.start_resyncing()
 
-    def _visible_incident(self, user, after):
+    def _visible_incident(self, user: User, after: int) -> Incident | None:
         """The incident if the user may see it; either way the attempt is on the record (a socket
         replays the timeline from `after`, then streams it: one audit row for the socket)."""
         incident = policy.visible_incidents(user).filter(pk=self.incident_id).first()
@@ -195,11 +215,11 @@ class IncidentConsumer(AuthenticatedConsumer):
         )
         return incident
 
-    def _events_after(self, seq):
+    def _events_after(self, seq: int) -> list[tuple[int, str]]:
         events = events_after(self.incident_id, seq, limit=REPLAY_BATCH)
         return [(e.seq, json.dumps(event_dict(e), separators=(",", ":"))) for e in events]
 
-    async def _catch_up(self):
+    async def _catch_up(self) -> None:
         """Send every stored event after the last one sent, in order (the caller holds the lock)."""
         while True:
             batch = await database_sync_to_async(self._events_after)(self.sent_seq)
@@ -209,7 +229,7 @@ class IncidentConsumer(AuthenticatedConsumer):
             if len(batch) < REPLAY_BATCH:
                 return
 
-    async def incident_event(self, message):
+    async def incident_event(self, message: dict[str, Any]) -> None:
         async with self.lock:
             seq = message["seq"]
             if seq <= self.sent_seq:
@@ -223,7 +243,7 @@ class IncidentConsumer(AuthenticatedConsumer):
     def resync_subject(self) -> resync.Subject:
         return dataclasses.replace(super().resync_subject(), incident_id=self.incident_id)
 
-    def resync(self, verdict: resync.Verdict, subject: resync.Subject):
+    def resync(self, verdict: resync.Verdict, subject: resync.Subject) -> Coroutine[Any, Any, None] | None:
         """Close if access ended; catch up only to what the previous sweep already saw.
 
         A seq the database has now may still be on its way through the channel layer (under a burst,
@@ -240,7 +260,7 @@ class IncidentConsumer(AuthenticatedConsumer):
         self.seen_seq = last_seq
         return self._locked_catch_up() if lost else None
 
-    async def _locked_catch_up(self):
+    async def _locked_catch_up(self) -> None:
         async with self.lock:
             await self._catch_up()
 
@@ -249,7 +269,7 @@ class FeedConsumer(AuthenticatedConsumer):
     """/ws/v1/feed/: incidents opened for the caller's agency, attendance asked of it, escalations to the
     caller or its agency, birth plans shared with it."""
 
-    async def start(self, user):
+    async def start(self, user: User) -> None:
         await database_sync_to_async(self._record_open)(user)
         await self.join(agency_feed_group(user.membership.agency_id))
         await self.join(user_feed_group(user.pk))
@@ -258,7 +278,7 @@ class FeedConsumer(AuthenticatedConsumer):
         )
         self.start_resyncing()
 
-    def _record_open(self, user):
+    def _record_open(self, user: User) -> None:
         """The feed names incidents, escalations and plans as they come: opening it is on the record."""
         record_access(
             action=AccessAction.READ,
@@ -268,10 +288,10 @@ class FeedConsumer(AuthenticatedConsumer):
             detail={"via": "websocket", **_client(self.scope)},
         )
 
-    async def feed_message(self, message):
+    async def feed_message(self, message: dict[str, Any]) -> None:
         await self.send(text_data=message["text"])
 
 
-def _client(scope) -> dict:
+def _client(scope: WebSocketScope) -> dict[str, str]:
     client = scope.get("client")
     return {"client": client[0]} if client else {}

@@ -11,8 +11,12 @@ when it must close (4403) or fill in a lost wake-up.
 
 import asyncio
 import logging
+import uuid
 import weakref
+from collections.abc import Awaitable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol, TypeVar
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -26,26 +30,31 @@ logger = logging.getLogger(__name__)
 
 CHUNK = 500  # ids per IN (...): under SQLite's bound-parameter limit, small for PostgreSQL's planner
 
+_T = TypeVar("_T")
+
 
 @dataclass(frozen=True)
 class Subject:
     """What a socket stands on: its user, the agency it was opened for, its token's digest (for a
     ticket, the token the ticket was issued under) and its incident (None: a feed)."""
 
-    user_id: object
-    agency_id: object
+    user_id: uuid.UUID
+    agency_id: uuid.UUID
     token_digest: str | None
-    incident_id: object = None
+    incident_id: uuid.UUID | None = None
 
 
 @dataclass
 class Verdict:
-    now: object
-    agencies: dict = field(default_factory=dict)  # active user with an agency -> agency id
-    tokens: set = field(default_factory=set)  # digests still valid
-    incidents: dict = field(default_factory=dict)  # incident id -> (last_seq, closed_at or None)
-    visible: set = field(default_factory=set)  # (incident id, agency id) the agency may see
-    control_rooms: set = field(default_factory=set)  # users who see every incident (ooh.access)
+    now: datetime
+    # active user with an agency -> agency id
+    agencies: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)
+    tokens: set[str] = field(default_factory=set)  # digests still valid
+    # incident id -> (last_seq, closed_at or None)
+    incidents: dict[uuid.UUID, tuple[int, datetime | None]] = field(default_factory=dict)
+    # (incident id, agency id) the agency may see
+    visible: set[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=set)
+    control_rooms: set[uuid.UUID] = field(default_factory=set)  # users who see every incident (ooh.access)
 
     def allowed(self, subject: Subject) -> bool:
         """The user is active, still with the agency the socket was opened for (a move means a new
@@ -54,8 +63,10 @@ class Verdict:
             return False
         return subject.token_digest is None or subject.token_digest in self.tokens
 
-    def incident_state(self, subject: Subject):
+    def incident_state(self, subject: Subject) -> tuple[int, datetime | None] | None:
         """(last_seq, closed_at) if the subject's agency may still see the incident, else None."""
+        if subject.incident_id is None:  # a feed's subject: no incident to see
+            return None
         state = self.incidents.get(subject.incident_id)
         if state is None:
             return None
@@ -67,13 +78,21 @@ class Verdict:
         return state
 
 
-def _chunks(values):
+class Member(Protocol):
+    """A socket the hub re-checks (api.consumers.AuthenticatedConsumer)."""
+
+    def resync_subject(self) -> Subject: ...
+
+    def resync(self, verdict: Verdict, subject: Subject) -> Awaitable[None] | None: ...
+
+
+def _chunks(values: Iterable[_T]) -> Iterator[list[_T]]:
     values = list(values)
     for start in range(0, len(values), CHUNK):
         yield values[start : start + CHUNK]
 
 
-def check(subjects, now) -> Verdict:
+def check(subjects: Sequence[Subject], now: datetime) -> Verdict:
     """Everything the sockets stand on, in one query per kind (per CHUNK ids)."""
     from django.contrib.auth import get_user_model
     from knox.models import get_token_model
@@ -111,20 +130,21 @@ class Hub:
     holds up neither the sweep nor the others.
     """
 
-    def __init__(self):
-        self.members = weakref.WeakSet()
-        self.running = weakref.WeakKeyDictionary()  # consumer -> its resync task still in flight
-        self.task = None
+    def __init__(self) -> None:
+        self.members: weakref.WeakSet[Member] = weakref.WeakSet()
+        # consumer -> its resync task still in flight
+        self.running: weakref.WeakKeyDictionary[Member, asyncio.Task[None]] = weakref.WeakKeyDictionary()
+        self.task: asyncio.Task[None] | None = None
 
-    def add(self, consumer):
+    def add(self, consumer: Member) -> None:
         self.members.add(consumer)
         if self.task is None or self.task.done():
             self.task = asyncio.get_running_loop().create_task(self._run())
 
-    def discard(self, consumer):
+    def discard(self, consumer: Member) -> None:
         self.members.discard(consumer)
 
-    async def _run(self):
+    async def _run(self) -> None:
         while self.members:
             await asyncio.sleep(settings.WS_RESYNC_SECONDS)
             try:
@@ -132,14 +152,14 @@ class Hub:
             except Exception:  # the database is away: the sockets stay up and the next sweep tries again
                 logger.warning("websocket resync failed", exc_info=True)
 
-    async def sweep(self, now=None):
+    async def sweep(self, now: datetime | None = None) -> None:
         """Check every member against the database once; each closes or catches up as the verdict says."""
         members = list(self.members)
         if not members:
             return
         subjects = [m.resync_subject() for m in members]
         verdict = await database_sync_to_async(check)(subjects, now or timezone.now())
-        started = []
+        started: list[asyncio.Task[None]] = []
         for member, subject in zip(members, subjects, strict=True):
             busy = self.running.get(member)
             if member not in self.members or (busy is not None and not busy.done()):
@@ -152,14 +172,15 @@ class Hub:
             await asyncio.wait(started, timeout=settings.WS_RESYNC_SECONDS)
 
     @staticmethod
-    async def _act(action):
+    async def _act(action: Awaitable[None]) -> None:
         try:
             await action
         except Exception:
             logger.warning("websocket resync of one socket failed", exc_info=True)
 
 
-_hubs = weakref.WeakKeyDictionary()  # event loop -> its hub: one per process under uvicorn
+# event loop -> its hub: one per process under uvicorn
+_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
 
 
 def hub() -> Hub:

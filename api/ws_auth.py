@@ -1,8 +1,8 @@
 """Websocket handshake: who is connecting (token header or single-use ticket) and from where (Origin)."""
 
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from asgiref.typing import WebSocketScope
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.http.request import validate_host
@@ -15,13 +15,15 @@ from .authentication import TokenAuthentication
 from .middleware import Application, Receive, Scope, Send
 
 
-def origin_allowed(scope: Any) -> bool:  # an HTTP or a websocket scope, as Channels types it
+def origin_allowed(scope: WebSocketScope) -> bool:
     """Phones send no Origin and are accepted; a browser's Origin must be one of ALLOWED_HOSTS."""
     origin = dict(scope.get("headers", [])).get(b"origin")
     if origin is None:
         return True
     host = urlsplit(origin.decode("latin1")).hostname
-    return bool(host) and validate_host(host, settings.ALLOWED_HOSTS)
+    if not host:
+        return False
+    return validate_host(host, settings.ALLOWED_HOSTS)
 
 
 def _from_token(raw: str) -> tuple[User, str] | tuple[None, None]:
