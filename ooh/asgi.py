@@ -2,11 +2,13 @@
 
 import gc
 import os
+from collections.abc import Awaitable, Callable
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ooh.settings")
 
 import django
 from django.core.handlers.asgi import ASGIHandler
+from django.http import HttpRequest, HttpResponseBase
 
 django.setup(set_prefix=False)
 
@@ -20,7 +22,10 @@ class OneThreadASGIHandler(ASGIHandler):
     Every view here is sync, so the chain is built as under WSGI and entered once, in one thread.
     """
 
-    def load_middleware(self, is_async=False):
+    # Django's, built by load_middleware; django-stubs leave it out.
+    _middleware_chain: Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseBase]]
+
+    def load_middleware(self, is_async: bool = False) -> None:
         super().load_middleware(is_async=False)
         self._middleware_chain = self.adapt_method_mode(
             True, self._middleware_chain, False, name="middleware chain (sync, in one thread)"
