@@ -6,16 +6,42 @@ Every draw happens in the same order as it always has: a seed gives the same pop
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+import datetime
+from collections.abc import Callable, Iterable, Sequence
+from random import Random
+from typing import Protocol
 
 from ooh.people.models import RelationshipKind, Sex
 
 from .names import FAMILY_NAMES
 from .records import Member
 
-if TYPE_CHECKING:
-    from .families import Population
+
+class Population(Protocol):
+    """What a household asks of the population it joins (families.Population is one)."""
+
+    rng: Random
+    today: datetime.date
+
+    def person(
+        self,
+        *,
+        family_name: str,
+        sex: Sex | None = None,
+        age: float | None = None,
+        unborn: bool = False,
+        deceased: bool = False,
+        given_name: str | None = None,
+    ) -> Member: ...
+
+    def link(self, frm: Member, kind: str, to: Member) -> None: ...
+
+    def parent_links(self, parents: Iterable[Member], children: Iterable[Member]) -> None: ...
+
+    def sibling_links(self, children: Sequence[Member]) -> None: ...
+
+    def other_parent(self, parent: Member, households: list[list[Member]]) -> Member | None: ...
+
 
 AgeRange = tuple[int, int]
 
