@@ -20,6 +20,10 @@ class OneThreadASGIHandler(ASGIHandler):
     messages...) then runs its hooks through sync_to_async: a dozen hops between the event loop and a
     thread per request, each queued behind whatever the loop is doing - under load, 1,000 websockets.
     Every view here is sync, so the chain is built as under WSGI and entered once, in one thread.
+
+    Measured against the stock handler (docs/benchmarks.md, `make bench PYTEST_ARGS="-k asgi_layer"`):
+    with 1,000 sockets on an incident, Django's adds 16-24% to the snapshot GET's p99 and triples the
+    attendance POST's p50; tests/test_asgi_patches.py pins the Django code this relies on.
     """
 
     # Django's, built by load_middleware; django-stubs leave it out.
@@ -45,8 +49,10 @@ application = ProtocolTypeRouter(
 )
 
 # What is loaded by now (Django, the apps, every view: the URLconf is imported here rather than on the
-# first request) lives as long as the process. Frozen, the collector's full passes skip it: a full pass
-# over it stalled every socket and request of the process for ~100 ms on a 2-core server.
+# first request) lives as long as the process. Frozen, the collector's full passes skip it: measured
+# with 500-1,000 sockets, a full pass takes 50-100 ms instead of 115-150 ms, and without the freeze the
+# p99 of requests and fan-out is 25-58% higher (docs/benchmarks.md; tests/test_asgi_patches.py pins the
+# collector it was measured with).
 get_resolver().url_patterns  # noqa: B018
 gc.collect()  # garbage of the imports goes now; frozen, it would stay for good
 gc.freeze()
