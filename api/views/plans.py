@@ -1,7 +1,7 @@
 """Birth plans: draft, revise with If-Match, activate, share, acknowledge; every read audited."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import django_filters
@@ -25,7 +25,6 @@ from api.views.base import PolicyViewSet
 from ooh.access import policy
 from ooh.accounts.models import User
 from ooh.audit.models import AccessAction
-from ooh.audit.records import record_access
 from ooh.plans import actions
 from ooh.plans.models import Acknowledgement, BirthPlan, KeyContact, PlanShare, PlanStatus
 
@@ -62,19 +61,6 @@ class BirthPlanFilter(StrictFilterSet):
         return queryset.filter(Q(mother_id=value) | Q(unborn_child_id=value))
 
 
-def _audit_read(
-    request: Request, plans: Sequence[BirthPlan], action: str = AccessAction.READ, **detail: object
-) -> None:
-    record_access(
-        action=action,
-        object_type="birth_plan",
-        object_ids=[p.pk for p in plans],
-        person_ids=[pid for p in plans for pid in (p.mother_id, p.unborn_child_id)],
-        request=request,
-        detail=detail,
-    )
-
-
 def _if_match(request: Request) -> int:
     raw = request.headers.get("If-Match", "").strip().strip('"').removeprefix("W/").strip('"')
     if not raw.isdigit():
@@ -99,6 +85,10 @@ class BirthPlanViewSet(
     serializer_class = BirthPlanSerializer
     filterset_class = BirthPlanFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
+    audit_type = "birth_plan"
+
+    def people_of(self, rows: Iterable[BirthPlan]) -> list[uuid.UUID]:
+        return [pid for plan in rows for pid in (plan.mother_id, plan.unborn_child_id)]
 
     @staticmethod
     def visible_to(user: User | AnonymousUser) -> QuerySet[BirthPlan]:
@@ -127,12 +117,12 @@ class BirthPlanViewSet(
         if policy.is_control_room(request.user):
             require_purpose(request)  # a control room's list reaches every plan in the country
         page = self.listed_page()
-        _audit_read(request, page, AccessAction.SEARCH, query=dict(request.query_params.lists()))
+        self.audit(page, action=AccessAction.SEARCH, detail={"query": dict(request.query_params.lists())})
         return self.get_paginated_response(BirthPlanSerializer(page, many=True).data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         plan = self.get_object()
-        _audit_read(request, [plan], version=plan.version)
+        self.audit([plan], detail={"version": plan.version})
         response = Response(BirthPlanSerializer(plan).data)
         response["ETag"] = f'"{plan.version}"'
         return response
@@ -179,7 +169,7 @@ class BirthPlanViewSet(
     def versions(self, request: Request, pk: uuid.UUID | None = None) -> Response:
         plan = self.get_object()
         versions = plan.versions.select_related("author").order_by("version")
-        _audit_read(request, [plan], versions="all")
+        self.audit([plan], detail={"versions": "all"})
         return Response(BirthPlanVersionSerializer(versions, many=True).data)
 
     @extend_schema(responses={200: BirthPlanVersionSerializer}, summary="One version as it was")
@@ -193,7 +183,7 @@ class BirthPlanViewSet(
     def version(self, request: Request, pk: uuid.UUID | None = None, number: int | None = None) -> Response:
         plan = self.get_object()
         version = get_object_or_404(plan.versions.select_related("author"), version=number)
-        _audit_read(request, [plan], version=number)
+        self.audit([plan], detail={"version": number})
         return Response(BirthPlanVersionSerializer(version).data)
 
     @extend_schema(

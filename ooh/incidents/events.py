@@ -83,14 +83,28 @@ def actor_dict(user: User | None) -> dict[str, str | None] | None:
 
 def event_dict(event: Event, actor: User | None = None) -> Message:
     """The wire shape, for the websocket and GET /events/ alike."""
+    return _message(
+        incident=str(event.incident_id),
+        seq=event.seq,
+        type=event.type,
+        at=event.at,
+        actor=actor if actor is not None else event.actor,
+        data=event.data,
+    )
+
+
+def _message(
+    *, incident: str | None, seq: int | None, type: str, at: datetime, actor: User | None, data: Any
+) -> Message:
+    """One event as every client reads it; a feed-only event (no incident) has no incident or seq."""
     return {
         "type": "event",
-        "incident": str(event.incident_id),
-        "seq": event.seq,
-        "event": event.type,
-        "at": event.at.isoformat().replace("+00:00", "Z"),
-        "actor": actor_dict(actor if actor is not None else event.actor),
-        "data": event.data,
+        "incident": incident,
+        "seq": seq,
+        "event": type,
+        "at": at.isoformat().replace("+00:00", "Z"),
+        "actor": actor_dict(actor),
+        "data": data,
     }
 
 
@@ -169,15 +183,7 @@ def emit(
         )
     if type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {type!r}")
-    message: Message = {
-        "type": "event",
-        "incident": None,
-        "seq": None,
-        "event": type,
-        "at": at.isoformat().replace("+00:00", "Z"),
-        "actor": actor_dict(actor),
-        "data": _to_json(data),
-    }
+    message = _message(incident=None, seq=None, type=type, at=at, actor=actor, data=_to_json(data))
     agencies, users = list(feed_agencies), list(feed_users)
     transaction.on_commit(lambda: publish(message, feed_agencies=agencies, feed_users=users))
     return None
