@@ -5,6 +5,7 @@ the variable, instead of becoming a surprise later (a "yes" read as false, a rat
 the first request). Reading the environment is all this module does: nothing is written anywhere.
 """
 
+import datetime
 import re
 from collections.abc import Sequence
 
@@ -69,6 +70,14 @@ class StrictEnv(environ.Env):  # type: ignore[misc]  # django-environ ships no t
         if value not in choices:
             raise ImproperlyConfigured(f"{var} must be {', '.join(choices[:-1])} or {choices[-1]}")
         return value
+
+    def dates(self, var: str) -> tuple[datetime.date, ...]:
+        """Comma-separated ISO dates (2026-12-24,2026-12-31), or none."""
+        raw: str = self.str(var, default="").strip()
+        try:
+            return tuple(sorted(datetime.date.fromisoformat(p.strip()) for p in raw.split(",") if p.strip()))
+        except ValueError:
+            raise ImproperlyConfigured(f"{var} must be ISO dates separated by commas, not {raw!r}") from None
 
 
 env = StrictEnv()

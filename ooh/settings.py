@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "ooh.flags",
     "ooh.plans",
     "ooh.incidents",
+    "ooh.referrals",
     "alerts",
     "api",
 ]
@@ -250,6 +251,33 @@ ESCALATION_MINUTES = {
 ESCALATION_LEVEL_WAIT_MINUTES = env.positive_float("OOH_ESCALATION_LEVEL_WAIT_MINUTES", default=10)
 ESCALATION_MAX_LEVEL = env.int("OOH_ESCALATION_MAX_LEVEL", default=3)
 SWEEP_SECONDS = env.positive_float("OOH_SWEEP_SECONDS", default=30)
+
+# --- Casework deadlines (concerns, referrals, the pre-birth protocol) ---------------------------------
+# Counted in working days: weekdays that are not bank holidays of the nation (the `holidays` package)
+# nor closure days. Dates are local to LOCAL_TIME_ZONE. README "Deadlines" gives each one's source.
+LOCAL_TIME_ZONE = env.str("OOH_LOCAL_TIME_ZONE", default="Europe/London")
+BANK_HOLIDAYS_NATION = env.choice(
+    "OOH_BANK_HOLIDAYS_NATION",
+    default="england",
+    choices=("england", "wales", "scotland", "northern_ireland"),
+)
+CLOSURE_DAYS = env.dates("OOH_CLOSURE_DAYS")  # e.g. 2026-12-24,2026-12-31: extra days the offices close
+REFERRAL_DEADLINE_WORKING_DAYS = {
+    "concern_not_referred": env.int("OOH_CONCERN_NOT_REFERRED_WORKING_DAYS", default=1),  # after raising
+    "referral_unallocated": env.int("OOH_REFERRAL_UNALLOCATED_WORKING_DAYS", default=3),  # after referring
+    "agency_response_overdue": env.int("OOH_AGENCY_RESPONSE_WORKING_DAYS", default=5),  # after referring
+}
+# How long each level of a casework chain waits for an acknowledgement before the next rung is told.
+CASEWORK_LEVEL_WAIT_WORKING_DAYS = env.int("OOH_CASEWORK_LEVEL_WAIT_WORKING_DAYS", default=1)
+# The pre-birth protocol: the week of pregnancy by which each milestone is due (40 weeks at the
+# expected date). Defaults follow published local unborn-baby protocols (README "Deadlines").
+PREBIRTH_MILESTONE_WEEKS = {
+    "referral": env.int("OOH_PREBIRTH_REFERRAL_WEEK", default=16),
+    "pre_birth_assessment": env.int("OOH_PREBIRTH_ASSESSMENT_WEEK", default=24),
+    "initial_conference": env.int("OOH_PREBIRTH_CONFERENCE_WEEK", default=28),
+    "birth_plan_agreed": env.int("OOH_PREBIRTH_PLAN_AGREED_WEEK", default=32),
+    "birth_plan_shared": env.int("OOH_PREBIRTH_PLAN_SHARED_WEEK", default=36),
+}
 CELERY_BEAT_SCHEDULE = {"sweep": {"task": "alerts.tasks.sweep", "schedule": SWEEP_SECONDS}}
 
 # --- Push ----------------------------------------------------------------------------------------

@@ -35,7 +35,8 @@ class MembershipInline(StackedInline):
     """The user's one agency and role. An agency admin can choose only its own agency."""
 
     model = Membership
-    fields = ["agency", "role"]
+    fk_name = "user"
+    fields = ["agency", "role", "reports_to"]
     can_delete = False
     max_num = 1
 
@@ -49,6 +50,9 @@ class MembershipInline(StackedInline):
         if db_field.name == "agency" and is_agency_admin(request.user):
             # An agency admin has an agency; pk=None would match no row, but the plugin refuses None.
             kwargs["queryset"] = Agency.objects.filter(pk=agency_id_of(request.user))  # type: ignore[misc]
+        if db_field.name == "reports_to" and is_agency_admin(request.user):
+            # A line manager inside the admin's own agency: no list of another agency's staff.
+            kwargs["queryset"] = User.objects.filter(membership__agency_id=agency_id_of(request.user))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     # The user page decides whose membership is shown; here only who may use the admin at all. An inline
