@@ -38,6 +38,10 @@ class Due:
         default_factory=set
     )  # agencies concerned (their feeds; their managers next)
     incident_id: uuid.UUID | None = None
+    # A casework chain (concerns, referrals, the pre-birth protocol): whom each further level tells, in
+    # order (level 2 first); each level also tells everyone told before. Its levels wait working days.
+    # Worked out again at every climb, so a transfer accepted since reaches the new owner's manager.
+    ladder: list[set[uuid.UUID]] = field(default_factory=list)
 
 
 class Rule(Protocol):
@@ -367,8 +371,13 @@ def all_due(now: datetime) -> list[Due]:
     return [due for rule in RULES.values() for due in rule(now, fresh=True)]
 
 
+def due_now(rule: str, subject_key: str, now: datetime) -> Due | None:
+    """This subject's Due if the rule still finds it due, else None."""
+    return next((d for d in RULES[rule](now, subject_key=subject_key) if d.subject_key == subject_key), None)
+
+
 def still_due(rule: str, subject_key: str, now: datetime) -> bool:
-    return any(d.subject_key == subject_key for d in RULES[rule](now, subject_key=subject_key))
+    return due_now(rule, subject_key, now) is not None
 
 
 def still_due_among(rule: str, subject_keys: Collection[str], now: datetime) -> set[str]:

@@ -22,6 +22,7 @@ from ooh.access import policy
 from ooh.accounts.models import Membership, Role, User
 from ooh.errors import Conflict
 from ooh.incidents.events import emit
+from ooh.referrals.calendar import working_day_deadline
 from ooh.shapes import escalation_row
 
 from . import escalation_rules
@@ -37,6 +38,17 @@ def level_wait(snapshot: Mapping[str, Any]) -> timedelta:
     when it started (a later change of the setting does not rewrite a running chain)."""
     minutes = snapshot.get("level_wait_minutes")
     return timedelta(minutes=minutes if minutes is not None else settings.ESCALATION_LEVEL_WAIT_MINUTES)
+
+
+def next_level_at(snapshot: Mapping[str, Any], level: int, now: datetime) -> datetime | None:
+    """When this level climbs if nobody acknowledges: never at the top; a casework chain at the end of
+    the working day its frozen wait gives, a night's chain after its frozen minutes."""
+    if level >= snapshot["max_level"]:
+        return None
+    working_days = snapshot.get("level_wait_working_days")
+    if working_days is not None:
+        return working_day_deadline(now, working_days)
+    return now + level_wait(snapshot)
 
 
 def _emit(
@@ -90,7 +102,7 @@ def _create(
                 message=message,
                 due_at=due_at,
                 raised_at=now,
-                next_level_at=now + level_wait(snapshot) if level < snapshot["max_level"] else None,
+                next_level_at=next_level_at(snapshot, level, now),
                 rule_snapshot=snapshot,
             )
     except IntegrityError:
@@ -108,12 +120,20 @@ def _create(
 def raise_due(due: escalation_rules.Due, *, now: datetime | None = None) -> Escalation | None:
     """Raise level 1 for something due, exactly once."""
     now = now or timezone.now()
-    snapshot = {
-        "minutes": settings.ESCALATION_MINUTES[due.rule],
-        "level_wait_minutes": settings.ESCALATION_LEVEL_WAIT_MINUTES,
-        "max_level": settings.ESCALATION_MAX_LEVEL,
-        "agencies": sorted(str(a) for a in due.agencies),
-    }
+    snapshot: dict[str, Any] = {"agencies": sorted(str(a) for a in due.agencies)}
+    if due.ladder:  # a casework chain: as many levels as rungs, a wait in working days
+        snapshot |= {
+            "working_days": settings.REFERRAL_DEADLINE_WORKING_DAYS.get(due.rule),
+            "ladder": True,
+            "level_wait_working_days": settings.CASEWORK_LEVEL_WAIT_WORKING_DAYS,
+            "max_level": 1 + len(due.ladder),
+        }
+    else:
+        snapshot |= {
+            "minutes": settings.ESCALATION_MINUTES[due.rule],
+            "level_wait_minutes": settings.ESCALATION_LEVEL_WAIT_MINUTES,
+            "max_level": settings.ESCALATION_MAX_LEVEL,
+        }
     return _create(
         rule=due.rule,
         subject_key=due.subject_key,
@@ -128,9 +148,23 @@ def raise_due(due: escalation_rules.Due, *, now: datetime | None = None) -> Esca
     )
 
 
-def next_addressees(escalation: Escalation) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
-    """Level 2: the managers of every agency concerned; level 3 and up: their admins too."""
+def next_addressees(
+    escalation: Escalation, due: escalation_rules.Due | None = None
+) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
+    """A casework chain: the next rung of the rule's ladder as it stands now. A night's chain: level 2,
+    the managers of every agency concerned; level 3 and up, their admins too. Everyone told before is
+    told again."""
+    told = set(escalation.addressed_users.values_list("pk", flat=True))
     agencies = set(escalation.addressed_agencies.values_list("pk", flat=True))
+    if escalation.rule_snapshot.get("ladder"):
+        rung = (
+            due.ladder[escalation.level - 1]
+            if due is not None and len(due.ladder) >= escalation.level
+            else set()
+        )
+        users = told | rung
+        agencies |= set(Membership.objects.filter(user__in=rung).values_list("agency_id", flat=True))
+        return users, agencies
     agencies |= set(
         Membership.objects.filter(user__in=escalation.addressed_users.all()).values_list(
             "agency_id", flat=True
@@ -142,7 +176,7 @@ def next_addressees(escalation: Escalation) -> tuple[set[uuid.UUID], set[uuid.UU
             "user_id", flat=True
         )
     )
-    return users | set(escalation.addressed_users.values_list("pk", flat=True)), agencies
+    return users | told, agencies
 
 
 @transaction.atomic
@@ -161,12 +195,13 @@ def climb(
         return None
     if escalation.next_level_at is None or escalation.next_level_at > now:
         return None  # early: the sweeper or a later task will come back
-    if not escalation_rules.still_due(escalation.rule, escalation.subject_key, now):
+    due = escalation_rules.due_now(escalation.rule, escalation.subject_key, now)
+    if due is None:
         resolve_chain(escalation.rule, escalation.subject_key, reason="condition ended", now=now)
         return None
     escalation.token, escalation.next_level_at = uuid.uuid4(), None
     escalation.save(update_fields=["token", "next_level_at"])
-    users, agencies = next_addressees(escalation)
+    users, agencies = next_addressees(escalation, due)
     return _create(
         rule=escalation.rule,
         subject_key=escalation.subject_key,

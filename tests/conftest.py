@@ -3,7 +3,7 @@ from django.core.cache import cache
 from django.db import connection
 
 # The named personas and agencies (alice, bob, police, ...) and the need-to-know world, as fixtures.
-pytest_plugins = ["tests.personas", "tests.vale_world"]
+pytest_plugins = ["tests.personas", "tests.vale_world", "tests.baby_a"]
 
 
 def pytest_collection_modifyitems(config, items):

@@ -30,6 +30,8 @@ AGENCIES = {
     "edt": ("Emergency Duty Team", AgencyKind.OOH_SOCIAL_CARE),
     "midwifery": ("Community midwives", AgencyKind.MIDWIFERY),
     "health": ("Health visiting", AgencyKind.HEALTH),
+    "hospital": ("Northshire Hospital", AgencyKind.HEALTH),
+    "gp": ("Riverside Surgery", AgencyKind.HEALTH),
 }
 
 
@@ -69,6 +71,15 @@ CAST = {
     "mia": Persona(Role.MIDWIFE, "midwifery", "community midwife"),
     "meg": Persona(Role.MIDWIFE, "midwifery", "Mia's colleague at the community midwives"),
     "hana": Persona(Role.PRACTITIONER, "health", "health visitor"),
+    "mandy": Persona(Role.MANAGER, "midwifery", "Mia's manager, the community midwifery manager"),
+    # Baby A (tests/baby_a.py): the consultant who raised the worry, the GP he consulted, their managers;
+    # North council's head of children's services, to whom Carol reports there.
+    "connor": Persona(Role.PRACTITIONER, "hospital", "consultant physician: raises the concern about Baby A"),
+    "harriet": Persona(Role.MANAGER, "hospital", "Connor's manager, the clinical director"),
+    "gail": Persona(Role.PRACTITIONER, "gp", "the GP Connor consults"),
+    "hugo": Persona(
+        Role.MANAGER, "csc", "North council's head of children's services (Carol's line manager)"
+    ),
 }
 
 # A control room states a purpose for a search or a picture outside its own incidents.

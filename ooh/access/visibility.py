@@ -96,6 +96,19 @@ def _case_people(agency_id: uuid.UUID | None) -> Q:
         | Q(pk__in=plans.values("mother_id"))
         | Q(pk__in=plans.values("unborn_child_id"))
         | Q(pk__in=flagged.values("subject_person_id"))
+        | Q(pk__in=_agency_concern_subjects(agency_id))
+    )
+
+
+def _agency_concern_subjects(agency_id: uuid.UUID | None) -> QuerySet[Any, dict[str, Any]]:
+    """The subjects of concerns the agency raised or owns, or that were referred to it."""
+    concerns = _objects("referrals.Concern").filter(
+        Q(raised_by_agency_id=agency_id)
+        | Q(owner__membership__agency_id=agency_id)
+        | Q(referrals__to_agency_id=agency_id)
+    )
+    return (
+        _objects("referrals.ConcernSubject").filter(concern_id__in=concerns.values("pk")).values("person_id")
     )
 
 
@@ -237,6 +250,53 @@ def visible_relationships(user: AnyUser, now: datetime | None = None) -> QuerySe
         return relationships.all()
     people = visible_people(user, now).values("pk")
     return relationships.filter(Q(from_person_id__in=people) | Q(to_person_id__in=people))
+
+
+# --- Concerns and referrals ----------------------------------------------------------------------
+
+
+def concern_visibility(user: AnyUser) -> Q:
+    """Concerns the user raised, owns, was consulted on, is offered, or holds a referral of; and for
+    managers, every concern their agency raised, owns or was referred."""
+    if not does_casework(user):
+        return Q(pk__in=[])
+    mine = (
+        Q(raised_by_id=user.pk)
+        | Q(owner_id=user.pk)
+        | Q(pk__in=_objects("referrals.Consultation").filter(with_user_id=user.pk).values("concern_id"))
+        | Q(
+            pk__in=_objects("referrals.ConcernTransfer")
+            .filter(to_user_id=user.pk, status="pending")
+            .values("concern_id")
+        )
+        | Q(pk__in=_objects("referrals.Referral").filter(allocated_to_id=user.pk).values("concern_id"))
+    )
+    if not is_manager(user):
+        return mine
+    agency_id = agency_id_of(user)
+    return (
+        mine
+        | Q(raised_by_agency_id=agency_id)
+        | Q(owner__membership__agency_id=agency_id)
+        | Q(pk__in=_objects("referrals.Referral").filter(to_agency_id=agency_id).values("concern_id"))
+    )
+
+
+def visible_concerns(user: AnyUser) -> QuerySet[Any]:
+    return _objects("referrals.Concern").filter(concern_visibility(user))
+
+
+def visible_referrals(user: AnyUser) -> QuerySet[Any]:
+    """Referrals of the concerns the user may see."""
+    return _objects("referrals.Referral").filter(concern_id__in=visible_concerns(user).values("pk"))
+
+
+def visible_dash_assessments(user: AnyUser, now: datetime | None = None) -> QuerySet[Any]:
+    """DASH assessments of the people the user may see."""
+    assessments = _objects("referrals.DashAssessment")
+    if not does_casework(user):
+        return assessments.none()
+    return assessments.filter(person_id__in=visible_people(user, now).values("pk"))
 
 
 def visible_break_glass(user: AnyUser) -> QuerySet[Any]:

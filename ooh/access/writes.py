@@ -16,7 +16,10 @@ from .records import (
     Identified,
     KeptPlan,
     Link,
+    OfferedTransfer,
+    OwnedConcern,
     OwnedFlag,
+    ReceivedReferral,
     RecordedAddress,
 )
 from .roles import (
@@ -130,6 +133,60 @@ WRITE_RULES = [
         "change its details, add a subject found at the scene, close",
         "the control room of the agency that opened it, or the decision maker",
         "may_change_incident",
+    ),
+    (
+        "concern",
+        "raise",
+        "the roles that hold cases, about people they can see; the raiser owns it",
+        "may_raise_concern",
+    ),
+    (
+        "concern",
+        "consult a colleague, offer a transfer, refer to an agency",
+        "its owner only (consulting never moves ownership; a transfer moves it only when accepted)",
+        "is_concern_owner",
+    ),
+    (
+        "concern",
+        "accept a transfer",
+        "the colleague it was offered to",
+        "may_accept_transfer",
+    ),
+    (
+        "concern",
+        "close, with a reason",
+        "its owner, or a manager of the owner's agency",
+        "may_close_concern",
+    ),
+    (
+        "referral",
+        "allocate",
+        "a manager of the receiving agency; the allocated worker is one of its social workers",
+        "may_allocate_referral",
+    ),
+    (
+        "referral",
+        "respond, record the outcome",
+        "the allocated social worker, or a manager of the receiving agency",
+        "may_answer_referral",
+    ),
+    (
+        "unborn baby",
+        "record a pre-birth milestone met (assessment, conference)",
+        "the roles that hold cases, of an agency with a case on the baby",
+        "may_record_milestone",
+    ),
+    (
+        "unborn baby",
+        "record the birth",
+        "a role holding cases, or the control room, of an agency with a case on the baby; or anyone who can see an open incident the baby is a subject of",
+        "may_record_birth",
+    ),
+    (
+        "person",
+        "record a DASH risk assessment",
+        "any casework role who can see the person",
+        "may_assess_risk",
     ),
     (
         "escalation",
@@ -270,3 +327,56 @@ def may_break_glass(user: AnyUser) -> bool:
 
 def may_review_break_glass(user: AnyUser, grant: BreakGlass) -> bool:
     return is_manager(user) and grant.agency_id == agency_id_of(user)
+
+
+# --- Concerns and referrals -----------------------------------------------------------------------
+
+
+def may_raise_concern(user: AnyUser) -> bool:
+    """About people the user can see (the caller checks that through the visible querysets)."""
+    return role_of(user) in CASE_ROLES
+
+
+def is_concern_owner(user: AnyUser, concern: OwnedConcern) -> bool:
+    """Consult, offer a transfer, refer: the owner alone. The Baby A review: the professional who owns
+    a concern makes the referral, and consulting a colleague never hands it over."""
+    return does_casework(user) and concern.owner_id == user.pk
+
+
+def may_accept_transfer(user: AnyUser, transfer: OfferedTransfer) -> bool:
+    return does_casework(user) and transfer.to_user_id == user.pk
+
+
+def may_close_concern(user: AnyUser, concern: OwnedConcern, owner_agency_id: uuid.UUID | None) -> bool:
+    return is_concern_owner(user, concern) or (is_manager(user) and owner_agency_id == agency_id_of(user))
+
+
+def may_allocate_referral(user: AnyUser, referral: ReceivedReferral) -> bool:
+    return is_manager(user) and referral.to_agency_id == agency_id_of(user)
+
+
+def may_answer_referral(user: AnyUser, referral: ReceivedReferral) -> bool:
+    if not does_casework(user):
+        return False
+    return referral.allocated_to_id == user.pk or may_allocate_referral(user, referral)
+
+
+def may_record_milestone(user: AnyUser, child: Identified) -> bool:
+    return has_case_on(user, [child.pk])
+
+
+def may_record_birth(user: AnyUser, child: Identified) -> bool:
+    """The baby's agencies (their case roles or control room), or whoever is at the birth: anyone who
+    can see an open incident the baby is a subject of (the paramedic at a home birth)."""
+    if may_edit_person(user, child):
+        return True
+    return (
+        visible_incidents(user).filter(status="open", subjects__person_id=child.pk).exists()
+        if does_casework(user)
+        else False
+    )
+
+
+def may_assess_risk(user: AnyUser) -> bool:
+    """On a person the user can see (the caller checks that through the visible querysets)."""
+    return does_casework(user)

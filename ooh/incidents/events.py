@@ -48,6 +48,20 @@ EVENT_TYPES = frozenset(
         "escalation.raised",
         "escalation.acknowledged",
         "escalation.resolved",
+        # Concerns and referrals (ooh.referrals): on the addressees' feeds, never an incident's log.
+        "concern.raised",
+        "concern.consulted",
+        "concern.transfer_offered",
+        "concern.transferred",
+        "concern.closed",
+        "referral.made",
+        "referral.allocated",
+        "referral.responded",
+        "referral.outcome",
+        # A baby born: the lead professional and every agency the plan was shared with.
+        "person.born",
+        # An incident closed: its outcome to the lead professional, the decision maker, every agency.
+        "incident.outcome",
     }
 )
 

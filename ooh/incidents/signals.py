@@ -10,3 +10,9 @@ from django.dispatch import Signal
 # Sent with message=<the event's wire shape, as in events.event_dict>; receivers must not raise
 # (a failure is logged, and the sweeper catches up with anything a receiver failed to schedule).
 event_committed = Signal()
+
+# Sent inside the change's transaction with users=<user ids>, kind, title, body, data and at, when
+# someone must be told (a referral's outcome, a birth, an incident closed): `alerts` writes each user's
+# inbox entry in that same transaction (the record) and pushes to their devices after commit. Send it
+# through ooh.incidents.notices.tell, which also puts the notice on their feeds.
+notice = Signal()
