@@ -4,15 +4,10 @@ A rule takes `now` (injected, so tests never sleep) and optionally one subject k
 items. The same function decides raising (something is due) and resolving (it no longer is).
 """
 
-import uuid
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Literal, Protocol, TypeVar, cast
+from collections.abc import Collection
+from datetime import datetime
 
-from django.conf import settings
-
-from ooh.accounts.models import MANAGER_ROLES, AgencyKind, Membership, Role
+from ooh.accounts.models import AgencyKind, Membership, Role
 from ooh.flags.models import NEEDS_REVIEW_BY, Flag, FlagGroup, FlagStatus
 from ooh.incidents.models import Attendance, AttendanceStatus, Incident, IncidentStatus
 from ooh.incidents.rules import COMING
@@ -21,92 +16,22 @@ from ooh.people.models import Person, PersonStatus
 from ooh.plans.models import BirthPlan, PlanStatus
 from ooh.plans.queries import active_plans_for
 
-from .models import Escalation
+from .due import Due, Rule, managers_of, minutes, row_id_in_key, set_by_filter, stamp, unraised
+
+__all__ = [
+    "RULES",
+    "Due",
+    "Rule",
+    "all_due",
+    "due_now",
+    "managers_of",
+    "stamp",
+    "still_due",
+    "still_due_among",
+]
 
 # Agencies whose acknowledgement of the current birth plan version the night depends on.
 PLAN_READERS = (AgencyKind.POLICE, AgencyKind.AMBULANCE, AgencyKind.OOH_SOCIAL_CARE, AgencyKind.MIDWIFERY)
-
-
-@dataclass
-class Due:
-    rule: str
-    subject_key: str
-    due_at: datetime
-    message: str
-    users: set[uuid.UUID] = field(default_factory=set)  # level-1 addressees
-    agencies: set[uuid.UUID] = field(
-        default_factory=set
-    )  # agencies concerned (their feeds; their managers next)
-    incident_id: uuid.UUID | None = None
-    # A casework chain (concerns, referrals, the pre-birth protocol): whom each further level tells, in
-    # order (level 2 first); each level also tells everyone told before. Its levels wait working days.
-    # Worked out again at every climb, so a transfer accepted since reaches the new owner's manager.
-    ladder: list[set[uuid.UUID]] = field(default_factory=list)
-
-
-class Rule(Protocol):
-    """A rule: what is due at `now` (one subject, or every one; `among` the sweeper's open chains)."""
-
-    def __call__(
-        self,
-        now: datetime,
-        subject_key: str | None = None,
-        *,
-        fresh: bool = False,
-        keys_only: bool = False,
-        among: Collection[str] | None = None,
-    ) -> list[Due]: ...
-
-
-_Row = TypeVar("_Row")
-_When = TypeVar("_When", datetime, date)
-
-
-def _filtered(moment: _When | None) -> _When:
-    """A nullable time the rule's query filtered on (`__lte`, `__lt`): set on every row it returns."""
-    return cast(_When, moment)
-
-
-def minutes(rule: str) -> timedelta:
-    return timedelta(minutes=settings.ESCALATION_MINUTES[rule])
-
-
-def managers_of(agency_ids: Iterable[uuid.UUID | str]) -> set[uuid.UUID]:
-    return set(
-        Membership.objects.filter(
-            agency_id__in=agency_ids, role__in=MANAGER_ROLES, user__is_active=True
-        ).values_list("user_id", flat=True)
-    )
-
-
-def stamp(moment: datetime) -> str:
-    """A deadline in a subject key: whole seconds, the same however the time was serialised on the way."""
-    return str(int(moment.timestamp()))
-
-
-def _key_filter(subject_key: str | None, prefix: str) -> str | Literal[False] | None:
-    """(row id, stamp) from a subject key like 'attendance:<id>:<stamp>' if it belongs to this rule."""
-    if subject_key is None:
-        return None
-    kind, _, rest = subject_key.partition(":")
-    if kind != prefix:
-        return False
-    return rest.partition(":")[0]
-
-
-def unraised(rule: str, keyed: dict[str, _Row]) -> dict[str, _Row]:
-    """{subject key: row} without the keys this rule has already raised: one indexed query (the unique
-    rule, subject key, level). The sweeper asks only for these, so what stays overdue after it was
-    raised (an agency that never answers) costs nothing per row on every later sweep."""
-
-    if not keyed:
-        return keyed
-    raised = set(
-        Escalation.objects.filter(rule=rule, level=1, subject_key__in=list(keyed)).values_list(
-            "subject_key", flat=True
-        )
-    )
-    return {key: row for key, row in keyed.items() if key not in raised}
 
 
 def attendance_not_answered(
@@ -119,7 +44,7 @@ def attendance_not_answered(
 ) -> list[Due]:
     """An agency asked to attend has not moved past `requested` by respond_by -> its duty managers."""
 
-    only = _key_filter(subject_key, "attendance")
+    only = row_id_in_key(subject_key, "attendance")
     if only is False:
         return []
     rows = Attendance.objects.filter(
@@ -129,14 +54,14 @@ def attendance_not_answered(
     ).select_related("agency", "incident")
     if only:
         rows = rows.filter(pk=only)
-    keyed = {f"attendance:{row.pk}:{stamp(_filtered(row.respond_by))}": row for row in rows}
+    keyed = {f"attendance:{row.pk}:{stamp(set_by_filter(row.respond_by))}": row for row in rows}
     if fresh:
         keyed = unraised("attendance_not_answered", keyed)
     return [
         Due(
             "attendance_not_answered",
             key,
-            _filtered(row.respond_by) + minutes("attendance_not_answered"),
+            set_by_filter(row.respond_by) + minutes("attendance_not_answered"),
             f"{row.agency.name} has not answered the request to attend {row.incident.reference}.",
             users=set() if keys_only else managers_of([row.agency_id]),
             agencies={row.agency_id},
@@ -156,7 +81,7 @@ def eta_overdue(
 ) -> list[Due]:
     """Attending or en route, the ETA long past and not on scene -> the control room and the agency's managers."""
 
-    only = _key_filter(subject_key, "eta")
+    only = row_id_in_key(subject_key, "eta")
     if only is False:
         return []
     rows = Attendance.objects.filter(
@@ -164,13 +89,13 @@ def eta_overdue(
     ).select_related("agency", "incident")
     if only:
         rows = rows.filter(pk=only)
-    keyed = {f"eta:{row.pk}:{stamp(_filtered(row.eta))}": row for row in rows}
+    keyed = {f"eta:{row.pk}:{stamp(set_by_filter(row.eta))}": row for row in rows}
     if fresh:
         keyed = unraised("eta_overdue", keyed)
     due = []
     for key, row in keyed.items():
         if keys_only:
-            due.append(Due("eta_overdue", key, _filtered(row.eta) + minutes("eta_overdue"), ""))
+            due.append(Due("eta_overdue", key, set_by_filter(row.eta) + minutes("eta_overdue"), ""))
             continue
         control_room = set(
             Membership.objects.filter(
@@ -183,7 +108,7 @@ def eta_overdue(
             Due(
                 "eta_overdue",
                 key,
-                _filtered(row.eta) + minutes("eta_overdue"),
+                set_by_filter(row.eta) + minutes("eta_overdue"),
                 f"{row.agency.name} said it would arrive at {row.eta:%H:%M} at {row.incident.reference} "
                 f"and is not on scene.",
                 users=control_room | managers_of([row.agency_id]),
@@ -205,7 +130,7 @@ def no_decision_maker(
     """An open incident with safeguarding or officer-safety flags in its picture and nobody deciding
     after N minutes -> the control room supervisor and the lead professional of any birth plan in force."""
 
-    only = _key_filter(subject_key, "incident")
+    only = row_id_in_key(subject_key, "incident")
     if only is False:
         return []
     incidents = Incident.objects.filter(
@@ -270,7 +195,7 @@ def birth_plan_not_ready(
     force, or one that police, ambulance, out-of-hours social care or midwifery have not acknowledged at
     its current version -> the lead professional (or the flag's owner) and their manager."""
 
-    only = _key_filter(subject_key, "unborn")
+    only = row_id_in_key(subject_key, "unborn")
     if only is False:
         return []
     horizon = (now + minutes("birth_plan_not_ready")).date()
@@ -326,7 +251,7 @@ def flag_review_overdue(
     among: Collection[str] | None = None,
 ) -> list[Due]:
     """An active high or critical flag past its review date -> its owner, then the owner's manager."""
-    only = _key_filter(subject_key, "flag")
+    only = row_id_in_key(subject_key, "flag")
     if only is False:
         return []
     cutoff = (now - minutes("flag_review_overdue")).date()
@@ -340,7 +265,7 @@ def flag_review_overdue(
     due = [
         Due(
             "flag_review_overdue",
-            f"flag:{flag.pk}:{_filtered(flag.review_by).isoformat()}",
+            f"flag:{flag.pk}:{set_by_filter(flag.review_by).isoformat()}",
             now,
             f"The {flag.severity} flag '{flag.summary}' was due for review on {flag.review_by:%d %b %Y}.",
             users={flag.owner_id},
@@ -349,12 +274,6 @@ def flag_review_overdue(
         for flag in flags
     ]
     return list(unraised("flag_review_overdue", {d.subject_key: d for d in due}).values()) if fresh else due
-
-
-def _uuid(value: object) -> uuid.UUID:
-    import uuid
-
-    return uuid.UUID(str(value))
 
 
 RULES: dict[str, Rule] = {
