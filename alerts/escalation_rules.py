@@ -16,6 +16,7 @@ from ooh.people.models import Person, PersonStatus
 from ooh.plans.models import BirthPlan, PlanStatus
 from ooh.plans.queries import active_plans_for
 
+from . import casework_rules
 from .due import Due, Rule, managers_of, minutes, row_id_in_key, set_by_filter, stamp, unraised
 
 __all__ = [
@@ -277,6 +278,7 @@ def flag_review_overdue(
 
 
 RULES: dict[str, Rule] = {
+    **casework_rules.RULES,
     "attendance_not_answered": attendance_not_answered,
     "eta_overdue": eta_overdue,
     "no_decision_maker": no_decision_maker,

@@ -40,14 +40,18 @@ def level_wait(snapshot: Mapping[str, Any]) -> timedelta:
     return timedelta(minutes=minutes if minutes is not None else settings.ESCALATION_LEVEL_WAIT_MINUTES)
 
 
-def next_level_at(snapshot: Mapping[str, Any], level: int, now: datetime) -> datetime | None:
-    """When this level climbs if nobody acknowledges: never at the top; a casework chain at the end of
-    the working day its frozen wait gives, a night's chain after its frozen minutes."""
+def next_level_at(
+    snapshot: Mapping[str, Any], level: int, now: datetime, due_at: datetime
+) -> datetime | None:
+    """When this level climbs if nobody acknowledges: never at the top; a night's chain its frozen
+    minutes after the level was raised; a casework chain at the end of a working day counted from when
+    the chain fell due (level 1 due at the end of Tuesday climbs at the end of Wednesday, level 2 at the
+    end of Thursday), however late a sweep raised it."""
     if level >= snapshot["max_level"]:
         return None
     working_days = snapshot.get("level_wait_working_days")
     if working_days is not None:
-        return working_day_deadline(now, working_days)
+        return working_day_deadline(due_at - timedelta(seconds=1), working_days * level)
     return now + level_wait(snapshot)
 
 
@@ -102,7 +106,7 @@ def _create(
                 message=message,
                 due_at=due_at,
                 raised_at=now,
-                next_level_at=next_level_at(snapshot, level, now),
+                next_level_at=next_level_at(snapshot, level, now, due_at),
                 rule_snapshot=snapshot,
             )
     except IntegrityError:
@@ -148,6 +152,23 @@ def raise_due(due: escalation_rules.Due, *, now: datetime | None = None) -> Esca
     )
 
 
+def _next_rung(
+    escalation: Escalation,
+    due: escalation_rules.Due | None,
+    told: set[uuid.UUID],
+    agencies: set[uuid.UUID],
+) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
+    """Everyone told before, whoever the rule addresses now (a transfer accepted since), and the rung."""
+    if due is None:
+        return told, agencies
+    rung = set(due.users) | (
+        due.ladder[escalation.level - 1] if len(due.ladder) >= escalation.level else set()
+    )
+    agencies = agencies | set(due.agencies)
+    agencies |= set(Membership.objects.filter(user__in=rung).values_list("agency_id", flat=True))
+    return told | rung, agencies
+
+
 def next_addressees(
     escalation: Escalation, due: escalation_rules.Due | None = None
 ) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
@@ -157,14 +178,7 @@ def next_addressees(
     told = set(escalation.addressed_users.values_list("pk", flat=True))
     agencies = set(escalation.addressed_agencies.values_list("pk", flat=True))
     if escalation.rule_snapshot.get("ladder"):
-        rung = (
-            due.ladder[escalation.level - 1]
-            if due is not None and len(due.ladder) >= escalation.level
-            else set()
-        )
-        users = told | rung
-        agencies |= set(Membership.objects.filter(user__in=rung).values_list("agency_id", flat=True))
-        return users, agencies
+        return _next_rung(escalation, due, told, agencies)
     agencies |= set(
         Membership.objects.filter(user__in=escalation.addressed_users.all()).values_list(
             "agency_id", flat=True

@@ -205,9 +205,13 @@ def plan_readers(police, ambulance, edt, midwifery):
 
 
 def test_every_rule_has_a_setting():
+    """The night's rules wait minutes (ESCALATION_MINUTES); casework rules count working days
+    (REFERRAL_DEADLINE_WORKING_DAYS) or weeks of pregnancy (PREBIRTH_MILESTONE_WEEKS)."""
     from django.conf import settings
 
-    assert set(rules.RULES) == set(settings.ESCALATION_MINUTES)
+    casework = set(settings.REFERRAL_DEADLINE_WORKING_DAYS) | {"prebirth_milestone_missed"}
+    assert set(rules.RULES) - casework == set(settings.ESCALATION_MINUTES)
+    assert set(settings.REFERRAL_DEADLINE_WORKING_DAYS) <= set(rules.RULES)
 
 
 def test_t0_is_injected_not_read_from_the_clock():
