@@ -320,16 +320,20 @@ def sweep(*, now: datetime | None = None) -> dict[str, int]:
         status=EscalationStatus.OPEN, next_level_at__lte=now
     ).values_list("pk", "token"):
         climbed += climb(escalation_id, token, now=now) is not None
+    return {"raised": raised, "climbed": climbed, "resolved": resolve_ended(now=now)}
+
+
+def resolve_ended(*, now: datetime | None = None, rules: Iterable[str] | None = None) -> int:
+    """Resolve every open chain (of these rules, or all) whose condition ended; how many."""
+    now = now or timezone.now()
     resolved = 0
     open_chains: dict[str, set[str]] = {}
-    for rule, subject_key in (
-        Escalation.objects.exclude(status=EscalationStatus.RESOLVED)
-        .order_by()
-        .values_list("rule", "subject_key")
-        .distinct()
-    ):
+    chains = Escalation.objects.exclude(status=EscalationStatus.RESOLVED)
+    if rules is not None:
+        chains = chains.filter(rule__in=list(rules))
+    for rule, subject_key in chains.order_by().values_list("rule", "subject_key").distinct():
         open_chains.setdefault(rule, set()).add(subject_key)
     for rule, subject_keys in open_chains.items():  # one pass per rule, not one per chain
         for subject_key in sorted(subject_keys - escalation_rules.still_due_among(rule, subject_keys, now)):
             resolved += resolve_chain(rule, subject_key, reason="condition ended", now=now) > 0
-    return {"raised": raised, "climbed": climbed, "resolved": resolved}
+    return resolved

@@ -16,6 +16,14 @@ from .escalation_rules import stamp
 
 logger = logging.getLogger(__name__)
 
+# The rules a change to a concern, a referral or a baby's birth may end.
+CASEWORK_RULES = (
+    "concern_not_referred",
+    "referral_unallocated",
+    "agency_response_overdue",
+    "prebirth_milestone_missed",
+)
+
 
 def max_delay_seconds() -> float:
     visibility_timeout: float = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
@@ -72,3 +80,5 @@ def on_incident_event(sender: object, message: dict[str, Any], **kwargs: object)
         )
     elif event in ("decision_maker.appointed", "incident.closed"):
         schedule("resolve_ended", (message["incident"],), timezone.now())
+    elif event.startswith(("concern.", "referral.", "person.born")):
+        schedule("resolve_casework", (), timezone.now())

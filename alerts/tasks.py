@@ -12,6 +12,7 @@ from django.utils import timezone
 from . import escalations
 from .models import Escalation, EscalationStatus, PushDelivery, PushStatus
 from .push import PushError, send
+from .scheduling import CASEWORK_RULES
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,13 @@ def resolve_ended(incident_id: str) -> None:
         .distinct()
     ):
         escalations.check_subject(rule, key, now=now)
+
+
+@shared_task(name="alerts.tasks.resolve_casework")
+def resolve_casework() -> int:
+    """A concern or referral changed: end at once any casework chain it answered (the sweeper would,
+    within a sweep)."""
+    return escalations.resolve_ended(rules=CASEWORK_RULES)
 
 
 @shared_task(name="alerts.tasks.climb")

@@ -225,6 +225,7 @@ CELERY_TASK_ROUTES = {
     "alerts.tasks.check_subject": {"queue": "escalations"},
     "alerts.tasks.climb": {"queue": "escalations"},
     "alerts.tasks.resolve_ended": {"queue": "escalations"},
+    "alerts.tasks.resolve_casework": {"queue": "escalations"},
     "alerts.tasks.deliver_push": {"queue": "notifications"},
 }
 CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "escalations", "notifications")]

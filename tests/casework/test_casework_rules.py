@@ -225,3 +225,31 @@ def test_the_sweeper_reads_nothing_per_chain_once_raised(baby_a, django_assert_m
     assert escalations.sweep(now=END_OF_TUESDAY)["raised"] == 20
     with django_assert_max_num_queries(40):
         assert escalations.sweep(now=END_OF_TUESDAY + dt.timedelta(minutes=1))["raised"] == 0
+
+
+@pytest.mark.parametrize("event", ["referral.allocated", "referral.responded", "concern.closed", "person.born"])
+def test_a_casework_change_ends_its_chains_at_once_not_at_the_next_sweep(event):
+    from unittest import mock
+
+    from alerts import scheduling
+
+    message = {"event": event, "incident": None, "data": {}, "at": "2026-09-03T10:00:00Z"}
+    with mock.patch.object(scheduling, "schedule") as schedule:
+        scheduling.on_incident_event(None, message=message)
+    (task, args, _at), _ = schedule.call_args
+    assert (task, args) == ("resolve_casework", ())
+
+
+def test_the_resolve_task_ends_only_casework_chains_whose_condition_ended(baby_a):
+    from alerts.tasks import resolve_casework
+
+    concern = concern_by(baby_a.mia, about=baby_a.baby, at=MADE_THURSDAY)
+    referral = referral_of(concern, baby_a.agencies["csc"], at=MADE_THURSDAY)
+    escalations.sweep(now=END_OF_FRIDAY)
+    assert {e.rule for e in Escalation.objects.all()} == {"referral_unallocated", "agency_response_overdue"}
+    Referral.objects.filter(pk=referral.pk).update(
+        status=ReferralStatus.ALLOCATED, allocated_to=baby_a.dana, allocated_at=END_OF_FRIDAY
+    )
+    assert resolve_casework() == 1  # allocated: still no word back to the midwife
+    assert chain("referral_unallocated")[0].status == EscalationStatus.RESOLVED
+    assert chain("agency_response_overdue")[0].status == EscalationStatus.OPEN
