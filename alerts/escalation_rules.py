@@ -16,7 +16,7 @@ from ooh.people.models import Person, PersonStatus
 from ooh.plans.models import BirthPlan, PlanStatus
 from ooh.plans.queries import active_plans_for
 
-from . import casework_rules
+from . import casework_rules, prebirth_rules
 from .due import Due, Rule, managers_of, minutes, row_id_in_key, set_by_filter, stamp, unraised
 
 __all__ = [
@@ -279,6 +279,7 @@ def flag_review_overdue(
 
 RULES: dict[str, Rule] = {
     **casework_rules.RULES,
+    **prebirth_rules.RULES,
     "attendance_not_answered": attendance_not_answered,
     "eta_overdue": eta_overdue,
     "no_decision_maker": no_decision_maker,
