@@ -82,6 +82,7 @@ class PersonSerializer(StrictModelSerializer[Person]):
             "aliases",
             "date_of_birth",
             "expected_date",
+            "place_of_birth",
             "status",
             "sex",
             "identifiers",
@@ -89,7 +90,8 @@ class PersonSerializer(StrictModelSerializer[Person]):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "created_at", "updated_at"]
+        # The place of birth is set by recording the birth (POST /people/{id}/birth/).
+        read_only_fields = ["id", "place_of_birth", "created_at", "updated_at"]
 
     def to_representation(self, instance: Person) -> dict[str, Any]:
         data = super().to_representation(instance)

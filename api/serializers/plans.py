@@ -19,6 +19,7 @@ from api.fields import (
 from ooh.accounts.models import Agency, phone_validator
 from ooh.people.models import Person
 from ooh.plans.models import BirthPlan, ChildProtectionStatus, KeyContact, LegalStatus, PlanStatus
+from ooh.referrals.parenting import advice_by_plan
 
 from .accounts import AgencyBriefSerializer
 from .people import UserBriefSerializer
@@ -63,6 +64,15 @@ class AcknowledgementSerializer(serializers.Serializer[Any]):
     at = serializers.DateTimeField()
 
 
+class BirthPlanListSerializer(serializers.ListSerializer[Any]):
+    """A page of plans reads the parenting-capacity advice of all of them at once (3 queries, not 3 a plan)."""
+
+    def to_representation(self, data: Any) -> list[Any]:
+        plans = list(data.all() if hasattr(data, "all") else data)
+        self._context = {**self.context, "advice": advice_by_plan(plans)}
+        return super().to_representation(plans)
+
+
 class BirthPlanSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField(read_only=True)
     mother = UUIDRelatedField(queryset=Person.objects.all())
@@ -102,6 +112,13 @@ class BirthPlanSerializer(serializers.Serializer[Any]):
     unacknowledged_agencies = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
+    advice = serializers.SerializerMethodField(
+        help_text="Seek specialist advice on parenting capacity, naming each parent with a learning "
+        "disability or mental health need."
+    )
+
+    class Meta:
+        list_serializer_class = BirthPlanListSerializer
 
     def to_representation(self, plan: BirthPlan) -> dict[str, Any]:
         data = super().to_representation(plan)
@@ -119,6 +136,10 @@ class BirthPlanSerializer(serializers.Serializer[Any]):
     def get_acknowledgements(self, plan: BirthPlan) -> list[dict[str, Any]]:
         # many=True makes a ListSerializer, whose data is a list; the stubs see one serializer's dict.
         return AcknowledgementSerializer(plan.acknowledgements.all(), many=True).data  # type: ignore[return-value]
+
+    def get_advice(self, plan: BirthPlan) -> list[str]:
+        known: dict[Any, list[str]] = self.context.get("advice") or {}
+        return known[plan.pk] if plan.pk in known else advice_by_plan([plan])[plan.pk]
 
     def get_unacknowledged_agencies(self, plan: BirthPlan) -> list[str]:
         done = {a.agency_id for a in plan.acknowledgements.all() if a.version == plan.version}

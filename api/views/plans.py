@@ -22,6 +22,7 @@ from api.fields import StrictCharField
 from api.filters import StrictFilterSet
 from api.permissions import member
 from api.views.base import PolicyViewSet
+from api.views.prebirth import PlanMilestoneActions
 from ooh.access import policy
 from ooh.accounts.models import User
 from ooh.audit.models import AccessAction
@@ -80,6 +81,7 @@ class BirthPlanViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
+    PlanMilestoneActions,
     PolicyViewSet[BirthPlan],
 ):
     serializer_class = BirthPlanSerializer

@@ -11,7 +11,8 @@ from typing import Any
 
 from ooh.flags.models import Flag, FlagGroup
 from ooh.people.links import Edge
-from ooh.people.models import Person
+from ooh.people.models import Person, PersonStatus
+from ooh.referrals.parenting import advice_line
 
 LEVEL_ORDER = {"danger": 0, "warning": 1, "info": 2}
 PARENT_KINDS = frozenset({"mother_of", "father_of", "parent_of"})
@@ -48,6 +49,26 @@ def _name(ctx: GuidanceContext, person_id: uuid.UUID | None) -> str:
         return "someone in the picture"
     person = ctx.people.get(person_id) or ctx.people.get(str(person_id))
     return person.full_name if person is not None else "someone in the picture"
+
+
+def born_with_a_plan(ctx: GuidanceContext) -> list[Guidance]:
+    """A child born with a birth plan in force: what the plan says at birth leads the picture."""
+    items = []
+    for plan in ctx.birth_plans:
+        child_id = plan["unborn_child"]  # a string in the plan's summary; people are keyed by UUID
+        child = ctx.people.get(child_id) or ctx.people.get(uuid.UUID(str(child_id)))
+        if child is None or child.status != PersonStatus.LIVING or child.date_of_birth is None:
+            continue
+        where = f" at {child.place_of_birth}" if child.place_of_birth else ""
+        items.append(
+            Guidance(
+                "plan_at_birth",
+                "danger",
+                f"Born {child.date_of_birth:%d %b %Y}{where}: the birth plan says: {plan['plan_at_birth']}",
+                {"birth_plan": plan["id"]},
+            )
+        )
+    return items
 
 
 def officer_safety(ctx: GuidanceContext) -> list[Guidance]:
@@ -112,14 +133,11 @@ def parenting_capacity(ctx: GuidanceContext) -> list[Guidance]:
     ]
     if not relevant:
         return []
-    who = ", ".join(
-        sorted({f"{_name(ctx, f.subject_person_id)} ({f.get_category_display().lower()})" for f in relevant})
-    )
     return [
         Guidance(
             "parenting_capacity",
             "warning",
-            f"Seek specialist advice on parenting capacity: {who}.",
+            advice_line((_name(ctx, f.subject_person_id), f.category) for f in relevant),
             {"flags": [str(f.pk) for f in relevant]},
         )
     ]
@@ -141,6 +159,7 @@ def domestic_abuse(ctx: GuidanceContext) -> list[Guidance]:
 
 
 RULES = [
+    born_with_a_plan,  # first: a born child's plan says what happens now
     officer_safety,
     parents_not_aware,
     birth_plan_first,

@@ -12,6 +12,7 @@ from ooh.flags import actions as flag_actions
 from ooh.incidents import actions, details, events
 from ooh.incidents.models import AppointmentRole, Event
 from ooh.plans import actions as plan_actions
+from ooh.referrals.birth import record_birth
 from tests import factories
 from tests.vale_world import build_world, open_vale_incident
 
@@ -67,6 +68,7 @@ def _play_the_night(world):
         actor=world.omar, incident=incident, status="cannot_attend", agreed_role="By phone"
     )
     escalations.check_subject(escalation.rule, escalation.subject_key)  # escalation.resolved
+    record_birth(actor=dana, person=world.baby, date_of_birth=now.date(), place="At home")  # person.born
     details.close_incident(actor=hale, incident=incident, outcome="Safe in hospital")  # incident.closed
     return incident
 

@@ -11,7 +11,7 @@ Mosses' record instead: South council's case, on no incident), and `unknown` (an
 which must answer exactly as a record outside need to know does). A list has one situation, `list`, and may
 also say which of the world's records each persona must find in it (a list that answers 200 can leak).
 
-The table is written one module per area (account, records, flags, plans, incidents, oversight, sockets)
+The table is written one module per area (account, records, flags, plans, prebirth, incidents, oversight, sockets)
 over the personas of cast.py and the world of world.py; a new route gets its row in its area's module.
 """
 
@@ -21,6 +21,7 @@ from .flags import ROWS as FLAG_ROWS
 from .incidents import ROWS as INCIDENT_ROWS
 from .oversight import ROWS as OVERSIGHT_ROWS
 from .plans import ROWS as PLAN_ROWS
+from .prebirth import ROWS as PREBIRTH_ROWS
 from .records import ROWS as RECORD_ROWS
 from .rows import Row
 from .sockets import HELLO, SOCKET_ROWS, SocketRow
@@ -28,7 +29,15 @@ from .world import MatrixWorld, build_matrix_world
 
 # Every HTTP route and method, one row each, area by area (tests/access/test_matrix.py checks that the
 # resolver has no route without a row here, and no row without a route).
-ROWS = [*ACCOUNT_ROWS, *RECORD_ROWS, *FLAG_ROWS, *PLAN_ROWS, *INCIDENT_ROWS, *OVERSIGHT_ROWS]
+ROWS = [
+    *ACCOUNT_ROWS,
+    *RECORD_ROWS,
+    *FLAG_ROWS,
+    *PLAN_ROWS,
+    *PREBIRTH_ROWS,
+    *INCIDENT_ROWS,
+    *OVERSIGHT_ROWS,
+]
 
 __all__ = [
     "HELLO",
