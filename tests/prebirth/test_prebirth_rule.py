@@ -230,3 +230,15 @@ def test_the_sweeper_reads_a_fixed_number_of_queries_once_raised():
     with CaptureQueriesContext(connection) as queries:
         assert escalation_rules.still_due_among(RULE, keys, booked) == keys
     assert len(queries) == 1 + 4  # keys only: no addressee is looked up
+
+
+def test_a_baby_due_in_20_days_with_a_concern_and_no_plan_is_raised_today():
+    """The issue, tried as a new user would: an unborn baby due in 20 days with a concern and no plan
+    raised nothing. Now every milestone is long past and each is raised at once."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    a = world(expected=timezone.localdate() + dt.timedelta(days=20))
+    concern(a.connor, about=a.baby, at=now, referral_required=False)
+    assert escalations.sweep(now=now)["raised"] == 5
+    assert [e.subject_key for e in chains()] == [key(a.baby, m) for m in ORDER]
