@@ -26,6 +26,7 @@ from api.filters import StrictFilterSet
 from api.permissions import member
 from api.views.access import BreakGlassOpenSerializer, BreakGlassSerializer, open_break_glass
 from api.views.base import PolicyViewSet
+from api.views.dash import PersonDashActions
 from api.views.prebirth import PersonPrebirthActions
 from ooh.access import policy
 from ooh.accounts.models import User
@@ -93,6 +94,7 @@ class PersonViewSet(
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     PersonPrebirthActions,
+    PersonDashActions,
     PolicyViewSet[Person],
 ):
     serializer_class = PersonSerializer
