@@ -12,6 +12,8 @@ from typing import Any
 from ooh.flags.models import Flag, FlagGroup
 from ooh.people.links import Edge
 from ooh.people.models import Person, PersonStatus
+from ooh.referrals.calendar import local_date
+from ooh.referrals.dash import MaracRecommendation
 from ooh.referrals.parenting import advice_line
 
 LEVEL_ORDER = {"danger": 0, "warning": 1, "info": 2}
@@ -37,6 +39,8 @@ class GuidanceContext:
     people: Mapping[uuid.UUID | str, Person]  # by person id
     incident_open: bool = True
     has_decision_maker: bool = True
+    # The latest DASH assessment of each person shown that recommended MARAC in the last 12 months.
+    marac_recommendations: list[MaracRecommendation] = field(default_factory=list)
 
     def parents(self) -> set[uuid.UUID | str]:
         return {from_id for from_id, _to, kind in self.edges if kind in PARENT_KINDS} | {
@@ -146,7 +150,9 @@ def parenting_capacity(ctx: GuidanceContext) -> list[Guidance]:
 def domestic_abuse(ctx: GuidanceContext) -> list[Guidance]:
     """Controlling behaviour or domestic abuse in the picture: consider a MARAC referral."""
     relevant = [f for f in ctx.flags if f.category in ("domestic_abuse", "controlling_behaviour")]
-    if not relevant or any(f.category == "marac_case" for f in ctx.flags):
+    # A referral on record already (a marac_case flag, or a DASH assessment that recommended one).
+    marac_on_record = any(f.category == "marac_case" for f in ctx.flags) or ctx.marac_recommendations
+    if not relevant or marac_on_record:
         return []
     return [
         Guidance(
@@ -158,6 +164,22 @@ def domestic_abuse(ctx: GuidanceContext) -> list[Guidance]:
     ]
 
 
+def marac_case(ctx: GuidanceContext) -> list[Guidance]:
+    """A DASH assessment in the last 12 months recommended a MARAC referral: a high-risk victim, and a new
+    incident is a repeat the MARAC must hear of."""
+    return [
+        Guidance(
+            "marac_case",
+            "warning",
+            f"MARAC case: a DASH risk assessment of {_name(ctx, item.person_id)} on "
+            f"{local_date(item.at):%d %b %Y} recommended a MARAC referral ({'; '.join(item.reasons)}). "
+            "Treat it as high-risk domestic abuse; a new incident within 12 months goes back to the MARAC.",
+            {"dash_assessment": str(item.assessment_id), "person": str(item.person_id)},
+        )
+        for item in ctx.marac_recommendations
+    ]
+
+
 RULES = [
     born_with_a_plan,  # first: a born child's plan says what happens now
     officer_safety,
@@ -165,6 +187,7 @@ RULES = [
     birth_plan_first,
     no_decision_maker,
     parenting_capacity,
+    marac_case,
     domestic_abuse,
 ]
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from alerts.models import Escalation, EscalationStatus
 from ooh.incidents.models import Attendance, Decision, FlagAcknowledgement, Incident, IncidentSubject
 from ooh.people.models import Person
+from ooh.referrals.dash import marac_recommendations
 from ooh.shapes import (
     address_row,
     agency_row,
@@ -40,7 +41,9 @@ def load(incident_id: uuid.UUID | str) -> Incident:
     ).get(pk=incident_id)
 
 
-def _guidance(incident: Incident, network: Network, subjects: list[Person]) -> list[dict[str, object]]:
+def _guidance(
+    incident: Incident, network: Network, subjects: list[Person], now: datetime
+) -> list[dict[str, object]]:
     people: dict[uuid.UUID | str, Person] = {
         p.pk: p for p in [*subjects, *(m.person for m in network.members)]
     }
@@ -51,6 +54,8 @@ def _guidance(incident: Incident, network: Network, subjects: list[Person]) -> l
         people=people,
         incident_open=incident.status == "open",
         has_decision_maker=incident.decision_maker_id is not None,
+        # One query: the DASH assessments that recommended MARAC in the last 12 months.
+        marac_recommendations=marac_recommendations([p.pk for p in people.values()], now),
     )
     return [g.as_dict() for g in guidance_for(context)]
 
@@ -113,7 +118,7 @@ def build(incident: Incident, *, now: datetime | None = None) -> tuple[dict[str,
             }
             for r in reads
         ],
-        "guidance": _guidance(incident, network, subjects),
+        "guidance": _guidance(incident, network, subjects, now),
         "escalations": open_escalations(incident),
         "last_seq": incident.last_seq,
     }
