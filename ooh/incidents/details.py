@@ -23,6 +23,7 @@ from ooh.shapes import person_row
 from .actions import lock_open
 from .events import append_event
 from .models import Incident, IncidentAgency, IncidentStatus, IncidentSubject, InvolvementReason
+from .outcome import tell_outcome
 
 CHANGEABLE = ("summary", "kind", "address", "location_text")
 REFUSED = "The incident is changed by the control room that opened it or the decision maker."
@@ -100,7 +101,8 @@ def add_subject(
 
 @transaction.atomic
 def close_incident(*, actor: User, incident: Incident, outcome: str, now: datetime | None = None) -> Incident:
-    """Close with an outcome; afterwards every change is refused with 409."""
+    """Close with an outcome; afterwards every change is refused with 409. The lead professional, the
+    decision maker and every agency on it are told the outcome."""
     now = now or timezone.now()
     if not (outcome or "").strip():
         raise ValidationError({"outcome": "Record the outcome."})
@@ -119,4 +121,5 @@ def close_incident(*, actor: User, incident: Incident, outcome: str, now: dateti
     append_event(
         incident=incident, type="incident.closed", actor=actor, at=now, data={"outcome": incident.outcome}
     )
+    tell_outcome(incident=incident, actor=actor, now=now)
     return incident

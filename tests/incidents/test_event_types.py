@@ -69,7 +69,8 @@ def _play_the_night(world):
     )
     escalations.check_subject(escalation.rule, escalation.subject_key)  # escalation.resolved
     record_birth(actor=dana, person=world.baby, date_of_birth=now.date(), place="At home")  # person.born
-    details.close_incident(actor=hale, incident=incident, outcome="Safe in hospital")  # incident.closed
+    # incident.closed, and incident.outcome to the appointed and the agencies' feeds
+    details.close_incident(actor=hale, incident=incident, outcome="Safe in hospital")
     return incident
 
 
