@@ -32,6 +32,9 @@ from .scheduling import schedule
 
 logger = logging.getLogger(__name__)
 
+# A casework level raised this soon after its chain fell due counts its wait from the deadline.
+CASEWORK_RAISED_ON_TIME = timedelta(hours=12)
+
 
 def level_wait(snapshot: Mapping[str, Any]) -> timedelta:
     """How long a level waits for an acknowledgement before the next: the wait frozen onto the chain
@@ -46,12 +49,16 @@ def next_level_at(
     """When this level climbs if nobody acknowledges: never at the top; a night's chain its frozen
     minutes after the level was raised; a casework chain at the end of a working day counted from when
     the chain fell due (level 1 due at the end of Tuesday climbs at the end of Wednesday, level 2 at the
-    end of Thursday), however late a sweep raised it."""
+    end of Thursday), however late a sweep raised it; a chain raised long after it fell due (a late
+    booking) counts from when it was raised."""
     if level >= snapshot["max_level"]:
         return None
     working_days = snapshot.get("level_wait_working_days")
     if working_days is not None:
-        return working_day_deadline(due_at - timedelta(seconds=1), working_days * level)
+        # Raised on time (a sweep moments after the deadline): count from the deadline. Raised long
+        # after it (a late booking, weeks past its milestones): from now, so every rung gets its day.
+        since = max(due_at - timedelta(seconds=1), now - CASEWORK_RAISED_ON_TIME)
+        return working_day_deadline(since, working_days * level)
     return now + level_wait(snapshot)
 
 

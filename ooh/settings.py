@@ -381,6 +381,7 @@ SPECTACULAR_SETTINGS = {
         "AttendanceStatusEnum": "ooh.incidents.models.AttendanceStatus",
         "BirthPlanStatusEnum": "ooh.plans.models.PlanStatus",
         "EscalationStatusEnum": "alerts.models.EscalationStatus",
+        "MilestoneEnum": "ooh.referrals.models.Milestone",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",

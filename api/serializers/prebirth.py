@@ -5,7 +5,6 @@ from typing import Any
 from rest_framework import serializers
 
 from api.fields import StrictCharField, StrictChoiceField
-from ooh.people.models import PersonStatus
 from ooh.referrals.models import Milestone
 
 
@@ -28,27 +27,22 @@ class MetBySerializer(serializers.Serializer[Any]):
 
 
 class MilestoneSerializer(serializers.Serializer[Any]):
-    milestone = serializers.ChoiceField(choices=Milestone.choices)
+    """One milestone of the pre-birth protocol; `GET .../milestones/` answers a list of them in order."""
+
+    code = serializers.ChoiceField(choices=Milestone.choices)
     # A field, not the attribute (DRF's metaclass takes declared fields off the class).
     label = serializers.CharField()  # type: ignore[assignment]
-    due_on = serializers.DateField(
+    due = serializers.DateField(
         help_text="Met by the end of this local day: expected date - (40 - week) weeks."
     )
     met = serializers.BooleanField()
-    met_on = serializers.DateField(allow_null=True)
+    met_at = serializers.DateField(allow_null=True, help_text="The local date it was met.")
     met_by = MetBySerializer(allow_null=True)
-    overdue = serializers.BooleanField(help_text="Not met, and the local date is past due_on.")
-
-
-class PrebirthProtocolSerializer(serializers.Serializer[Any]):
-    person = serializers.UUIDField()
-    expected_date = serializers.DateField()
-    status = serializers.ChoiceField(choices=PersonStatus.choices)
-    milestones = MilestoneSerializer(many=True)
+    overdue = serializers.BooleanField(help_text="Not met, and the local date is past `due`.")
     advice = serializers.ListField(
         child=serializers.CharField(),
-        help_text="Seek specialist advice on parenting capacity, naming each parent with a learning "
-        "disability or mental health need.",
+        help_text="The same on every milestone: seek specialist advice on parenting capacity, naming each "
+        "parent with a learning disability or mental health need.",
     )
 
 

@@ -23,7 +23,7 @@ from ooh.referrals.birth import record_birth
 
 from ..serializers.people import PersonSerializer
 from ..serializers.prebirth import (
-    PrebirthProtocolSerializer,
+    MilestoneSerializer,
     RecordBirthSerializer,
     RecordMilestoneSerializer,
 )
@@ -44,13 +44,13 @@ class PersonPrebirthActions(_PersonViewSet):
 
     @extend_schema(
         methods=["GET"],
-        responses={200: PrebirthProtocolSerializer},
+        responses={200: MilestoneSerializer(many=True)},
         summary="The pre-birth protocol: each milestone's due date, whether, when and by what it was met",
     )
     @extend_schema(
         methods=["POST"],
         request=RecordMilestoneSerializer,
-        responses={201: PrebirthProtocolSerializer},
+        responses={201: MilestoneSerializer(many=True)},
         summary="Record the pre-birth assessment completed or the initial conference held",
     )
     @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
@@ -88,7 +88,7 @@ class PlanMilestoneActions(_PlanViewSet):
     """For BirthPlanViewSet: the protocol of the plan's baby."""
 
     @extend_schema(
-        responses={200: PrebirthProtocolSerializer},
+        responses={200: MilestoneSerializer(many=True)},
         summary="The pre-birth protocol of the plan's baby",
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)

@@ -87,12 +87,13 @@ class MilestoneState:
         return self.met_by is not None
 
     def as_dict(self) -> dict[str, Any]:
+        """One milestone as the API shows it (API.md: code, label, due, met, met_at, met_by)."""
         return {
-            "milestone": self.milestone,
+            "code": self.milestone,
             "label": self.label,
-            "due_on": self.due_on.isoformat(),
+            "due": self.due_on.isoformat(),
             "met": self.met,
-            "met_on": self.met_on.isoformat() if self.met_on else None,
+            "met_at": self.met_on.isoformat() if self.met_on else None,
             "met_by": {"text": self.met_by.text, "ids": self.met_by.ids} if self.met_by else None,
             "overdue": self.overdue,
         }
@@ -299,18 +300,14 @@ def require_expected(person: Person) -> date:
     return person.expected_date
 
 
-def protocol_for(person: Person, *, now: datetime | None = None) -> dict[str, Any]:
-    """What `GET .../milestones/` shows: the person, the expected date, the status, each milestone, and
-    the advice on parenting capacity (a fixed number of queries)."""
+def protocol_for(person: Person, *, now: datetime | None = None) -> list[dict[str, Any]]:
+    """What `GET .../milestones/` shows: each milestone in the protocol's order, each carrying the advice
+    on parenting capacity for the baby's parents (the contract's response is the list itself; a fixed
+    number of queries)."""
     now = now or timezone.now()
-    expected = require_expected(person)
-    return {
-        "person": str(person.pk),
-        "expected_date": expected.isoformat(),
-        "status": person.status,
-        "milestones": [state.as_dict() for state in protocols_for([person], now=now)[person.pk]],
-        "advice": parenting_capacity_advice(person, now=now),
-    }
+    require_expected(person)
+    advice = parenting_capacity_advice(person, now=now)
+    return [state.as_dict() | {"advice": advice} for state in protocols_for([person], now=now)[person.pk]]
 
 
 @transaction.atomic

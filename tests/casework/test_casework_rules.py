@@ -83,7 +83,9 @@ def test_a_concern_not_referred_is_raised_at_the_end_of_the_next_working_day_not
 def test_consulting_the_gp_hands_nothing_over(baby_a):
     """Baby A: the consultant assumed the GP would refer. The GP consulted is never escalated to."""
     concern = concern_by(baby_a.connor, about=baby_a.baby)
-    Consultation.objects.create(concern=concern, by=baby_a.connor, with_user=baby_a.gail, note="FYI", at=RAISED)
+    Consultation.objects.create(
+        concern=concern, by=baby_a.connor, with_user=baby_a.gail, note="FYI", at=RAISED
+    )
     escalations.sweep(now=END_OF_TUESDAY)
     first = chain("concern_not_referred")[0]
     second = escalations.climb(first.pk, first.token, now=first.next_level_at)
@@ -227,7 +229,9 @@ def test_the_sweeper_reads_nothing_per_chain_once_raised(baby_a, django_assert_m
         assert escalations.sweep(now=END_OF_TUESDAY + dt.timedelta(minutes=1))["raised"] == 0
 
 
-@pytest.mark.parametrize("event", ["referral.allocated", "referral.responded", "concern.closed", "person.born"])
+@pytest.mark.parametrize(
+    "event", ["referral.allocated", "referral.responded", "concern.closed", "person.born"]
+)
 def test_a_casework_change_ends_its_chains_at_once_not_at_the_next_sweep(event):
     from unittest import mock
 
@@ -253,3 +257,14 @@ def test_the_resolve_task_ends_only_casework_chains_whose_condition_ended(baby_a
     assert resolve_casework() == 1  # allocated: still no word back to the midwife
     assert chain("referral_unallocated")[0].status == EscalationStatus.RESOLVED
     assert chain("agency_response_overdue")[0].status == EscalationStatus.OPEN
+
+
+def test_a_chain_raised_long_after_its_deadline_gives_each_rung_a_working_day(baby_a):
+    """A concern found weeks overdue (the service came into use, a late booking): the levels do not
+    climb one per sweep to the top; each waits its working day from when it was raised."""
+    concern_by(baby_a.connor, about=baby_a.baby)
+    weeks_later = dt.datetime(2026, 9, 22, 13, 0, tzinfo=UTC)  # Tuesday 22 September, 14:00 in London
+    escalations.sweep(now=weeks_later)
+    first = chain("concern_not_referred")[0]
+    assert first.next_level_at == dt.datetime(2026, 9, 23, 23, 0, tzinfo=UTC)  # the end of Wednesday
+    assert escalations.sweep(now=weeks_later + dt.timedelta(minutes=1))["climbed"] == 0

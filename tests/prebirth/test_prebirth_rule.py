@@ -90,8 +90,10 @@ def test_a_late_booking_raises_every_missed_milestone_at_once_the_longest_overdu
     assert {e.raised_at for e in raised} == {booked}
     assert [e.subject_key for e in raised] == [key(a.baby, m) for m in ORDER]
     assert Notification.objects.filter(user=a.mia, escalation__rule=RULE, escalation__level=1).count() == 5
-    # Each deadline was missed long ago, so each chain climbs a level a sweep, not a working day.
-    assert set(Escalation.objects.filter(rule=RULE).values_list("level", flat=True)) == {1, 2}
+    # Missed long ago, yet each rung still gets its working day, counted from the booking: nothing
+    # climbs on the next sweep.
+    assert set(Escalation.objects.filter(rule=RULE).values_list("level", flat=True)) == {1}
+    assert escalations.sweep(now=booked + dt.timedelta(minutes=1))["climbed"] == 0
 
 
 def test_across_babies_the_earliest_due_comes_first():
