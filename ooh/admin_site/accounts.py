@@ -52,7 +52,7 @@ class MembershipInline(StackedInline):
             kwargs["queryset"] = Agency.objects.filter(pk=agency_id_of(request.user))  # type: ignore[misc]
         if db_field.name == "reports_to" and is_agency_admin(request.user):
             # A line manager inside the admin's own agency: no list of another agency's staff.
-            kwargs["queryset"] = User.objects.filter(membership__agency_id=agency_id_of(request.user))
+            kwargs["queryset"] = User.objects.filter(membership__agency_id=agency_id_of(request.user))  # type: ignore[misc]
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     # The user page decides whose membership is shown; here only who may use the admin at all. An inline
@@ -201,6 +201,14 @@ class MembershipAdmin(AuditedChangesAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Membership | None = None) -> list[str]:
         return ["user", "agency"] if is_agency_admin(request.user) else []
+
+    def formfield_for_foreignkey(
+        self, db_field: "models.ForeignKey[Any, Any]", request: HttpRequest, **kwargs: Any
+    ) -> "ModelChoiceField[Any] | None":
+        if db_field.name == "reports_to" and is_agency_admin(request.user):
+            # A line manager inside the admin's own agency: no list of another agency's staff.
+            kwargs["queryset"] = User.objects.filter(membership__agency_id=agency_id_of(request.user))  # type: ignore[misc]
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return may_use_admin(request.user)

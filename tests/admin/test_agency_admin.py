@@ -190,6 +190,29 @@ class TestAgencyAdmin:
         assert bob.membership.role == Role.RESPONDER
         assert client.get(f"{memberships}add/").status_code == 403
 
+    def test_an_agency_admin_chooses_a_line_manager_only_from_their_agency(
+        self, client, pam, alice, pat, bob
+    ):
+        """The line manager (the next rung of a casework escalation) is one of the agency's own staff."""
+        signed_in(client, pam)
+        for url, form in [
+            (f"{USERS}{alice.pk}/change/", lambda r: r.context["inline_admin_formsets"][0].formset.forms[0]),
+            (
+                f"/admin/accounts/membership/{alice.membership.pk}/change/",
+                lambda r: r.context["adminform"].form,
+            ),
+        ]:
+            choices = set(form(client.get(url)).fields["reports_to"].queryset)
+            assert choices == {pam, alice, pat}
+            assert bob not in choices
+        response = client.post(
+            f"/admin/accounts/membership/{alice.membership.pk}/change/",
+            {"role": Role.CALL_HANDLER, "reports_to": bob.pk},
+        )
+        assert response.status_code == 200  # the form refuses a manager of another agency
+        alice.membership.refresh_from_db()
+        assert alice.membership.reports_to is None
+
     def test_a_role_change_on_the_membership_page_is_audited(self, client, pam, alice):
         signed_in(client, pam)
         url = f"/admin/accounts/membership/{alice.membership.pk}/change/"
