@@ -9,6 +9,7 @@ report to, or else its admins. Only active users are ever told.
 import uuid
 from collections.abc import Iterable
 
+from ooh.accounts.lines import first_line_managers
 from ooh.accounts.models import MANAGER_ROLES, Membership, Role
 
 UserIds = set[uuid.UUID]
@@ -21,13 +22,6 @@ def _managers(agency_ids: Iterable[uuid.UUID]) -> list[tuple[uuid.UUID, uuid.UUI
             agency_id__in=list(agency_ids), role__in=MANAGER_ROLES, user__is_active=True
         ).values_list("user_id", "agency_id", "reports_to_id")
     )
-
-
-def first_line_managers(agency_ids: Iterable[uuid.UUID]) -> UserIds:
-    rows = _managers(agency_ids)
-    heads = {reports_to for _user, _agency, reports_to in rows if reports_to is not None}
-    managers = {user for user, _agency, _reports_to in rows}
-    return (managers - heads) or managers
 
 
 def next_level(agency_ids: Iterable[uuid.UUID]) -> UserIds:

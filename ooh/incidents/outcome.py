@@ -5,11 +5,11 @@ A feed-only notice (`incident.outcome`): the incident's own log keeps `incident.
 """
 
 import uuid
-from collections.abc import Iterable
 from datetime import datetime
 
 from ooh.access import policy
-from ooh.accounts.models import MANAGER_ROLES, Membership, User
+from ooh.accounts.lines import first_line_managers
+from ooh.accounts.models import User
 from ooh.shapes import iso_datetime
 
 from .models import Appointment, Incident, IncidentAgency
@@ -35,22 +35,6 @@ def agencies_on(incident: Incident) -> list[uuid.UUID]:
         ),
         key=str,
     )
-
-
-def first_line_managers(agency_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
-    """Each agency's active managers and control room supervisors whom none of its other managers
-    reports to (all of them where line management is not recorded): one query."""
-    rows = list(
-        Membership.objects.filter(
-            agency_id__in=list(agency_ids), role__in=MANAGER_ROLES, user__is_active=True
-        ).values_list("user_id", "agency_id", "reports_to_id")
-    )
-    found: set[uuid.UUID] = set()
-    for agency in {agency for _user, agency, _head in rows}:
-        managers = {user for user, of, _head in rows if of == agency}
-        heads = {head for _user, of, head in rows if of == agency and head is not None}
-        found |= (managers - heads) or managers
-    return found
 
 
 def tell_outcome(*, incident: Incident, actor: User, now: datetime) -> list[uuid.UUID]:

@@ -7,7 +7,6 @@ child's picture from now on (ooh/picture/guidance.py).
 """
 
 import uuid
-from collections.abc import Iterable
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,7 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from ooh.access import policy
-from ooh.accounts.models import MANAGER_ROLES, Membership, User
+from ooh.accounts.lines import first_line_managers
+from ooh.accounts.models import User
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
 from ooh.errors import Conflict
@@ -27,22 +27,6 @@ from .calendar import local_date
 
 # Plans a birth is news for: the plan in force, and one still being drafted.
 OPEN_PLANS = (PlanStatus.ACTIVE, PlanStatus.DRAFT)
-
-
-def first_line_managers(agency_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
-    """The managers and control room supervisors of these agencies whom no other manager of theirs
-    reports to (all of them when line management is not recorded): one query."""
-    rows = list(
-        Membership.objects.filter(
-            agency_id__in=list(agency_ids), role__in=MANAGER_ROLES, user__is_active=True
-        ).values_list("user_id", "agency_id", "reports_to_id")
-    )
-    found: set[uuid.UUID] = set()
-    for agency in {agency for _user, agency, _head in rows}:
-        managers = {user for user, a, _head in rows if a == agency}
-        heads = {head for _user, a, head in rows if a == agency and head is not None}
-        found |= (managers - heads) or managers
-    return found
 
 
 def _tell(actor: User, person: Person, plans: list[BirthPlan], now: datetime) -> list[uuid.UUID]:
