@@ -26,11 +26,12 @@ from typing import TypeVar
 from django.conf import settings
 from django.db.models import QuerySet
 
+from ooh.accounts.lines import first_line_managers
 from ooh.referrals.calendar import local_date, working_day_deadline
 from ooh.referrals.models import Concern, ConcernStatus, Referral, ReferralStatus
 
 from .due import Due, Rule, row_id_in_key, unraised
-from .ladder import first_line_managers, managers_of_users, next_level
+from .ladder import managers_of_users, next_level
 
 _Row = TypeVar("_Row", Concern, Referral)
 

@@ -24,6 +24,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from ooh.accounts.lines import first_line_managers
 from ooh.people.models import Person
 from ooh.plans.models import BirthPlan, PlanStatus
 from ooh.referrals import prebirth
@@ -31,7 +32,7 @@ from ooh.referrals.calendar import end_of, local_date
 from ooh.referrals.models import ConcernStatus, ConcernSubject, Milestone, Referral
 
 from .due import Due, Rule, row_id_in_key, unraised
-from .ladder import first_line_managers, managers_of_users, next_level
+from .ladder import managers_of_users, next_level
 
 RULE = "prebirth_milestone_missed"
 ORDER = {milestone.value: index for index, milestone in enumerate(Milestone)}

@@ -1,7 +1,19 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .views import access, audit, auth, devices, escalations, flags, incidents, people, plans, sessions
+from .views import (
+    access,
+    audit,
+    auth,
+    concerns,
+    devices,
+    escalations,
+    flags,
+    incidents,
+    people,
+    plans,
+    sessions,
+)
 
 router = SimpleRouter(use_regex_path=False)
 router.register("devices", devices.DeviceViewSet, basename="device")
@@ -16,6 +28,8 @@ router.register("audit", audit.AuditViewSet, basename="audit")
 router.register("escalations", escalations.EscalationViewSet, basename="escalation")
 router.register("notifications", escalations.NotificationViewSet, basename="notification")
 router.register("break-glass", access.BreakGlassViewSet, basename="break-glass")
+router.register("concerns", concerns.ConcernViewSet, basename="concern")
+router.register("referrals", concerns.ReferralViewSet, basename="referral")
 
 app_name = "api"
 

@@ -382,6 +382,10 @@ SPECTACULAR_SETTINGS = {
         "BirthPlanStatusEnum": "ooh.plans.models.PlanStatus",
         "EscalationStatusEnum": "alerts.models.EscalationStatus",
         "MilestoneEnum": "ooh.referrals.models.Milestone",
+        "ConcernStatusEnum": "ooh.referrals.models.ConcernStatus",
+        "ReferralStatusEnum": "ooh.referrals.models.ReferralStatus",
+        "ReferralOutcomeEnum": "ooh.referrals.models.ReferralOutcome",
+        "TransferStatusEnum": "ooh.referrals.models.TransferStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
