@@ -1,4 +1,5 @@
-"""A fictional night modelled on scenario S1 (Family C19): the agencies on call, one user per role.
+"""A fictional night modelled on scenario S1 (Family C19), and the professionals of scenario S2 (Baby A):
+the agencies on call, one user per role.
 
 Everything here is invented: names, places and the 01632 960xxx drama numbers. Loading is idempotent,
 so `make demo` can run it on every start.
@@ -20,6 +21,7 @@ AGENCIES = [
     ("northshire-edt", "Northshire Emergency Duty Team", AgencyKind.OOH_SOCIAL_CARE, "01632 960004"),
     ("northshire-midwifery", "Northshire Community Midwifery", AgencyKind.MIDWIFERY, "01632 960005"),
     ("northshire-health", "Northshire GP Out-of-Hours", AgencyKind.HEALTH, "01632 960006"),
+    ("northshire-hospital", "Northshire General Hospital", AgencyKind.HEALTH, "01632 960007"),
 ]
 
 
@@ -63,6 +65,21 @@ USERS = [
     ),
     DemoUser("grace", "Dr Grace Lin", "northshire-health", Role.PRACTITIONER, "out-of-hours GP"),
     DemoUser("morgan", "Morgan Bell", "northshire-edt", Role.MANAGER, "out-of-hours social care manager"),
+    # Scenario S2 (Baby A): the consultant who raises a concern, and the manager who allocates referrals.
+    DemoUser(
+        "ravi",
+        "Dr Ravi Kumar",
+        "northshire-hospital",
+        Role.PRACTITIONER,
+        "consultant physician: raises concerns, owns them until he refers",
+    ),
+    DemoUser(
+        "carol",
+        "Carol Dunn",
+        "northshire-csc",
+        Role.MANAGER,
+        "children's social care manager: allocates referrals",
+    ),
     DemoUser("admin", "Service Admin", "northshire-police", Role.ADMIN, "administrator (Django admin too)"),
 ]
 
