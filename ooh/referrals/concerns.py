@@ -68,7 +68,9 @@ def _audit(action: str, object_type: str, row: Concern | Referral, actor: User, 
 
 def _lock(concern: Concern) -> Concern:
     """The concern's row, locked: one change at a time, and the state it is checked against."""
-    return Concern.objects.select_related("owner__membership").select_for_update().get(pk=concern.pk)
+    return (
+        Concern.objects.select_related("owner__membership").select_for_update(of=("self",)).get(pk=concern.pk)
+    )
 
 
 def _require_open(concern: Concern) -> None:
@@ -302,7 +304,7 @@ def make_referral(
 
 
 def _lock_referral(referral: Referral) -> Referral:
-    return Referral.objects.select_related("concern").select_for_update().get(pk=referral.pk)
+    return Referral.objects.select_related("concern").select_for_update(of=("self",)).get(pk=referral.pk)
 
 
 def _told_of_answer(referral: Referral) -> list[uuid.UUID]:
