@@ -12,6 +12,7 @@ from ooh.flags import actions as flag_actions
 from ooh.incidents import actions, details, events
 from ooh.incidents.models import AppointmentRole, Event
 from ooh.plans import actions as plan_actions
+from ooh.referrals import concerns
 from ooh.referrals.birth import record_birth
 from tests import factories
 from tests.vale_world import build_world, open_vale_incident
@@ -68,10 +69,35 @@ def _play_the_night(world):
         actor=world.omar, incident=incident, status="cannot_attend", agreed_role="By phone"
     )
     escalations.check_subject(escalation.rule, escalation.subject_key)  # escalation.resolved
+    _play_the_casework(world)
     record_birth(actor=dana, person=world.baby, date_of_birth=now.date(), place="At home")  # person.born
     # incident.closed, and incident.outcome to the appointed and the agencies' feeds
     details.close_incident(actor=hale, incident=incident, outcome="Safe in hospital")
     return incident
+
+
+def _play_the_casework(world):
+    """The midwife's worry about the baby, consulted on, referred, allocated, answered; a second one
+    handed over and closed."""
+    mia, dana, carol = world.mia, world.dana, world.carol
+    worry = concerns.raise_concern(
+        actor=mia, subjects=[world.baby], summary="Missed scans", referral_required=True
+    )  # concern.raised
+    concerns.consult(actor=mia, concern=worry, with_user=dana, note="Known to you?")  # concern.consulted
+    referral = concerns.make_referral(
+        actor=mia, concern=worry, to_agency=world.agencies["csc"]
+    )  # referral.made
+    concerns.allocate_referral(actor=carol, referral=referral, social_worker=dana)  # referral.allocated
+    concerns.respond_to_referral(actor=dana, referral=referral, note="Visiting")  # referral.responded
+    concerns.record_outcome(
+        actor=dana, referral=referral, outcome="pre_birth_assessment", explanation="Assessment begun"
+    )  # referral.outcome
+    second = concerns.raise_concern(
+        actor=mia, subjects=[world.kerry], summary="Low mood", referral_required=False
+    )
+    concerns.offer_transfer(actor=mia, concern=second, to_user=dana)  # concern.transfer_offered
+    concerns.accept_transfer(actor=dana, concern=second)  # concern.transferred
+    concerns.close_concern(actor=dana, concern=second, reason="Seen by the GP")  # concern.closed
 
 
 def test_every_declared_event_type_is_emitted_and_every_emitted_one_declared(published):
