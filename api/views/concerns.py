@@ -55,6 +55,18 @@ from ..serializers.concerns import (
 )
 
 
+def _referrals_data(rows: list[Referral]) -> Any:
+    """Referrals rendered with the days and working days each has waited, while it has no outcome."""
+    now = timezone.now()
+    today = local_date(now)
+    waiting = {
+        r.pk: ((today - local_date(r.made_at)).days, working_days_since(r.made_at, now))
+        for r in rows
+        if r.status != ReferralStatus.COMPLETED
+    }
+    return ReferralSerializer(rows, many=True, context={"waiting": waiting}).data
+
+
 class ConcernFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=ConcernStatus.choices)
 
@@ -164,7 +176,7 @@ class ConcernViewSet(
         serializer = ReferSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         referral = actions.make_referral(actor=member(request), concern=concern, **serializer.validated_data)
-        return Response(ReferralSerializer(referral).data, status=status.HTTP_201_CREATED)
+        return Response(_referrals_data([referral])[0], status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=CloseConcernSerializer, responses={200: ConcernSerializer}, summary="Close, with a reason"
@@ -212,14 +224,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
         return [subject.person_id for referral in rows for subject in referral.concern.subjects.all()]
 
     def _data(self, rows: list[Referral]) -> Any:
-        now = timezone.now()
-        today = local_date(now)
-        waiting = {
-            r.pk: ((today - local_date(r.made_at)).days, working_days_since(r.made_at, now))
-            for r in rows
-            if r.status != ReferralStatus.COMPLETED
-        }
-        return ReferralSerializer(rows, many=True, context={"waiting": waiting}).data
+        return _referrals_data(rows)
 
     def _respond(self, referral: Referral) -> Response:
         return Response(self._data([self.get_queryset().get(pk=referral.pk)])[0])
