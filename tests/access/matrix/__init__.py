@@ -11,12 +11,13 @@ Mosses' record instead: South council's case, on no incident), and `unknown` (an
 which must answer exactly as a record outside need to know does). A list has one situation, `list`, and may
 also say which of the world's records each persona must find in it (a list that answers 200 can leak).
 
-The table is written one module per area (account, records, flags, plans, prebirth, dash, incidents,
-oversight, sockets) over the personas of cast.py and the world of world.py; a new route gets its row in its
-area's module.
+The table is written one module per area (account, records, flags, plans, prebirth, dash, casework,
+incidents, oversight, sockets) over the personas of cast.py and the world of world.py; a new route gets its
+row in its area's module.
 """
 
 from .account import ROWS as ACCOUNT_ROWS
+from .casework import ROWS as CASEWORK_ROWS
 from .cast import NAMES, PERSONAS, Persona
 from .dash import ROWS as DASH_ROWS
 from .flags import ROWS as FLAG_ROWS
@@ -38,6 +39,7 @@ ROWS = [
     *PLAN_ROWS,
     *PREBIRTH_ROWS,
     *DASH_ROWS,
+    *CASEWORK_ROWS,
     *INCIDENT_ROWS,
     *OVERSIGHT_ROWS,
 ]

@@ -10,6 +10,7 @@ from ooh.accounts.actions import issue_token, register_device
 from ooh.incidents import actions as incident_actions
 from ooh.incidents.models import AppointmentRole, Attendance
 from ooh.plans import actions as plan_actions
+from ooh.referrals import concerns as concern_actions
 from tests.factories import UserFactory
 from tests.personas import agency, persona
 from tests.vale_world import build_world, complete_plan_fields
@@ -25,9 +26,35 @@ class MatrixWorld:
         return self.world.users[name]
 
 
+def _casework(world) -> dict:
+    """The health visitor's concern about Kerry and the baby: she consulted the midwife, referred it to
+    North council (unallocated) and handed it to Dana, who owns it now; and Dana's second concern, about
+    the baby, offered to the midwife and not yet accepted. Raised and owned by agencies whose case the
+    Vales already are (or by health visiting, where no persona works), so no persona's rights over the
+    family's records change."""
+    users, people = world.users, world.people
+    hana, dana, mia = users["hana"], users["dana"], users["mia"]
+    concern = concern_actions.raise_concern(
+        actor=hana,
+        subjects=[people["kerry"], people["baby"]],
+        summary="Mother missed three antenatal appointments",
+        referral_required=True,
+    )
+    concern_actions.consult(actor=hana, concern=concern, with_user=mia, note="Have you seen her?")
+    referral = concern_actions.make_referral(actor=hana, concern=concern, to_agency=world.agencies["csc"])
+    concern_actions.offer_transfer(actor=hana, concern=concern, to_user=dana)
+    concern_actions.accept_transfer(actor=dana, concern=concern)
+    offered = concern_actions.raise_concern(
+        actor=dana, subjects=[people["baby"]], summary="No booking scan on record", referral_required=False
+    )
+    concern_actions.offer_transfer(actor=dana, concern=offered, to_user=mia)
+    return {"concern": str(concern.pk), "referral": str(referral.pk), "offered": str(offered.pk)}
+
+
 def build_matrix_world() -> MatrixWorld:
     """build_world(), then tonight's incident, a second (draft) plan, the shared plan, an
-    escalation and its inbox entry, a break-glass access, a registered phone and a second session."""
+    escalation and its inbox entry, a break-glass access, a registered phone and a second session, and
+    the concerns of _casework()."""
     world = build_world()
     agencies, users, people = world.agencies, world.users, world.people
     agencies["ambulance2"] = agency("ambulance2")
@@ -80,6 +107,7 @@ def build_matrix_world() -> MatrixWorld:
     )
     device, _ = register_device(user=dana, platform="fcm", push_token="dana-work-phone", name="Work phone")
     session, _ = issue_token(user=dana, device_name="Tablet")
+    casework = _casework(world)
 
     ids = {name: str(person.pk) for name, person in people.items()}
     ids |= {
@@ -97,6 +125,7 @@ def build_matrix_world() -> MatrixWorld:
         "grant": str(grant.pk),
         "device": str(device.pk),
         "session": session.token_key,
+        **casework,
         **{f"agency_{code}": str(agency.pk) for code, agency in agencies.items()},
         **{f"user_{name}": str(user.pk) for name, user in users.items()},
     }
