@@ -194,10 +194,14 @@ class ConcernViewSet(
 
 class ReferralFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=ReferralStatus.choices)
+    to_agency = django_filters.UUIDFilter(
+        field_name="to_agency_id", label="Made to this agency (a manager's queue: their own agency)"
+    )
+    from_agency = django_filters.UUIDFilter(field_name="from_agency_id", label="Made by this agency")
 
     class Meta:
         model = Referral
-        fields = ["status"]
+        fields = ["status", "to_agency", "from_agency"]
 
 
 class OldestFirstPagination(StrictCursorPagination):

@@ -308,9 +308,10 @@ def _lock_referral(referral: Referral) -> Referral:
 
 
 def _told_of_answer(referral: Referral) -> list[uuid.UUID]:
-    """The concern's owner, the professional who raised it, and everyone consulted on it."""
+    """The concern's owner, the professional who raised it, the one who made the referral (who may have
+    handed the concern on since), and everyone consulted on it."""
     concern = referral.concern
-    return [concern.owner_id, concern.raised_by_id, *_consulted(concern)]
+    return [concern.owner_id, concern.raised_by_id, referral.made_by_id, *_consulted(concern)]
 
 
 @transaction.atomic

@@ -325,3 +325,21 @@ def test_the_referrals_list_costs_the_same_for_one_row_and_for_ten(baby_a):
             _allocated(a, referral)
     assert count() == (one, 10)
     assert one == REFERRALS_LIST_QUERIES[connection.vendor]
+
+
+def test_a_manager_narrows_the_list_to_the_referrals_made_to_their_agency(baby_a):
+    """Carol sees the referrals of every concern she can see; her queue is those made to her agency."""
+    from ooh.referrals import concerns as actions
+
+    a = baby_a
+    mine = actions.raise_concern(actor=a.mia, subjects=[a.baby], summary="Worry", referral_required=True)
+    to_carol = actions.make_referral(actor=a.mia, concern=mine, to_agency=a.agencies["csc"])
+    to_gp = actions.make_referral(actor=a.mia, concern=mine, to_agency=a.agencies["gp"])
+    csc = a.agencies["csc"].pk
+    everything = client_for(a.carol).get("/api/v1/referrals/?status=unallocated").json()["results"]
+    assert {r["id"] for r in everything} == {str(to_carol.pk), str(to_gp.pk)}
+    queue = (
+        client_for(a.carol).get(f"/api/v1/referrals/?status=unallocated&to_agency={csc}").json()["results"]
+    )
+    assert [r["id"] for r in queue] == [str(to_carol.pk)]
+    assert client_for(a.carol).get("/api/v1/referrals/?to_agency=not-a-uuid").status_code == 400
