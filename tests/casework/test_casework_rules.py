@@ -13,8 +13,8 @@ from alerts.models import Escalation, EscalationStatus, Notification
 from ooh.referrals.models import (
     Concern,
     ConcernSubject,
-    Consultation,
     ConcernTransfer,
+    Consultation,
     Referral,
     ReferralStatus,
     TransferStatus,
@@ -74,7 +74,8 @@ def test_a_concern_not_referred_is_raised_at_the_end_of_the_next_working_day_not
     [first] = chain("concern_not_referred")
     assert first.due_at == END_OF_TUESDAY
     assert told(first) == {"connor"}
-    assert "needs a referral" in first.message and "Ash" not in first.message  # no family name
+    assert "needs a referral" in first.message
+    assert "Ash" not in first.message  # no family name
     assert Notification.objects.filter(user=baby_a.connor, escalation=first).count() == 1
     # The next rung one working day on: the end of Wednesday.
     assert first.next_level_at == dt.datetime(2026, 9, 2, 23, 0, tzinfo=UTC)
@@ -89,7 +90,8 @@ def test_consulting_the_gp_hands_nothing_over(baby_a):
     escalations.sweep(now=END_OF_TUESDAY)
     first = chain("concern_not_referred")[0]
     second = escalations.climb(first.pk, first.token, now=first.next_level_at)
-    assert told(first) == {"connor"} and told(second) == {"connor", "harriet"}
+    assert told(first) == {"connor"}
+    assert told(second) == {"connor", "harriet"}
     assert "gail" not in told(second)
 
 

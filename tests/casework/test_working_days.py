@@ -46,7 +46,7 @@ def test_the_nth_working_day_after_never_counts_the_day_itself():
     assert nth_working_day_after(FRI_BEFORE_AUGUST_BANK_HOLIDAY, 1) == dt.date(2026, 9, 1)
     assert nth_working_day_after(FRI_BEFORE_AUGUST_BANK_HOLIDAY, 3) == dt.date(2026, 9, 3)
     assert nth_working_day_after(dt.date(2026, 8, 29), 1) == dt.date(2026, 9, 1)  # raised on a Saturday
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="1 or more"):
         nth_working_day_after(FRI_BEFORE_AUGUST_BANK_HOLIDAY, 0)
 
 
