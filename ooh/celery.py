@@ -4,9 +4,11 @@ import os
 
 from celery import Celery, signals
 
+from ooh import broker
 from ooh.runtime_files import make_broker_folders
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ooh.settings")
+broker.register()  # the embedded broker writes each message whole before a worker can read it
 
 app = Celery("ooh")
 app.config_from_object("django.conf:settings", namespace="CELERY")
