@@ -132,7 +132,9 @@ def _concern_due(key: str, concern: Concern, keys_only: bool) -> Due:
 
 
 def _referrals() -> QuerySet[Referral]:
-    return Referral.objects.filter(concern__status=ConcernStatus.OPEN).select_related(
+    """Every referral, whether or not its concern has been closed since: closing a concern never takes
+    a referral out of the receiving agency's queue, nor silences it."""
+    return Referral.objects.select_related(
         "concern__owner__membership", "concern__raised_by", "from_agency", "to_agency"
     )
 

@@ -50,16 +50,22 @@ def next_level_at(
     minutes after the level was raised; a casework chain at the end of a working day counted from when
     the chain fell due (level 1 due at the end of Tuesday climbs at the end of Wednesday, level 2 at the
     end of Thursday), however late a sweep raised it; a chain raised long after it fell due (a late
-    booking) counts from when it was raised."""
+    booking) counts from when it was raised (casework_anchor, frozen onto the chain)."""
     if level >= snapshot["max_level"]:
         return None
     working_days = snapshot.get("level_wait_working_days")
     if working_days is not None:
-        # Raised on time (a sweep moments after the deadline): count from the deadline. Raised long
-        # after it (a late booking, weeks past its milestones): from now, so every rung gets its day.
-        since = max(due_at - timedelta(seconds=1), now - CASEWORK_RAISED_ON_TIME)
-        return working_day_deadline(since, working_days * level)
+        return working_day_deadline(datetime.fromisoformat(snapshot["anchor"]), working_days * level)
     return now + level_wait(snapshot)
+
+
+def casework_anchor(due_at: datetime, now: datetime) -> datetime:
+    """Where a casework chain counts its working days from, fixed when level 1 is raised: the deadline
+    when it was raised on time (a sweep moments after it), else the raise (a late booking, weeks past its
+    milestones), so every rung gets its working day."""
+    if now - due_at <= CASEWORK_RAISED_ON_TIME:
+        return due_at - timedelta(seconds=1)
+    return now
 
 
 def _emit(
@@ -137,6 +143,7 @@ def raise_due(due: escalation_rules.Due, *, now: datetime | None = None) -> Esca
             "working_days": settings.REFERRAL_DEADLINE_WORKING_DAYS.get(due.rule),
             "ladder": True,
             "level_wait_working_days": settings.CASEWORK_LEVEL_WAIT_WORKING_DAYS,
+            "anchor": casework_anchor(due.due_at, now).isoformat(),
             "max_level": 1 + len(due.ladder),
         }
     else:

@@ -44,20 +44,37 @@ def next_level(agency_ids: Iterable[uuid.UUID]) -> UserIds:
     )
 
 
+def _admins(agency_id: uuid.UUID) -> UserIds:
+    return set(
+        Membership.objects.filter(agency_id=agency_id, role=Role.ADMIN, user__is_active=True).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
 def managers_of_users(user_ids: Iterable[uuid.UUID]) -> UserIds:
-    """Each user's line manager if recorded and active, else their agency's first-line managers (for a
-    first-line manager: the agency's next level). Never the user themselves."""
+    """Each user's line manager if recorded and active; else, for someone who manages nobody, their
+    agency's first-line managers; for a first-line manager, the agency's next level; for a manager
+    above them (the head of service), the agency's admins. Never the user themselves, never downwards."""
     ids = set(user_ids)
     found: UserIds = set()
-    for user_id, agency_id, reports_to in Membership.objects.filter(user_id__in=ids).values_list(
-        "user_id", "agency_id", "reports_to_id"
-    ):
-        if (
-            reports_to is not None
-            and Membership.objects.filter(user_id=reports_to, user__is_active=True).exists()
-        ):
+    rows = list(
+        Membership.objects.filter(user_id__in=ids).values_list(
+            "user_id", "agency_id", "role", "reports_to_id"
+        )
+    )
+    active_heads = set(
+        Membership.objects.filter(
+            user_id__in=[r for *_rest, r in rows if r is not None], user__is_active=True
+        ).values_list("user_id", flat=True)
+    )
+    for user_id, agency_id, role, reports_to in rows:
+        if reports_to in active_heads:
             found.add(reports_to)
-            continue
-        first_line = first_line_managers([agency_id])
-        found |= (first_line - {user_id}) if user_id not in first_line else next_level([agency_id])
+        elif role not in MANAGER_ROLES:
+            found |= first_line_managers([agency_id])
+        elif user_id in first_line_managers([agency_id]):
+            found |= next_level([agency_id])
+        else:
+            found |= _admins(agency_id)
     return found - ids

@@ -270,3 +270,52 @@ def test_a_chain_raised_long_after_its_deadline_gives_each_rung_a_working_day(ba
     first = chain("concern_not_referred")[0]
     assert first.next_level_at == dt.datetime(2026, 9, 23, 23, 0, tzinfo=UTC)  # the end of Wednesday
     assert escalations.sweep(now=weeks_later + dt.timedelta(minutes=1))["climbed"] == 0
+
+
+def test_every_rung_climbs_one_working_day_after_the_last(baby_a):
+    """Level 1 due at the end of Tuesday 1 September: level 2 at the end of Wednesday, level 3 at the end
+    of Thursday, whenever the sweeps ran."""
+    from ooh.accounts.models import Membership
+
+    Membership.objects.filter(user=baby_a.harriet).update(reports_to=baby_a.hugo)
+    concern_by(baby_a.connor, about=baby_a.baby)
+    escalations.sweep(now=END_OF_TUESDAY + dt.timedelta(minutes=3))  # a sweep a little late
+    first = chain("concern_not_referred")[0]
+    second = escalations.climb(first.pk, first.token, now=first.next_level_at + dt.timedelta(minutes=7))
+    third = escalations.climb(second.pk, second.token, now=second.next_level_at + dt.timedelta(hours=5))
+    assert [first.next_level_at, second.next_level_at] == [
+        dt.datetime(2026, 9, 2, 23, 0, tzinfo=UTC),
+        dt.datetime(2026, 9, 3, 23, 0, tzinfo=UTC),
+    ]
+    assert (third.level, third.next_level_at) == (3, None)
+
+
+def test_a_late_chains_rungs_follow_each_other_a_working_day_apart(baby_a):
+    concern_by(baby_a.connor, about=baby_a.baby)
+    weeks_later = dt.datetime(2026, 9, 22, 2, 0, tzinfo=UTC)  # Tuesday 22 September, 03:00 in London
+    escalations.sweep(now=weeks_later)
+    first = chain("concern_not_referred")[0]
+    second = escalations.climb(first.pk, first.token, now=first.next_level_at)
+    assert [first.next_level_at, second.next_level_at] == [
+        dt.datetime(2026, 9, 23, 23, 0, tzinfo=UTC),  # the end of Wednesday, not of the day it was raised
+        dt.datetime(2026, 9, 24, 23, 0, tzinfo=UTC),
+    ]
+
+
+def test_closing_the_concern_does_not_silence_its_unallocated_referral(baby_a):
+    concern = concern_by(baby_a.mia, about=baby_a.baby, at=MADE_THURSDAY)
+    referral_of(concern, baby_a.agencies["csc"], at=MADE_THURSDAY)
+    Concern.objects.filter(pk=concern.pk).update(status="closed", close_reason="Family moved")
+    assert len(casework_rules.referral_unallocated(END_OF_WEDNESDAY)) == 1
+
+
+def test_a_head_of_service_is_escalated_upwards_never_to_their_own_managers(baby_a):
+    from alerts.ladder import managers_of_users
+    from ooh.accounts.models import Membership
+
+    ada = baby_a.ada  # North council's admin: above the head of service, nobody is recorded
+    assert managers_of_users([baby_a.dana.pk]) == {baby_a.carol.pk}  # Carol, first-line; Hugo heads
+    assert managers_of_users([baby_a.carol.pk]) == {baby_a.hugo.pk}  # her line manager
+    assert managers_of_users([baby_a.hugo.pk]) == {ada.pk}  # the head of service: upwards, to the admin
+    Membership.objects.filter(user=baby_a.carol).update(reports_to=None)  # no line management recorded
+    assert managers_of_users([baby_a.hugo.pk]) == {ada.pk}  # a first-line manager: the next level
