@@ -233,6 +233,19 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
     def _respond(self, referral: Referral) -> Response:
         return Response(self._data([self.get_queryset().get(pk=referral.pk)])[0])
 
+    def filter_queryset(self, queryset: QuerySet[Referral]) -> QuerySet[Referral]:
+        """A manager's `?status=unallocated` is their agency's queue (what they may allocate), unless
+        they name the agency (`?to_agency=`, `?from_agency=`)."""
+        queryset = super().filter_queryset(queryset)
+        params = self.request.query_params
+        if (
+            params.get("status") == ReferralStatus.UNALLOCATED
+            and not {"to_agency", "from_agency"} & set(params)
+            and policy.is_manager(self.request.user)
+        ):
+            queryset = queryset.filter(to_agency_id=policy.agency_id_of(self.request.user))
+        return queryset
+
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.listed_page()
         self.audit(page, action=AccessAction.SEARCH, detail={"query": dict(request.query_params.lists())})

@@ -101,11 +101,15 @@ def _case_people(agency_id: uuid.UUID | None) -> Q:
 
 
 def _agency_concern_subjects(agency_id: uuid.UUID | None) -> QuerySet[Any, dict[str, Any]]:
-    """The subjects of concerns the agency raised or owns, or that were referred to it."""
+    """The subjects of open concerns the agency raised, owns, or was referred (unless it decided no
+    further action), and of any concern while a referral to the agency awaits its outcome. A closed
+    concern is no case of the agencies that raised or owned it."""
+    referred = _objects("referrals.Referral").filter(to_agency_id=agency_id)
     concerns = _objects("referrals.Concern").filter(
-        Q(raised_by_agency_id=agency_id)
-        | Q(owner__membership__agency_id=agency_id)
-        | Q(referrals__to_agency_id=agency_id)
+        Q(status="open", raised_by_agency_id=agency_id)
+        | Q(status="open", owner__membership__agency_id=agency_id)
+        | Q(status="open", pk__in=referred.exclude(outcome="no_further_action").values("concern_id"))
+        | Q(pk__in=referred.exclude(status="completed").values("concern_id"))
     )
     return (
         _objects("referrals.ConcernSubject").filter(concern_id__in=concerns.values("pk")).values("person_id")
@@ -256,8 +260,8 @@ def visible_relationships(user: AnyUser, now: datetime | None = None) -> QuerySe
 
 
 def concern_visibility(user: AnyUser) -> Q:
-    """Concerns the user raised, owns, was consulted on, is offered, or holds a referral of; and for
-    managers, every concern their agency raised, owns or was referred."""
+    """Concerns the user raised, owns, was consulted on, is offered, made or holds a referral of; and
+    for managers, every concern their agency raised, owns or was referred."""
     if not does_casework(user):
         return Q(pk__in=[])
     mine = (
@@ -269,7 +273,11 @@ def concern_visibility(user: AnyUser) -> Q:
             .filter(to_user_id=user.pk, status="pending")
             .values("concern_id")
         )
-        | Q(pk__in=_objects("referrals.Referral").filter(allocated_to_id=user.pk).values("concern_id"))
+        | Q(
+            pk__in=_objects("referrals.Referral")
+            .filter(Q(allocated_to_id=user.pk) | Q(made_by_id=user.pk))
+            .values("concern_id")
+        )
     )
     if not is_manager(user):
         return mine

@@ -426,6 +426,5 @@ def record_outcome(
         data=_referral_data(referral) | {"outcome": outcome, "outcome_label": label},
         at=now,
         actor=actor,
-        agencies=[referral.from_agency_id],
-    )
+    )  # to the named professionals only: the explanation is free text about the family
     return referral

@@ -5,6 +5,7 @@ referred the same concern twice while the first referral awaits its outcome."""
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from alerts.models import Notification
 from ooh.access import policy
@@ -326,3 +327,26 @@ def test_a_referral_tells_the_receiving_agencys_managers_and_the_referrer(baby_a
     log = AccessLog.objects.get(object_type="referral", action="create")
     assert log.object_ids == [str(referral.pk)]
     assert list(AccessedPerson.objects.filter(log=log).values_list("person_id", flat=True)) == [a.baby.pk]
+
+
+def test_a_concern_is_a_case_of_the_raising_agency_only_while_it_is_open(baby_a):
+    """Raising a concern about someone makes them a case of the agency, for as long as the concern is
+    open: closing it (or a referral answered with no further action) gives nothing lasting."""
+    from ooh.access import policy
+    from ooh.referrals.models import Concern, ConcernSubject
+
+    a = baby_a
+    concern = Concern.objects.create(
+        reference="CON-2026-900001",
+        summary="Worry",
+        referral_required=False,
+        raised_by=a.gail,
+        raised_by_agency=a.gail.membership.agency,
+        owner=a.gail,
+        created_at=timezone.now(),
+    )
+    ConcernSubject.objects.create(concern=concern, person=a.baby)
+    assert policy.visible_people(a.gail).filter(pk=a.baby.pk).exists()
+    actions.close_concern(actor=a.gail, concern=concern, reason="Raised in error")
+    assert not policy.visible_people(a.gail).filter(pk=a.baby.pk).exists()
+    assert not policy.has_agency_case_on(a.gail, [a.baby.pk])

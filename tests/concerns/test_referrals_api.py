@@ -184,8 +184,9 @@ def test_the_outcome_reaches_the_owner_the_raiser_and_everyone_consulted(
         assert heard["data"]["outcome"] == "pre_birth_assessment"
     for user in (a.harriet, a.mandy, a.carol, a.hugo):
         assert not [m for m in feeds.heard_by_user(user) if m["event"] == "referral.outcome"]
-    # The referring agency's feed hears it too.
-    assert [m["event"] for m in feeds.heard_by_agency(a.agencies["midwifery"])] == ["referral.outcome"]
+    # Not the referring agency's feed: every member hears that one, and the explanation is free text
+    # about the family; only the named professionals are told.
+    assert feeds.heard_by_agency(a.agencies["midwifery"]) == []
     # The inbox over the API.
     inbox = ok(client_for(a.connor).get("/api/v1/notifications/"))["results"]
     assert any(n["kind"] == "referral.outcome" and explanation in n["body"] for n in inbox)
@@ -336,10 +337,17 @@ def test_a_manager_narrows_the_list_to_the_referrals_made_to_their_agency(baby_a
     to_carol = actions.make_referral(actor=a.mia, concern=mine, to_agency=a.agencies["csc"])
     to_gp = actions.make_referral(actor=a.mia, concern=mine, to_agency=a.agencies["gp"])
     csc = a.agencies["csc"].pk
-    everything = client_for(a.carol).get("/api/v1/referrals/?status=unallocated").json()["results"]
+    everything = client_for(a.carol).get("/api/v1/referrals/").json()["results"]
     assert {r["id"] for r in everything} == {str(to_carol.pk), str(to_gp.pk)}
-    queue = (
-        client_for(a.carol).get(f"/api/v1/referrals/?status=unallocated&to_agency={csc}").json()["results"]
-    )
+    # A manager's unallocated list is their agency's queue, unless they name an agency.
+    queue = client_for(a.carol).get("/api/v1/referrals/?status=unallocated").json()["results"]
     assert [r["id"] for r in queue] == [str(to_carol.pk)]
+    named = client_for(a.carol).get(f"/api/v1/referrals/?status=unallocated&to_agency={csc}")
+    assert [r["id"] for r in named.json()["results"]] == [str(to_carol.pk)]
+    gp = a.agencies["gp"].pk
+    elsewhere = client_for(a.carol).get(f"/api/v1/referrals/?status=unallocated&to_agency={gp}")
+    assert [r["id"] for r in elsewhere.json()["results"]] == [str(to_gp.pk)]
+    # The midwife, no manager, sees her own referrals waiting, wherever they went.
+    waiting = client_for(a.mia).get("/api/v1/referrals/?status=unallocated").json()["results"]
+    assert {r["id"] for r in waiting} == {str(to_carol.pk), str(to_gp.pk)}
     assert client_for(a.carol).get("/api/v1/referrals/?to_agency=not-a-uuid").status_code == 400
