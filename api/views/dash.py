@@ -14,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.access import require, require_visible
+from api.access import require, require_purpose, require_visible
 from api.permissions import member
 from ooh.access import policy
 from ooh.audit.models import AccessAction
@@ -58,6 +58,9 @@ class PersonDashActions(_PersonViewSet):
     )
     def dash_assessments(self, request: Request, pk: uuid.UUID | None = None) -> Response:
         person = self.get_object()
+        if policy.is_control_room(request.user) and policy.needs_purpose(request.user, person.pk):
+            # A control room sees everyone; a victim's answers outside its own incidents need a purpose.
+            require_purpose(request)
         if request.method == "POST":
             return self._assess(request, person)
         assessments = list(

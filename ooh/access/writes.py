@@ -7,7 +7,7 @@ import uuid
 
 from django.contrib.auth.models import AnonymousUser
 
-from ooh.accounts.models import User
+from ooh.accounts.models import AgencyKind, User
 
 from .models import BreakGlass
 from .records import (
@@ -33,6 +33,7 @@ from .roles import (
     does_casework,
     is_control_room,
     is_manager,
+    membership_of,
     role_of,
 )
 from .visibility import has_agency_case_on, has_case_on, visible_incidents
@@ -173,7 +174,7 @@ WRITE_RULES = [
     (
         "unborn baby",
         "record a pre-birth milestone met (assessment, conference)",
-        "the roles that hold cases, of an agency with a case on the baby",
+        "the roles that hold cases, of a children's social care agency with a case on the baby",
         "may_record_milestone",
     ),
     (
@@ -362,7 +363,14 @@ def may_answer_referral(user: AnyUser, referral: ReceivedReferral) -> bool:
 
 
 def may_record_milestone(user: AnyUser, child: Identified) -> bool:
-    return has_case_on(user, [child.pk])
+    """The assessment and the conference are children's social care's to record: whoever raised a
+    concern does not mark its answer done."""
+    membership = membership_of(user)
+    return (
+        membership is not None
+        and membership.agency.kind == AgencyKind.CHILDRENS_SOCIAL_CARE
+        and has_case_on(user, [child.pk])
+    )
 
 
 def may_record_birth(user: AnyUser, child: Identified) -> bool:

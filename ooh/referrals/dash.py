@@ -6,8 +6,8 @@ The thresholds are SafeLives': 14 or more `yes` answers is high risk ("visible h
 medium, fewer standard. A MARAC referral is recommended on any of: visible high risk; the assessor's
 professional judgement that the risk is high; potential escalation (3 or more police call-outs in the
 last 12 months); a previous MARAC referral within 12 months (a repeat), which the service works out from
-its own record: a `marac_case` flag raised on the person, or an earlier assessment of them that
-recommended MARAC, in the 12 months before now.
+its own record: a `marac_case` flag raised on the person (as an assessment that recommends a referral
+does when its assessor chooses) in the 12 months before now.
 """
 
 import datetime
@@ -185,10 +185,11 @@ def marac_reasons(
 
 def previous_marac_referral(person_id: uuid.UUID, now: datetime.datetime) -> datetime.datetime | None:
     """When the person was last referred to the MARAC in the 12 months to `now`, as the record shows: a
-    `marac_case` flag raised on them (not revoked: one revoked was raised in error), or an assessment of
-    them that recommended it. Two queries."""
+    `marac_case` flag raised on them (not revoked: one revoked was raised in error). An earlier
+    assessment that only recommended a referral is not one (else every recommendation would recommend
+    the next for a year, whether or not anyone referred). One query."""
     since = twelve_months_before(now)
-    flagged = (
+    last: datetime.datetime | None = (
         Flag.objects.filter(
             subject_person_id=person_id,
             category=FlagCategory.MARAC_CASE,
@@ -198,11 +199,7 @@ def previous_marac_referral(person_id: uuid.UUID, now: datetime.datetime) -> dat
         .exclude(status=FlagStatus.REVOKED)
         .aggregate(last=Max("created_at"))["last"]
     )
-    assessed = DashAssessment.objects.filter(
-        person_id=person_id, marac_referral_recommended=True, at__gte=since, at__lte=now
-    ).aggregate(last=Max("at"))["last"]
-    found = [moment for moment in (flagged, assessed) if moment is not None]
-    return max(found) if found else None
+    return last
 
 
 # --- Recording an assessment --------------------------------------------------------------------------

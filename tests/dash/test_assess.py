@@ -78,7 +78,7 @@ def test_three_police_call_outs_alone_recommend_marac(baby_a, call_outs, marac):
 
 
 def test_every_reason_together(baby_a):
-    assess(baby_a, judgement=True, now=NOW - dt.timedelta(days=30))
+    assess(baby_a, judgement=True, now=NOW - dt.timedelta(days=30), raise_flag=True)  # referred: flagged
     assessment = assess(baby_a, yes=20, judgement=True, call_outs=4)
     assert [reason.split(":")[0].split(" (")[0] for reason in assessment.reasons] == [
         "visible high risk",
@@ -98,12 +98,19 @@ def test_every_reason_together(baby_a):
     ],
     ids=["yesterday", "twelve months to the second", "a second more", "400 days"],
 )
-def test_an_earlier_assessment_that_recommended_marac_counts_for_12_months(baby_a, ago, repeat):
-    assess(baby_a, yes=15, now=NOW - ago)
+def test_an_earlier_assessment_that_referred_to_marac_counts_for_12_months(baby_a, ago, repeat):
+    """Referred: the earlier assessment raised the marac_case flag on the victim."""
+    assess(baby_a, yes=15, now=NOW - ago, raise_flag=True)
     assessment = assess(baby_a, yes=2)
     assert assessment.marac_referral_recommended is repeat
     if repeat:
         assert assessment.reasons == [dash.repeat_referral(NOW - ago)]
+
+
+def test_an_earlier_recommendation_nobody_acted_on_is_no_previous_referral(baby_a):
+    """A recommendation is not a referral: otherwise each would recommend the next for a year."""
+    assess(baby_a, yes=15, now=NOW - dt.timedelta(days=3))
+    assert not assess(baby_a, yes=2).marac_referral_recommended
 
 
 def test_an_earlier_assessment_that_did_not_recommend_marac_does_not_count(baby_a):

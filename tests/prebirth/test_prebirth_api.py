@@ -20,6 +20,18 @@ ADVICE = (
 )
 
 
+def _social_worker(a):
+    """Dana, once North council's children's social care has the baby as a case (the midwife referred
+    her concern): the assessment and the conference are children's social care's to record."""
+    from ooh.referrals import concerns
+
+    concern = concerns.raise_concern(
+        actor=a.mia, subjects=[a.baby, a.mother], summary="Worry", referral_required=True
+    )
+    concerns.make_referral(actor=a.mia, concern=concern, to_agency=a.agencies["csc"])
+    return a.dana
+
+
 def _url(person, tail="milestones"):
     return f"/api/v1/people/{person.pk}/{tail}/"
 
@@ -62,14 +74,14 @@ def test_recording_the_assessment_meets_it(baby_a):
     a = baby_a
     met_on = timezone.localdate() - dt.timedelta(days=3)
     body = {"milestone": "pre_birth_assessment", "met_on": met_on.isoformat(), "note": "Signed off"}
-    response = client_for(a.mia).post(_url(a.baby), body, format="json")
+    response = client_for(_social_worker(a)).post(_url(a.baby), body, format="json")
     assert response.status_code == 201, response.content
     [assessment] = [m for m in response.json() if m["code"] == "pre_birth_assessment"]
     assert assessment["met"] is True
     assert assessment["met_at"] == met_on.isoformat()
     record = MilestoneRecord.objects.get(person=a.baby)
     assert assessment["met_by"]["ids"] == {"milestone_record": str(record.pk)}
-    assert record.recorded_by == a.mia
+    assert record.recorded_by == a.dana
     assert AccessLog.objects.filter(object_type="milestone", action="create").exists()
 
 
@@ -88,16 +100,21 @@ def test_bad_input_is_a_400_naming_the_field_and_writes_nothing(baby_a, body, st
     request = {"milestone": "initial_conference", "met_on": timezone.localdate().isoformat(), **body}
     if request["met_on"] == "tomorrow":
         request["met_on"] = tomorrow
-    _error(client_for(baby_a.mia).post(_url(baby_a.baby), request, format="json"), status, attr)
+    _error(client_for(_social_worker(baby_a)).post(_url(baby_a.baby), request, format="json"), status, attr)
     assert not MilestoneRecord.objects.exists()
 
 
 def test_recorded_twice_is_a_409_and_not_allowed_a_403(baby_a):
     a = baby_a
     body = {"milestone": "initial_conference", "met_on": timezone.localdate().isoformat()}
-    assert client_for(a.mia).post(_url(a.baby), body, format="json").status_code == 201
-    _error(client_for(a.connor).post(_url(a.baby), body, format="json"), 409, code="milestone_recorded")
-    _error(client_for(a.mia).post(_url(a.mother), body, format="json"), 409, code="not_unborn")
+    dana = _social_worker(a)
+    assert client_for(dana).post(_url(a.baby), body, format="json").status_code == 201
+    _error(client_for(dana).post(_url(a.baby), body, format="json"), 409, code="milestone_recorded")
+    # The consultant and the midwife have cases on the baby, but do not mark children's social care's
+    # work done.
+    assert client_for(a.connor).post(_url(a.baby), body, format="json").status_code == 403
+    assert client_for(a.mia).post(_url(a.baby), body, format="json").status_code == 403
+    _error(client_for(dana).post(_url(a.mother), body, format="json"), 409, code="not_unborn")
     # Ada, the council's admin, does no casework: the baby is not found (the matrix has the 403s).
     assert client_for(a.ada).post(_url(a.baby), body, format="json").status_code == 404
     assert MilestoneRecord.objects.count() == 1

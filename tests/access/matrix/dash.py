@@ -1,5 +1,6 @@
 """DASH risk assessments of a person: any casework role who can see the person records one and reads
-them; whoever cannot see the person is told it does not exist (404), as for an id never issued."""
+them (a control room outside its own incidents states a purpose, or 400); whoever cannot see the person
+is told it does not exist (404), as for an id never issued."""
 
 from .cast import SEES_MOSSES, SEES_MOTHER_AND_BABY, need_to_know
 from .rows import Row
@@ -23,7 +24,8 @@ ROWS = [
         need_to_know(200, allowed=SEES_MOTHER_AND_BABY, sees=SEES_MOTHER_AND_BABY),
         "need to know the person; a casework role",
         target="kerry",
-        other_family=("lena", need_to_know(200, allowed=SEES_MOSSES, sees=SEES_MOSSES)),
+        # Outside their own incidents, a control room states why it reads a victim's answers.
+        other_family=("lena", need_to_know(200, allowed=SEES_MOSSES, sees=SEES_MOSSES, alice=400, amy=400)),
     ),
     Row(
         "api:person-dash-assessments",
@@ -33,7 +35,7 @@ ROWS = [
         need_to_know(201, allowed=SEES_MOTHER_AND_BABY, sees=SEES_MOTHER_AND_BABY),
         "any casework role who can see the person",
         target="kerry",
-        other_family=("lena", need_to_know(201, allowed=SEES_MOSSES, sees=SEES_MOSSES)),
+        other_family=("lena", need_to_know(201, allowed=SEES_MOSSES, sees=SEES_MOSSES, alice=400, amy=400)),
         body=dash_body,
     ),
 ]

@@ -40,7 +40,7 @@ ROWS = [
         "POST",
         "/api/v1/people/{baby}/milestones/",
         need_to_know(201, allowed=RECORDS_MILESTONES, sees=SEES_MOTHER_AND_BABY),
-        "a role that holds cases, of an agency with a case on the baby",
+        "a role that holds cases, of a children's social care agency with a case on the baby",
         target="baby",
         other_family=("lena", need_to_know(409, allowed=MOSS_CASEWORKERS, sees=SEES_MOSSES)),
         body=milestone_body,
