@@ -149,14 +149,21 @@ class TestPeopleAndAddresses:
             True,
         ]
 
-    def test_an_unborn_child_who_is_born_becomes_living_with_a_date_of_birth(self, alice, alice_client):
+    def test_a_birth_is_recorded_through_its_own_route_never_by_a_change_of_status(self, alice, alice_client):
+        """POST /people/{id}/birth/ tells the lead professional and the plan's agencies; a PATCH would not."""
         baby = factories.person(
             alice, status="unborn", expected_date=timezone.localdate() + datetime.timedelta(days=3)
         )
-        refused = alice_client.patch(f"/api/v1/people/{baby.pk}/", {"status": "living"})
-        assert _error(refused)["attr"] == "date_of_birth"
-        born = alice_client.patch(
+        refused = alice_client.patch(
             f"/api/v1/people/{baby.pk}/", {"status": "living", "date_of_birth": str(timezone.localdate())}
+        )
+        assert refused.status_code == 409
+        assert refused.json()["errors"][0]["code"] == "record_the_birth"
+        baby.refresh_from_db()
+        assert (baby.status, baby.date_of_birth) == ("unborn", None)
+        born = alice_client.post(
+            f"/api/v1/people/{baby.pk}/birth/",
+            {"date_of_birth": str(timezone.localdate()), "place": "At home"},
         )
         assert born.status_code == 200
         assert born.json()["status"] == "living"
