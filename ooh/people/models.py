@@ -53,7 +53,10 @@ class Person(models.Model):
     expected_date = models.DateField(
         null=True, blank=True, help_text="Expected date of birth of an unborn child."
     )
-    place_of_birth = models.CharField(max_length=200, blank=True, help_text="Where a birth was recorded.")
+    # db_default too: the bulk loaders (COPY) name their columns and leave this one to the database.
+    place_of_birth = models.CharField(
+        max_length=200, blank=True, default="", db_default="", help_text="Where a birth was recorded."
+    )
     status = models.CharField(max_length=16, choices=PersonStatus.choices, default=PersonStatus.LIVING)
     sex = models.CharField(max_length=16, choices=Sex.choices, null=True, blank=True)
     # Names and aliases in search_form, maintained by the actions, so one column answers name search.

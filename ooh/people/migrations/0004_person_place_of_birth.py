@@ -12,6 +12,8 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="person",
             name="place_of_birth",
-            field=models.CharField(blank=True, help_text="Where a birth was recorded.", max_length=200),
+            field=models.CharField(
+                blank=True, db_default="", default="", help_text="Where a birth was recorded.", max_length=200
+            ),
         ),
     ]
