@@ -7,7 +7,7 @@ concern's subjects.
 
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 import django_filters
 from django.contrib.auth.models import AnonymousUser
@@ -65,6 +65,9 @@ def _referrals_data(rows: list[Referral]) -> Any:
         if r.status != ReferralStatus.COMPLETED
     }
     return ReferralSerializer(rows, many=True, context={"waiting": waiting}).data
+
+
+_Row = TypeVar("_Row")  # what a queryset of referrals yields (DRF's stubs keep it generic)
 
 
 class ConcernFilter(StrictFilterSet):
@@ -233,7 +236,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
     def _respond(self, referral: Referral) -> Response:
         return Response(self._data([self.get_queryset().get(pk=referral.pk)])[0])
 
-    def filter_queryset(self, queryset: QuerySet[Referral]) -> QuerySet[Referral]:
+    def filter_queryset(self, queryset: QuerySet[Referral, _Row]) -> QuerySet[Referral, _Row]:
         """A manager's `?status=unallocated` is their agency's queue (what they may allocate), unless
         they name the agency (`?to_agency=`, `?from_agency=`)."""
         queryset = super().filter_queryset(queryset)
