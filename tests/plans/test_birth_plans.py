@@ -293,10 +293,10 @@ def test_the_plan_stays_findable_from_the_baby_once_born(agencies, mia, family, 
     mia_client = client_for(mia)
     plan = mia_client.post("/api/v1/birth-plans/", complete_body(family, agencies, mia)).json()
     mia_client.post(f"/api/v1/birth-plans/{plan['id']}/activate/", {"agreed_on": str(timezone.localdate())})
-    born = mia_client.patch(
-        f"/api/v1/people/{baby.pk}/", {"status": "living", "date_of_birth": str(timezone.localdate())}
+    born = mia_client.post(
+        f"/api/v1/people/{baby.pk}/birth/", {"date_of_birth": str(timezone.localdate()), "place": "At home"}
     )
-    assert born.status_code == 200
+    assert born.status_code == 200, born.content
     police = client_for(alice, reason="Welfare check after a 999 call")
     assert [p["id"] for p in police.get(f"/api/v1/people/{baby.pk}/network/").json()["birth_plans"]] == [
         plan["id"]
