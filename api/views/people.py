@@ -32,8 +32,9 @@ from ooh.access import policy
 from ooh.accounts.models import User
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
+from ooh.errors import Conflict
 from ooh.people import actions
-from ooh.people.models import Address, Person, Relationship, Residence
+from ooh.people.models import Address, Person, PersonStatus, Relationship, Residence
 from ooh.people.search import addresses_matching, people_matching
 from ooh.picture.linked import address_network
 from ooh.picture.linked_sql import person_network_payload
@@ -153,6 +154,12 @@ class PersonViewSet(
         serializer.is_valid(raise_exception=True)
         _require_visible_address(request, serializer.validated_data)
         data = dict(serializer.validated_data)
+        if person.status == PersonStatus.UNBORN and data.get("status") == PersonStatus.LIVING:
+            raise Conflict(
+                "Record the birth with POST /api/v1/people/{id}/birth/ {date_of_birth, place}: the lead "
+                "professional and the agencies the birth plan was shared with are told.",
+                code="record_the_birth",
+            )
         actions.update_person(actor=member(request), person=person, **data)
         return Response(self.get_serializer(self.get_queryset().get(pk=person.pk)).data)
 

@@ -126,18 +126,16 @@ def update_person(
     current_address: Address | _Unset | None = _UNSET,
     **fields: Any,  # as for create_person
 ) -> Person:
-    """Change a person's details. A birth is recorded through its own action (ooh/referrals/birth.py:
-    `POST /people/{id}/birth/`), which tells the people the birth plan was written for."""
+    """Change a person's details; an unborn child who is born becomes `living` with a date of birth (as
+    the importer syncs a source system's record; a professional records a birth through
+    ooh/referrals/birth.py, which tells the people the birth plan was written for)."""
     person = Person.objects.select_for_update().get(pk=person.pk)
-    if person.status == PersonStatus.UNBORN and fields.get("status") == PersonStatus.LIVING:
-        raise Conflict(
-            "Record the birth with POST /api/v1/people/{id}/birth/ {date_of_birth, place}: the lead "
-            "professional and the agencies the birth plan was shared with are told.",
-            code="record_the_birth",
-        )
     for name, value in fields.items():
         if name in PERSON_FIELDS:
             setattr(person, name, value)
+    born_now = fields.get("status") == PersonStatus.LIVING and person.expected_date is not None
+    if born_now and person.date_of_birth is None:
+        raise ValidationError({"date_of_birth": "Give the date of birth of a child who has been born."})
     _check_person(person)
     if identifiers is not None:
         _check_identifiers(identifiers, person=person)
