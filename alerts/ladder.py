@@ -9,46 +9,31 @@ report to, or else its admins. Only active users are ever told.
 import uuid
 from collections.abc import Iterable
 
-from ooh.accounts.lines import first_line_managers
+from ooh.accounts.lines import first_line_among, first_line_managers, manager_rows
 from ooh.accounts.models import MANAGER_ROLES, Membership, Role
 
 UserIds = set[uuid.UUID]
 
 
-def _managers(agency_ids: Iterable[uuid.UUID]) -> list[tuple[uuid.UUID, uuid.UUID, uuid.UUID | None]]:
-    """(user, agency, reports_to) of every active manager of these agencies."""
-    return list(
-        Membership.objects.filter(
-            agency_id__in=list(agency_ids), role__in=MANAGER_ROLES, user__is_active=True
-        ).values_list("user_id", "agency_id", "reports_to_id")
-    )
-
-
 def next_level(agency_ids: Iterable[uuid.UUID]) -> UserIds:
     """Above the agencies' first-line managers: whom they report to, or else the agencies' admins."""
     ids = list(agency_ids)
-    rows = _managers(ids)
-    first_line = first_line_managers(ids)
+    rows = manager_rows(ids)
+    first_line = first_line_among(rows)
     heads = {
         reports_to for user, _agency, reports_to in rows if reports_to is not None and user in first_line
     }
     active_heads = set(
         Membership.objects.filter(user_id__in=heads, user__is_active=True).values_list("user_id", flat=True)
     )
-    if active_heads:
-        return active_heads
-    return set(
-        Membership.objects.filter(agency_id__in=ids, role=Role.ADMIN, user__is_active=True).values_list(
-            "user_id", flat=True
-        )
-    )
+    return active_heads or _admins(ids)
 
 
-def _admins(agency_id: uuid.UUID) -> UserIds:
+def _admins(agency_ids: Iterable[uuid.UUID]) -> UserIds:
     return set(
-        Membership.objects.filter(agency_id=agency_id, role=Role.ADMIN, user__is_active=True).values_list(
-            "user_id", flat=True
-        )
+        Membership.objects.filter(
+            agency_id__in=list(agency_ids), role=Role.ADMIN, user__is_active=True
+        ).values_list("user_id", flat=True)
     )
 
 
@@ -76,5 +61,5 @@ def managers_of_users(user_ids: Iterable[uuid.UUID]) -> UserIds:
         elif user_id in first_line_managers([agency_id]):
             found |= next_level([agency_id])
         else:
-            found |= _admins(agency_id)
+            found |= _admins([agency_id])
     return found - ids

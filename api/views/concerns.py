@@ -230,11 +230,8 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
     def people_of(self, rows: Iterable[Referral]) -> list[uuid.UUID]:
         return [subject.person_id for referral in rows for subject in referral.concern.subjects.all()]
 
-    def _data(self, rows: list[Referral]) -> Any:
-        return _referrals_data(rows)
-
     def _respond(self, referral: Referral) -> Response:
-        return Response(self._data([self.get_queryset().get(pk=referral.pk)])[0])
+        return Response(_referrals_data([self.get_queryset().get(pk=referral.pk)])[0])
 
     def filter_queryset(self, queryset: QuerySet[Referral, _Row]) -> QuerySet[Referral, _Row]:
         """A manager's `?status=unallocated` is their agency's queue (what they may allocate), unless
@@ -252,12 +249,12 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.listed_page()
         self.audit(page, action=AccessAction.SEARCH, detail={"query": dict(request.query_params.lists())})
-        return self.get_paginated_response(self._data(page))
+        return self.get_paginated_response(_referrals_data(page))
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         referral = self.get_object()
         self.audit([referral])
-        return Response(self._data([referral])[0])
+        return Response(_referrals_data([referral])[0])
 
     @extend_schema(
         request=AllocateSerializer,
