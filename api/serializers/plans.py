@@ -86,7 +86,15 @@ class BirthPlanSerializer(serializers.Serializer[Any]):
         allow_null=True,
     )
     child_protection_status = StrictChoiceField(choices=ChildProtectionStatus.choices, required=False)
+    child_protection_since = serializers.DateField(
+        required=False, allow_null=True, help_text="When the child protection status began."
+    )
     legal_status = StrictChoiceField(choices=LegalStatus.choices, required=False)
+    legal_status_since = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="When the legal status began (pre-proceedings letter, proceedings issued, order made).",
+    )
     plan_at_birth = StrictCharField(required=False, allow_blank=True, max_length=5000)
     home_birth_contingency = StrictCharField(
         required=False,

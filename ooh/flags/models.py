@@ -15,36 +15,36 @@ from django.utils import timezone
 
 
 class FlagGroup(models.TextChoices):
-    OFFICER_SAFETY = "officer_safety"
-    SAFEGUARDING = "safeguarding"
-    VULNERABILITY = "vulnerability"
-    DOMESTIC_ABUSE = "domestic_abuse"
-    HEALTH = "health"
-    OTHER = "other"
+    OFFICER_SAFETY = "officer_safety", "Officer safety"
+    SAFEGUARDING = "safeguarding", "Safeguarding"
+    VULNERABILITY = "vulnerability", "Vulnerability"
+    DOMESTIC_ABUSE = "domestic_abuse", "Domestic abuse"
+    HEALTH = "health", "Health"
+    OTHER = "other", "Other"
 
 
 class FlagCategory(models.TextChoices):
-    VIOLENCE = "violence"
-    WEAPONS = "weapons"
-    THREATS_TO_STAFF = "threats_to_staff"
-    DANGEROUS_ANIMAL = "dangerous_animal"
-    CHILD_PROTECTION_PLAN = "child_protection_plan"
-    UNBORN_CHILD_PROTECTION_PLAN = "unborn_child_protection_plan"
-    LOOKED_AFTER_CHILD = "looked_after_child"
-    PRE_PROCEEDINGS = "pre_proceedings"
-    REMOVAL_AT_BIRTH_PLAN = "removal_at_birth_plan"
-    FLIGHT_RISK = "flight_risk"
-    MISSING_PERSON = "missing_person"
-    LEARNING_DISABILITY = "learning_disability"
-    MENTAL_HEALTH = "mental_health"
-    SUBSTANCE_MISUSE = "substance_misuse"
-    SELF_HARM = "self_harm"
-    DOMESTIC_ABUSE = "domestic_abuse"
-    CONTROLLING_BEHAVIOUR = "controlling_behaviour"
-    MARAC_CASE = "marac_case"
-    MEDICAL = "medical"
-    INFECTION_RISK = "infection_risk"
-    OTHER = "other"
+    VIOLENCE = "violence", "Violence"
+    WEAPONS = "weapons", "Weapons"
+    THREATS_TO_STAFF = "threats_to_staff", "Threats to staff"
+    DANGEROUS_ANIMAL = "dangerous_animal", "Dangerous animal"
+    CHILD_PROTECTION_PLAN = "child_protection_plan", "Child protection plan"
+    UNBORN_CHILD_PROTECTION_PLAN = "unborn_child_protection_plan", "Unborn child protection plan"
+    LOOKED_AFTER_CHILD = "looked_after_child", "Looked-after child"
+    PRE_PROCEEDINGS = "pre_proceedings", "Pre-proceedings"
+    REMOVAL_AT_BIRTH_PLAN = "removal_at_birth_plan", "Plan to remove at birth"
+    FLIGHT_RISK = "flight_risk", "Flight risk"
+    MISSING_PERSON = "missing_person", "Missing person"
+    LEARNING_DISABILITY = "learning_disability", "Learning disability"
+    MENTAL_HEALTH = "mental_health", "Mental health"
+    SUBSTANCE_MISUSE = "substance_misuse", "Substance misuse"
+    SELF_HARM = "self_harm", "Self-harm"
+    DOMESTIC_ABUSE = "domestic_abuse", "Domestic abuse"
+    CONTROLLING_BEHAVIOUR = "controlling_behaviour", "Controlling behaviour"
+    MARAC_CASE = "marac_case", "MARAC case"
+    MEDICAL = "medical", "Medical"
+    INFECTION_RISK = "infection_risk", "Infection risk"
+    OTHER = "other", "Other"
 
 
 GROUP_OF_CATEGORY = {
@@ -73,10 +73,10 @@ GROUP_OF_CATEGORY = {
 
 
 class Severity(models.TextChoices):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    CRITICAL = "critical"
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
 
 
 SEVERITY_RANK: dict[str, int] = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}

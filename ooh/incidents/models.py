@@ -10,10 +10,10 @@ from ooh.audit.models import AppendOnlyModel
 
 
 class IncidentKind(models.TextChoices):
-    BIRTH = "birth"
-    WELFARE_CONCERN = "welfare_concern"
-    DOMESTIC = "domestic"
-    OTHER = "other"
+    BIRTH = "birth", "Birth"
+    WELFARE_CONCERN = "welfare_concern", "Welfare concern"
+    DOMESTIC = "domestic", "Domestic incident"
+    OTHER = "other", "Other"
 
 
 class IncidentStatus(models.TextChoices):
@@ -22,19 +22,19 @@ class IncidentStatus(models.TextChoices):
 
 
 class AttendanceStatus(models.TextChoices):
-    REQUESTED = "requested"
-    ACKNOWLEDGED = "acknowledged"
-    ATTENDING = "attending"
-    EN_ROUTE = "en_route"
-    ON_SCENE = "on_scene"
-    CANNOT_ATTEND = "cannot_attend"
-    LEFT = "left"
-    STOOD_DOWN = "stood_down"
+    REQUESTED = "requested", "Asked to attend, no answer yet"
+    ACKNOWLEDGED = "acknowledged", "Request seen, not yet confirmed"
+    ATTENDING = "attending", "Coming"
+    EN_ROUTE = "en_route", "On the way"
+    ON_SCENE = "on_scene", "On scene"
+    CANNOT_ATTEND = "cannot_attend", "Cannot attend"
+    LEFT = "left", "Left the scene"
+    STOOD_DOWN = "stood_down", "Stood down"
 
 
 class AppointmentRole(models.TextChoices):
-    LEAD_PROFESSIONAL = "lead_professional"
-    DECISION_MAKER = "decision_maker"
+    LEAD_PROFESSIONAL = "lead_professional", "Lead professional"
+    DECISION_MAKER = "decision_maker", "Decision maker"
 
 
 class InvolvementReason(models.TextChoices):

@@ -14,9 +14,9 @@ from .folding import search_form
 
 
 class PersonStatus(models.TextChoices):
-    UNBORN = "unborn"
-    LIVING = "living"
-    DECEASED = "deceased"
+    UNBORN = "unborn", "Unborn"
+    LIVING = "living", "Living"
+    DECEASED = "deceased", "Deceased"
 
 
 class Sex(models.TextChoices):

@@ -10,25 +10,25 @@ from ooh.audit.models import AppendOnlyModel
 
 
 class PlanStatus(models.TextChoices):
-    DRAFT = "draft"
-    ACTIVE = "active"
-    SUPERSEDED = "superseded"
-    CLOSED = "closed"
+    DRAFT = "draft", "Draft, not agreed"
+    ACTIVE = "active", "Agreed"
+    SUPERSEDED = "superseded", "Superseded"
+    CLOSED = "closed", "Closed"
 
 
 class ChildProtectionStatus(models.TextChoices):
-    NONE = "none"
-    CHILD_IN_NEED = "child_in_need"
-    CHILD_PROTECTION_PLAN = "child_protection_plan"
-    UNBORN_CHILD_PROTECTION_PLAN = "unborn_child_protection_plan"
+    NONE = "none", "No child protection status"
+    CHILD_IN_NEED = "child_in_need", "Child in need"
+    CHILD_PROTECTION_PLAN = "child_protection_plan", "Child protection plan"
+    UNBORN_CHILD_PROTECTION_PLAN = "unborn_child_protection_plan", "Unborn child protection plan"
 
 
 class LegalStatus(models.TextChoices):
-    NONE = "none"
-    PRE_PROCEEDINGS = "pre_proceedings"
-    CARE_PROCEEDINGS_ISSUED = "care_proceedings_issued"
-    INTERIM_CARE_ORDER_GRANTED = "interim_care_order_granted"
-    OTHER = "other"
+    NONE = "none", "No court order or proceedings"
+    PRE_PROCEEDINGS = "pre_proceedings", "Pre-proceedings"
+    CARE_PROCEEDINGS_ISSUED = "care_proceedings_issued", "Care proceedings issued"
+    INTERIM_CARE_ORDER_GRANTED = "interim_care_order_granted", "Interim care order"
+    OTHER = "other", "Other legal status"
 
 
 class BirthPlan(models.Model):
@@ -50,7 +50,13 @@ class BirthPlan(models.Model):
     child_protection_status = models.CharField(
         max_length=32, choices=ChildProtectionStatus.choices, default=ChildProtectionStatus.NONE
     )
+    child_protection_since = models.DateField(
+        null=True, blank=True, help_text="When the child protection status began (the conference's date)."
+    )
     legal_status = models.CharField(max_length=32, choices=LegalStatus.choices, default=LegalStatus.NONE)
+    legal_status_since = models.DateField(
+        null=True, blank=True, help_text="When the legal status began (letter before proceedings, issue, order)."
+    )
     plan_at_birth = models.TextField(blank=True)
     home_birth_contingency = models.TextField(
         blank=True, help_text="What happens if the baby is born at home or before the due date."
