@@ -1,0 +1,75 @@
+"""How the picture names things for people: a person with how they relate to the subjects, an address on
+one line, a flag as "whose: what, how severe". Text meant for people never carries an enum's value;
+every choice is read through its label (the TextChoices in the models)."""
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from ooh.flags.models import FlagCategory, FlagGroup, Severity
+from ooh.people.models import PersonStatus
+
+
+def full_name(person: Mapping[str, Any]) -> str:
+    """A person row's name as it is read out: given and family name."""
+    return " ".join(p for p in (person.get("given_name"), person.get("family_name")) if p) or "Unnamed person"
+
+
+def person_label(person: Mapping[str, Any], relation: str | None) -> str:
+    """'Dean Vale, father of the unborn child'; a subject is named alone, an unborn one with its date."""
+    name = full_name(person)
+    if relation:
+        return f"{name}, {relation}"
+    if person.get("status") == PersonStatus.UNBORN:
+        expected = person.get("expected_date")
+        when = f", expected {date.fromisoformat(expected):%d %b %Y}" if expected else ""
+        return f"{name}, unborn{when}"
+    return name
+
+
+def address_line(address: Mapping[str, Any]) -> str:
+    """'14 Harbour Row, Flat 2, Vale VA1 1AA'."""
+    place = " ".join(p for p in (address.get("town"), address.get("postcode")) if p)
+    return ", ".join(p for p in (address.get("line1"), address.get("line2"), place) if p)
+
+
+def category_label(category: str) -> str:
+    return str(FlagCategory(category).label)
+
+
+def group_label(group: str) -> str:
+    return str(FlagGroup(group).label)
+
+
+def severity_label(severity: str) -> str:
+    return str(Severity(severity).label)
+
+
+def flag_what(flag: Mapping[str, Any]) -> str:
+    """'threats to staff, critical' (a MARAC case keeps its capitals)."""
+    category = category_label(flag["category"])
+    category = category if category.isupper() or category.startswith("MARAC") else category.lower()
+    return f"{category}, {severity_label(flag['severity']).lower()}"
+
+
+def label_flags(
+    flags: list[dict[str, Any]],
+    people: Mapping[str, Mapping[str, Any]],
+    relations: Mapping[str, str],
+    addresses: Mapping[str, Mapping[str, Any]],
+) -> None:
+    """Add subject_label, group_label, category_label and severity_label to each flag row, in place.
+
+    `people` and `addresses` are rows by id; `relations` holds each member's relation to the subjects
+    (a subject has none)."""
+    for flag in flags:
+        person_id, address_id = flag.get("subject_person"), flag.get("subject_address")
+        if person_id is not None and person_id in people:
+            flag["subject_label"] = person_label(people[person_id], relations.get(person_id))
+        elif address_id is not None and address_id in addresses:
+            flag["subject_label"] = address_line(addresses[address_id])
+        else:
+            flag["subject_label"] = "Someone in the picture"
+        flag["group_label"] = group_label(flag["group"])
+        flag["category_label"] = category_label(flag["category"])
+        flag["severity_label"] = severity_label(flag["severity"])
