@@ -169,12 +169,54 @@ class Appointment(models.Model):
     appointed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reason = models.TextField()
     at = models.DateTimeField()
+    # The appointee's answer: accepted (the chase for a decision maker ends) or declined (with a reason;
+    # the incident no longer points at it). Neither while the appointment awaits its answer.
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(accepted_at__isnull=True) | Q(declined_at__isnull=True),
+                name="appointment_accepted_or_declined",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.role}: {self.user_id}"
+
+
+class PresenceStatus(models.TextChoices):
+    ON_SCENE = "on_scene", "On scene"
+    LEFT = "left", "Left the scene"
+
+
+class Presence(models.Model):
+    """One person on scene, or who has left, as they said themselves (an agency's attendance says whether
+    the agency is there; this says who). One row per person per incident."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="presence")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=12, choices=PresenceStatus.choices)
+    since = models.DateTimeField(help_text="When the status began: the arrival on scene, or the leaving.")
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["since", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "user"], name="presence_once_per_user"),
+            models.CheckConstraint(
+                condition=Q(status__in=PresenceStatus.values), name="presence_status_known"
+            ),
+        ]
+        indexes = [models.Index(fields=["incident", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.status}"
 
 
 class Decision(models.Model):
