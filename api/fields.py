@@ -27,6 +27,19 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class OptionalCharField(StrictCharField):
+    """Optional text where null, like leaving it out, means none given (API.md's `| null`): read as "",
+    so the rules after the serializer see one empty value (a blank, or only spaces, trims to "" too)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, allow_blank=True, allow_null=True, default="", **kwargs)
+
+    def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
+        if data is None:
+            return (True, "")
+        return super().validate_empty_values(data)
+
+
 class StrictIntegerField(serializers.IntegerField):
     def to_internal_value(self, data: object) -> int:
         if isinstance(data, bool) or not isinstance(data, int):

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from api.fields import (
     BoundedListField,
+    OptionalCharField,
     StrictCharField,
     StrictChoiceField,
     StrictFloatField,
@@ -62,8 +63,8 @@ class AttendanceRequestSerializer(serializers.Serializer[Any]):
 class AttendanceUpdateSerializer(serializers.Serializer[Any]):
     status = StrictChoiceField(choices=AttendanceStatus.choices)
     eta = serializers.DateTimeField(required=False, allow_null=True)
-    agreed_role = StrictCharField(max_length=1000, required=False, allow_blank=True, default="")
-    note = StrictCharField(max_length=1000, required=False, allow_blank=True, default="")
+    agreed_role = OptionalCharField(max_length=1000)  # cannot_attend needs one: the action says so
+    note = OptionalCharField(max_length=1000)
 
 
 class StandDownSerializer(serializers.Serializer[Any]):

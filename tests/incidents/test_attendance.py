@@ -6,11 +6,14 @@ import itertools
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from ooh.errors import Conflict
 from ooh.incidents import actions
 from ooh.incidents.models import Attendance, AttendanceStatus, Event, IncidentAgency
 from ooh.incidents.rules import TRANSITIONS
+from tests.answers import errors
+from tests.personas import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -133,3 +136,69 @@ def test_respond_by_is_set_from_the_minutes_given(alice, edt, incident):
         <= row.respond_by
         <= timezone.now() + datetime.timedelta(minutes=10)
     )
+
+
+# --- Over HTTP: `agreed_role | null` and `note` (API.md); null means none given -------------------
+
+
+def _answer(user, incident, **body):
+    return client_for(user).post(f"/api/v1/incidents/{incident.pk}/attendance/", body, format="json")
+
+
+def test_null_agreed_role_and_note_mean_none_given(omar, edt, incident):
+    _set(incident, edt, None, omar)
+    eta = (timezone.now() + datetime.timedelta(minutes=20)).isoformat()
+    response = _answer(omar, incident, status="attending", eta=eta, agreed_role=None, note=None)
+    assert response.status_code == 200, response.content
+    assert (response.json()["agreed_role"], response.json()["note"]) == ("", "")
+    row = Attendance.objects.get(incident=incident, agency=edt)
+    assert (row.status, row.agreed_role, row.note) == ("attending", "", "")
+
+
+def test_cannot_attend_with_a_null_eta_and_note_keeps_the_agreed_role(omar, edt, incident):
+    _set(incident, edt, None, omar)
+    response = _answer(
+        omar, incident, status="cannot_attend", eta=None, agreed_role="Phone advice", note=None
+    )
+    assert response.status_code == 200, response.content
+    row = Attendance.objects.get(incident=incident, agency=edt)
+    assert (row.status, row.agreed_role, row.note) == ("cannot_attend", "Phone advice", "")
+
+
+@pytest.mark.parametrize(
+    "role", [{}, {"agreed_role": None}, {"agreed_role": ""}, {"agreed_role": "   "}, {"agreed_role": "\t\n"}]
+)
+def test_cannot_attend_without_an_agreed_role_is_a_400_naming_it_and_writes_nothing(
+    omar, edt, incident, role
+):
+    _set(incident, edt, None, omar)
+    seq = incident.last_seq
+    refused = errors(_answer(omar, incident, status="cannot_attend", note=None, **role))
+    assert refused.keys() == {"agreed_role"}
+    assert "instead of attending" in refused["agreed_role"]["detail"]
+    assert not Attendance.objects.exists()
+    assert not Event.objects.filter(incident=incident, seq__gt=seq).exists()
+
+
+@pytest.mark.parametrize(("field", "value"), [("agreed_role", 5), ("note", False), ("agreed_role", ["x"])])
+def test_agreed_role_and_note_are_text_or_null_nothing_else(omar, edt, incident, field, value):
+    _set(incident, edt, None, omar)
+    body = {"status": "cannot_attend", "agreed_role": "Phone advice", field: value}
+    assert errors(_answer(omar, incident, **body)).keys() == {field}
+    assert not Attendance.objects.exists()
+
+
+def test_a_null_body_opens_no_door_to_an_agency_not_on_the_incident(bob, incident):
+    response = _answer(bob, incident, status="cannot_attend", eta=None, agreed_role="By phone", note=None)
+    assert response.status_code == 404
+    assert not Attendance.objects.exists()
+
+
+def test_the_schema_says_eta_agreed_role_and_note_may_be_null(db):
+    schema = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    fields = schema["components"]["schemas"]["AttendanceUpdateRequest"]["properties"]
+    assert {name: fields[name].get("nullable") for name in ("eta", "agreed_role", "note")} == {
+        "eta": True,
+        "agreed_role": True,
+        "note": True,
+    }
