@@ -7,6 +7,8 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
 
+from .phones import PHONE_NUMBER_MAX_LENGTH, validate_phone_number
+
 
 class AgencyKind(models.TextChoices):
     POLICE = "police", "Police"
@@ -38,9 +40,6 @@ MANAGER_ROLES = frozenset({Role.MANAGER, Role.CONTROL_ROOM_SUPERVISOR})
 agency_code_validator = RegexValidator(
     r"^[a-z0-9][a-z0-9-]{1,39}$", "Use 2 to 40 lower-case letters, digits or hyphens, e.g. 'police-west'."
 )
-phone_validator = RegexValidator(
-    r"^\+?[0-9 ()-]{6,24}$", "Enter a phone number of digits, spaces, +, ( ) or -."
-)
 
 
 class User(AbstractUser):
@@ -62,7 +61,9 @@ class Agency(models.Model):
     code = models.CharField(max_length=40, unique=True, validators=[agency_code_validator])
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=32, choices=AgencyKind.choices)
-    out_of_hours_phone = models.CharField(max_length=24, blank=True, validators=[phone_validator])
+    out_of_hours_phone = models.CharField(
+        max_length=PHONE_NUMBER_MAX_LENGTH, blank=True, validators=[validate_phone_number]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
