@@ -8,11 +8,13 @@ the first request). Reading the environment is all this module does: nothing is 
 import datetime
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
 _RATE = re.compile(r"^\d+/(s|sec|second|m|min|minute|h|hour|d|day)$")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")  # RFC 3986's; anything else before :// is not one
 
 
 class StrictEnv(environ.Env):  # type: ignore[misc]  # django-environ ships no types: Env is Any
@@ -70,6 +72,19 @@ class StrictEnv(environ.Env):  # type: ignore[misc]  # django-environ ships no t
         if value not in choices:
             raise ImproperlyConfigured(f"{var} must be {', '.join(choices[:-1])} or {choices[-1]}")
         return value
+
+    def database_url(self, var: str, schemes: Sequence[str]) -> dict[str, Any]:
+        """A database URL whose scheme is one of `schemes`, as Django's DATABASES entry. The error names
+        the scheme alone, never the URL, which may hold a password."""
+        value: str = self.str(var)
+        scheme, separator, _ = value.partition("://")
+        scheme = scheme.lower() if separator and _SCHEME.fullmatch(scheme) else ""
+        if scheme not in schemes:
+            given = repr(f"{scheme}://") if scheme else "a URL without a scheme"
+            supported = ", ".join(f"{s}://" for s in schemes[:-1]) + f" or {schemes[-1]}://"
+            raise ImproperlyConfigured(f"{var} must be a {supported} URL, not {given}")
+        config: dict[str, Any] = self.db_url_config(value)
+        return config
 
     def dates(self, var: str) -> tuple[datetime.date, ...]:
         """Comma-separated ISO dates (2026-12-24,2026-12-31), or none."""

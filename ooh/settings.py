@@ -3,8 +3,8 @@ embedded default.
 
 Nothing set: SQLite under var/, the in-memory channel layer and Celery on kombu's filesystem
 transport, so the whole service runs on a laptop with no servers. DATABASE_URL and REDIS_URL set:
-PostgreSQL, the Redis channel layer, the Redis broker and the Redis cache. Code reads
-django.conf.settings, never os.environ.
+PostgreSQL (or a SQLite file a sqlite:// URL names), the Redis channel layer, the Redis broker and the
+Redis cache. Code reads django.conf.settings, never os.environ.
 
 Importing this module writes nothing: the files it names under OOH_VAR_DIR (the SQLite folder, the
 embedded secret key, the broker's folders) are made by `manage.py migrate` or `prepare_embedded` and
@@ -114,24 +114,43 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-if EMBEDDED:
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": env.str("OOH_SQLITE_PATH", default=str(VAR_DIR / "ooh.sqlite3")),
-            # IMMEDIATE takes the write lock at BEGIN, so select_for_update-style sections serialise
-            # instead of failing with "database is locked" when the web and worker processes race.
-            "OPTIONS": {
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
-            # Per process, so two test runs on one checkout never share (and break) one file.
-            "TEST": {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")},
-        }
+# PostgreSQL, or a SQLite file: the embedded one (no DATABASE_URL) or the one a sqlite:// URL names.
+# Any other database stops the start: the linked picture's SQL, the pool and prepared statements are
+# PostgreSQL's, and SQLite is the only other database the tests run on.
+DATABASE_SCHEMES = ("postgres", "postgresql", "sqlite")
+
+
+def _sqlite(name: str) -> dict[str, Any]:
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": name,
+        # IMMEDIATE takes the write lock at BEGIN, so select_for_update-style sections serialise
+        # instead of failing with "database is locked" when the web and worker processes race.
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+        # Per process, so two test runs on one checkout never share (and break) one file.
+        "TEST": {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")},
     }
+
+
+_database = env.database_url("DATABASE_URL", DATABASE_SCHEMES) if DATABASE_URL else {}
+if EMBEDDED:
+    DATABASES = {"default": _sqlite(env.str("OOH_SQLITE_PATH", default=str(VAR_DIR / "ooh.sqlite3")))}
+elif _database["ENGINE"] == "django.db.backends.sqlite3":
+    if _database["NAME"] in ("", ":memory:"):
+        raise ImproperlyConfigured(
+            "DATABASE_URL names an in-memory SQLite database, which every process would open empty: "
+            "name a file, e.g. sqlite:////srv/ooh/ooh.sqlite3 (four slashes for an absolute path)"
+        )
+    # sqlite:///relative/path is relative to the source directory, so the web, the worker and
+    # manage.py, started from anywhere, open one file; the URL's ?options add to the embedded ones.
+    DATABASES = {"default": _sqlite(str(BASE_DIR / _database["NAME"]))}
+    DATABASES["default"]["OPTIONS"].update(_database.get("OPTIONS", {}))
 else:
-    DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+    DATABASES = {"default": _database}
     DATABASES["default"].setdefault("OPTIONS", {})
     # 0 under ASGI, as Django advises: request threads come and go. Celery workers may raise it.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)

@@ -4,6 +4,7 @@ embedded mode's files are made by `manage.py migrate`/`prepare_embedded` and the
 import ast
 import hashlib
 import os
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -269,3 +270,97 @@ def test_a_malformed_pool_setting_stops_the_start_naming_it(tmp_path, name, raw,
     result = start_django(tmp_path, SECRET_KEY="x", **{name: raw})
     assert result.returncode != 0
     assert message in result.stderr
+
+
+# --- DATABASE_URL: PostgreSQL or a SQLite file; anything else stops the start -------------------------
+
+PRINT_DATABASE = (
+    SETUP_DJANGO
+    + "; from django.conf import settings; d = settings.DATABASES['default']"
+    + "; print(repr({k: d[k] for k in ('ENGINE', 'NAME', 'OPTIONS')}))"
+)
+
+
+def database(tmp_path, **overrides):
+    """The default database's engine, name and options as a fresh interpreter with `overrides` sees them."""
+    result = start_django(tmp_path, SECRET_KEY="x", **overrides, _code=PRINT_DATABASE)
+    assert result.returncode == 0, result.stderr
+    return ast.literal_eval(result.stdout.strip().splitlines()[-1])
+
+
+def test_a_sqlite_url_gets_the_embedded_files_options_and_no_postgresql_ones(tmp_path):
+    """The psycopg pool and prepare_threshold are PostgreSQL's (SQLite's connect() refuses them with a
+    TypeError); the file gets what the embedded one has: the write lock taken at BEGIN, WAL."""
+    path = tmp_path / "data" / "ooh.sqlite3"
+    found = database(
+        tmp_path, DATABASE_URL=f"sqlite:///{path}", DATABASE_POOL_MAX_SIZE="4", DATABASE_PREPARE_THRESHOLD="5"
+    )
+    assert (found["ENGINE"], found["NAME"]) == ("django.db.backends.sqlite3", str(path))
+    assert "pool" not in found["OPTIONS"]
+    assert "prepare_threshold" not in found["OPTIONS"]
+    assert found["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in found["OPTIONS"]["init_command"]
+
+
+def test_a_relative_sqlite_path_is_in_the_source_directory_whatever_the_working_directory(tmp_path):
+    """sqlite:///var/x.sqlite3 (three slashes) is relative: the web, the worker and manage.py share one file."""
+    found = database(tmp_path, DATABASE_URL="sqlite:///var/x.sqlite3")
+    assert found["NAME"] == str(PROJECT_ROOT / "var" / "x.sqlite3")
+
+
+def test_a_sqlite_url_starts_and_migrates_into_its_file(tmp_path):
+    path = tmp_path / "data" / "ooh.sqlite3"  # its folder not there yet: migrate makes it
+    url = {"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "x"}
+    checked = start_django(tmp_path, _argv=["check"], **url)
+    assert checked.returncode == 0, checked.stderr
+    migrated = start_django(tmp_path, _argv=["migrate", "--noinput", "-v0"], **url)
+    assert migrated.returncode == 0, migrated.stderr
+    with sqlite3.connect(path) as db:
+        applied = {app for (app,) in db.execute("select distinct app from django_migrations")}
+        assert {"accounts", "incidents", "plans", "alerts"} <= applied
+        assert db.execute("select count(*) from accounts_agency").fetchone() == (0,)
+    assert not (tmp_path / "secret_key").exists(), "a given SECRET_KEY is used, none is kept"
+    assert start_django(tmp_path, _argv=["migrate", "--check"], **url).returncode == 0, (
+        "nothing is left unapplied"
+    )
+
+
+def test_a_sqlite_url_still_needs_a_secret_key_like_any_database_url(tmp_path):
+    result = start_django(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'ooh.sqlite3'}")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize("url", ["sqlite://:memory:", "sqlite://", "sqlite:///"])
+def test_an_in_memory_sqlite_url_stops_the_start(tmp_path, url):
+    """Every process would open its own empty database: the service would answer "no such table"."""
+    result = start_django(tmp_path, SECRET_KEY="x", DATABASE_URL=url)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DATABASE_URL names an in-memory SQLite database" in result.stderr
+
+
+@pytest.mark.parametrize("url", ["postgres://u@127.0.0.1/ooh", "postgresql://u@127.0.0.1:5432/ooh"])
+def test_both_spellings_of_postgresql_are_postgresql(tmp_path, url):
+    found = database(tmp_path, DATABASE_URL=url)
+    assert found["ENGINE"] == "django.db.backends.postgresql"
+    assert found["OPTIONS"]["prepare_threshold"] == 5
+
+
+@pytest.mark.parametrize(
+    ("url", "named"),
+    [
+        ("mysql://ooh:hunter2-secret@db/ooh", "'mysql://'"),
+        ("oracle://ooh:hunter2-secret@db/ooh", "'oracle://'"),
+        ("postgis://ooh:hunter2-secret@db/ooh", "'postgis://'"),
+        ("hunter2-secret", "a URL without a scheme"),
+        ("//ooh:hunter2-secret@db/ooh", "a URL without a scheme"),
+    ],
+)
+def test_an_unsupported_database_url_stops_the_start_naming_the_supported_schemes(tmp_path, url, named):
+    result = start_django(tmp_path, SECRET_KEY="x", DATABASE_URL=url)
+    assert result.returncode != 0
+    assert (
+        "ImproperlyConfigured: DATABASE_URL must be a postgres://, postgresql:// or sqlite:// URL, "
+        f"not {named}"
+    ) in result.stderr
+    assert "hunter2" not in result.stderr, "the URL may hold a password: only its scheme is named"
