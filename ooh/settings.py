@@ -398,6 +398,7 @@ SPECTACULAR_SETTINGS = {
         "IncidentStatusEnum": "ooh.incidents.models.IncidentStatus",
         "IncidentKindEnum": "ooh.incidents.models.IncidentKind",
         "AttendanceStatusEnum": "ooh.incidents.models.AttendanceStatus",
+        "PresenceStatusEnum": "ooh.incidents.models.PresenceStatus",
         "BirthPlanStatusEnum": "ooh.plans.models.PlanStatus",
         "EscalationStatusEnum": "alerts.models.EscalationStatus",
         "MilestoneEnum": "ooh.referrals.models.Milestone",

@@ -28,7 +28,7 @@ from ooh.people.models import (
     Sex,
 )
 
-from .accounts import AgencyBriefSerializer
+from .accounts import AgencyBriefSerializer, AgencySerializer
 
 User = get_user_model()
 
@@ -241,14 +241,26 @@ class NetworkFlagSerializer(serializers.Serializer[Any]):
 
 
 class NetworkKeyContactSerializer(serializers.Serializer[Any]):
-    agency = AgencyBriefSerializer()
+    agency = AgencySerializer(help_text="With the agency's out-of-hours number.")
     name = serializers.CharField()
     role = serializers.CharField()
-    phone_out_of_hours = serializers.CharField()
+    phone_in_hours = serializers.CharField()
+    phone_out_of_hours = serializers.CharField(help_text="The contact's own out-of-hours number; '' if none.")
+    call_out_of_hours = serializers.CharField(
+        help_text="The number to ring tonight: the contact's out-of-hours number, else the agency's ('' if neither)."
+    )
+
+
+class PlanShareSerializer(serializers.Serializer[Any]):
+    agency = AgencyBriefSerializer()
+    read_version = serializers.IntegerField(
+        allow_null=True, help_text="The latest version read; null: never."
+    )
+    read_at = serializers.DateTimeField(allow_null=True)
 
 
 class NetworkBirthPlanSerializer(serializers.Serializer[Any]):
-    """What the on-scene reader needs first from each plan in force."""
+    """What the on-scene reader needs first from each plan in force or shared draft."""
 
     id = serializers.UUIDField()
     status = serializers.CharField()
@@ -261,19 +273,85 @@ class NetworkBirthPlanSerializer(serializers.Serializer[Any]):
     out_of_hours_instructions = serializers.CharField()
     parents_aware_of_plan = serializers.BooleanField(allow_null=True)
     parents_not_aware_reason = serializers.CharField()
-    legal_status = serializers.CharField()
+    people_excluded = serializers.ListField(child=serializers.DictField(), help_text="[{name, reason}]")
     child_protection_status = serializers.CharField()
+    child_protection_since = serializers.DateField(allow_null=True)
+    legal_status = serializers.CharField()
+    legal_status_since = serializers.DateField(allow_null=True)
+    planned_place_of_birth = serializers.CharField()
     hospital = serializers.CharField()
+    agreed_on = serializers.DateField(allow_null=True)
+    activated_at = serializers.DateTimeField(allow_null=True)
+    authoring_agency = serializers.UUIDField()
     lead_professional = UserBriefSerializer(allow_null=True)
-    key_contacts_out_of_hours = NetworkKeyContactSerializer(many=True)
+    key_contacts_out_of_hours = NetworkKeyContactSerializer(
+        many=True, help_text="Contacts with an out-of-hours number first."
+    )
+    shared_with = PlanShareSerializer(many=True)
+
+
+class FlagLabelsSerializer(NetworkFlagSerializer):
+    """A flag as the picture shows it: labelled for a person."""
+
+    subject_label = serializers.CharField(
+        help_text="Whose flag, and how they relate to the subjects: 'Dean Vale, father of the unborn child', "
+        "or the address on one line."
+    )
+    group_label = serializers.CharField()
+    category_label = serializers.CharField()
+    severity_label = serializers.CharField()
+
+
+class LegalPositionSerializer(serializers.Serializer[Any]):
+    child_protection_status = serializers.CharField()
+    child_protection_status_label = serializers.CharField()
+    child_protection_since = serializers.DateField(allow_null=True)
+    legal_status = serializers.CharField()
+    legal_status_label = serializers.CharField()
+    legal_status_since = serializers.DateField(allow_null=True)
+    court_order = serializers.BooleanField(help_text="A court order lets the local authority act tonight.")
+    removal_power = serializers.ChoiceField(
+        choices=["police_protection", "local_authority"],
+        help_text="Who can remove the baby tonight: police (police protection) or the local authority (an order).",
+    )
+    meaning = serializers.CharField(help_text="What the position means tonight, in plain words.")
+
+
+class NotReadSerializer(serializers.Serializer[Any]):
+    agency = AgencyBriefSerializer()
+    read_version = serializers.IntegerField(allow_null=True)
+
+
+class DescribedPlanSerializer(NetworkBirthPlanSerializer):
+    """A plan as the picture shows it: its status and legal position in words, and who has not read it."""
+
+    status_label = serializers.CharField(help_text="'Agreed' or 'Draft, not agreed'.")
+    legal_position = LegalPositionSerializer()
+    not_read_by = NotReadSerializer(many=True, help_text="Agencies shared with, behind the current version.")
+
+
+class HeadlineLineSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField(
+        help_text="danger_to_staff, legal_position, child_protection_no_plan, flight_risk, plan_tonight, "
+        "plan_at_birth, plan_cautions, coming, decision_maker or no_decision_maker"
+    )
+    text = serializers.CharField(help_text="Plain English, for the reader's service and role.")
+    level = serializers.ChoiceField(choices=["danger", "warning", "info"])
+    source = serializers.ChoiceField(choices=["flag", "plan", "attendance", "rule"])
+    ids = serializers.ListField(child=serializers.UUIDField(), help_text="The records behind the line.")
 
 
 class NetworkSerializer(serializers.Serializer[Any]):
+    headline = HeadlineLineSerializer(
+        many=True,
+        help_text="At most seven lines for the reader's role: danger to staff, legal position and powers, the "
+        "plan's instructions for tonight.",
+    )
     subject = serializers.DictField(help_text="The person or the address the picture is of.")
     subject_type = serializers.ChoiceField(choices=["person", "address"])
     generated_at = serializers.DateTimeField()
     highest_severity = serializers.ChoiceField(choices=Severity.choices, allow_null=True)
     members = NetworkMemberSerializer(many=True)
     addresses = NetworkAddressSerializer(many=True)
-    flags = NetworkFlagSerializer(many=True)
-    birth_plans = NetworkBirthPlanSerializer(many=True)
+    flags = FlagLabelsSerializer(many=True)
+    birth_plans = DescribedPlanSerializer(many=True)

@@ -36,6 +36,8 @@ from ooh.errors import Conflict
 from ooh.people import actions
 from ooh.people.models import Address, Person, PersonStatus, Relationship, Residence
 from ooh.people.search import addresses_matching, people_matching
+from ooh.picture.audience import audience_of
+from ooh.picture.described import with_headline
 from ooh.picture.linked import address_network
 from ooh.picture.linked_sql import person_network_payload
 from ooh.picture.payload import network_payload
@@ -182,6 +184,7 @@ class PersonViewSet(
         if found is None:
             raise Http404
         payload, person_ids = found
+        payload = with_headline(payload, audience_of(member(request)))
         purpose = _purpose(request, person_id=self.kwargs["pk"])
         disclosure.notify_if_disclosed(member(request), payload["flags"], purpose=purpose)
         record_access(
@@ -249,7 +252,7 @@ class AddressViewSet(
         address = self.get_object()  # 404 outside need to know
         _require_control_room_purpose(request, Address, address.pk, policy.address_needs_purpose)
         network = address_network(address)
-        payload = network_payload(network)
+        payload = with_headline(network_payload(network), audience_of(member(request)))
         disclosure.notify_if_disclosed(member(request), payload["flags"], purpose=_purpose(request))
         record_access(
             action=AccessAction.READ,

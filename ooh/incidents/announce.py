@@ -11,13 +11,14 @@ import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 
 from ooh.accounts.models import User
 from ooh.flags.models import Flag
 from ooh.people.links import linked_ids
 from ooh.people.models import Residence
-from ooh.plans.models import BirthPlan, KeyContact
+from ooh.plans.models import BirthPlan
+from ooh.plans.queries import with_summary
 from ooh.shapes import flag_row, plan_summary_row
 
 from .events import append_event
@@ -85,11 +86,7 @@ def on_plan_in_force_changed(
 ) -> None:
     """birth_plan.updated on every open incident whose picture holds the mother or the child: their
     phones read the new version (or that none is in force) tonight, not tomorrow."""
-    plan = (
-        BirthPlan.objects.select_related("lead_professional")
-        .prefetch_related(Prefetch("key_contacts", queryset=KeyContact.objects.select_related("agency")))
-        .get(pk=plan.pk)
-    )
+    plan = with_summary(BirthPlan.objects.all()).get(pk=plan.pk)
     announce(
         type="birth_plan.updated",
         actor=actor,

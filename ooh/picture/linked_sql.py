@@ -28,6 +28,7 @@ from ooh.people.links import Edge, walk
 from ooh.people.models import Address, Person, PersonIdentifier, Relationship, Residence
 from ooh.shapes import ADDRESS, AGENCY, FLAG, IDENTIFIER, PERSON, USER, iso_datetime
 
+from .described import describe_payload
 from .linked import describe_subject, path_to, person_network, relation_label
 from .payload import network_payload
 from .plans import plans_sql
@@ -189,6 +190,7 @@ def person_network_json(
         "flags": flags,
         "birth_plans": parts["birth_plans"],
     }
+    describe_payload(payload)
     return payload, [subject_id, *(m["person"]["id"] for m in payload["members"])]
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from ooh.people.models import Person
 from ooh.shapes import address_row, flag_row, iso_datetime, person_row
 
+from .described import describe_payload
 from .linked import Network
 
 
@@ -31,9 +32,10 @@ def addresses_payload(network: Network) -> list[dict[str, Any]]:
 
 
 def network_payload(network: Network) -> dict[str, Any]:
+    """The picture as the API returns it, its flags labelled and its plans described (described.py)."""
     subject = network.subject
     is_person = isinstance(subject, Person)
-    return {
+    payload = {
         "subject": person_row(subject, network.identifiers.get(subject.pk, ()))
         if isinstance(subject, Person)
         else address_row(subject),
@@ -45,3 +47,5 @@ def network_payload(network: Network) -> dict[str, Any]:
         "flags": [flag_row(f, network.generated_at) for f in network.flags],
         "birth_plans": list(network.birth_plans),
     }
+    describe_payload(payload)
+    return payload

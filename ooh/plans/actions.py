@@ -101,6 +101,11 @@ def _tell_incidents(plan: BirthPlan, change: str, actor: User, now: datetime) ->
     plan_in_force_changed.send(sender=BirthPlan, plan=plan, change=change, actor=actor, at=now)
 
 
+def _shown_on_the_night(plan: BirthPlan) -> bool:
+    """In force, or a draft already shared: the picture shows both (ooh.plans.queries.plans_for_the_night)."""
+    return plan.status == PlanStatus.ACTIVE or (plan.status == PlanStatus.DRAFT and plan.shares.exists())
+
+
 def _audit(action: str, plan: BirthPlan, actor: User, **detail: object) -> None:
     record_access(
         action=action,
@@ -240,7 +245,7 @@ def revise_plan(
         actor,
         fields=sorted(changes) + (["key_contacts"] if key_contacts is not None else []),
     )
-    if plan.status == PlanStatus.ACTIVE:
+    if _shown_on_the_night(plan):
         _tell_incidents(plan, "revised", actor, now)
     return plan
 
@@ -306,6 +311,8 @@ def share_plan(
     ]
     PlanShare.objects.bulk_create(new)
     _audit(AccessAction.UPDATE, plan, actor, shared_with=[str(s.agency_id) for s in new])
+    if new and plan.status == PlanStatus.DRAFT and not existing:
+        _tell_incidents(plan, "draft_shared", actor, now)  # a shared draft joins the picture
     return new
 
 
@@ -346,7 +353,7 @@ def close_plan(*, actor: User, plan: BirthPlan, reason: str, now: datetime | Non
         raise ValidationError({"reason": "Say why the plan is closed."})
     if plan.status in (PlanStatus.SUPERSEDED, PlanStatus.CLOSED):
         raise Conflict(f"This plan is already {plan.status}.", code="plan_not_open")
-    was_in_force = plan.status == PlanStatus.ACTIVE
+    was_in_force = _shown_on_the_night(plan)
     plan.status = PlanStatus.CLOSED
     plan.version += 1
     plan.save()

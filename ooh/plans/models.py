@@ -98,6 +98,8 @@ class BirthPlan(models.Model):
         indexes = [
             models.Index(fields=["mother"], condition=Q(status="active"), name="birth_plan_active_mother"),
             models.Index(fields=["unborn_child", "status"]),
+            # The night's plans by mother include shared drafts, which the partial index above leaves out.
+            models.Index(fields=["mother", "status"]),
             models.Index(fields=["created_at"]),
         ]
 

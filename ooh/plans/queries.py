@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Iterable
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from .models import BirthPlan, KeyContact, PlanShare, PlanStatus
 
@@ -22,6 +22,28 @@ def active_plans_for(person_ids: Iterable[uuid.UUID]) -> QuerySet[BirthPlan]:
         _in_force_for(person_ids)
         .select_related("lead_professional")
         .prefetch_related(Prefetch("key_contacts", queryset=KeyContact.objects.select_related("agency")))
+        .order_by("expected_date", "created_at", "id")
+    )
+
+
+def with_summary(plans: QuerySet[BirthPlan]) -> QuerySet[BirthPlan]:
+    """What ooh.shapes.plan_summary_row reads: the lead, the key contacts and the agencies shared with
+    (each with its agency), and the acknowledgements (4 queries when read)."""
+    return plans.select_related("lead_professional").prefetch_related(
+        Prefetch("key_contacts", queryset=KeyContact.objects.select_related("agency")),
+        Prefetch("shares", queryset=PlanShare.objects.select_related("agency")),
+        "acknowledgements",
+    )
+
+
+def plans_for_the_night(person_ids: Iterable[uuid.UUID]) -> QuerySet[BirthPlan]:
+    """The plans a responder must see for these people: every plan in force, and a draft once it has
+    been shared (marked as a draft, never silently dropped because nobody has agreed it yet)."""
+    ids = list(person_ids)
+    shared = PlanShare.objects.filter(plan_id=OuterRef("pk"))
+    return with_summary(
+        BirthPlan.objects.filter(Q(mother_id__in=ids) | Q(unborn_child_id__in=ids))
+        .filter(Q(status=PlanStatus.ACTIVE) | Q(Exists(shared), status=PlanStatus.DRAFT))
         .order_by("expected_date", "created_at", "id")
     )
 

@@ -3,7 +3,7 @@ fields ooh/shapes.py renders, so the OpenAPI document, the ORM rows and the SQL 
 
 import pytest
 
-from api.serializers.accounts import AgencyBriefSerializer
+from api.serializers.accounts import AgencyBriefSerializer, AgencySerializer
 from api.serializers.incidents import AppointmentSerializer, AttendanceSerializer, DecisionRecordSerializer
 from api.serializers.people import (
     IdentifierSerializer,
@@ -11,12 +11,15 @@ from api.serializers.people import (
     NetworkFlagSerializer,
     NetworkKeyContactSerializer,
     NetworkPersonSerializer,
+    PlanShareSerializer,
     UserBriefSerializer,
 )
 from ooh import shapes
 
 DOCUMENTED = [
     (shapes.AGENCY, AgencyBriefSerializer),
+    (shapes.AGENCY_CONTACT, AgencySerializer),
+    (shapes.PLAN_SHARE, PlanShareSerializer),
     (shapes.USER, UserBriefSerializer),
     (shapes.PERSON, NetworkPersonSerializer),
     (shapes.IDENTIFIER, IdentifierSerializer),
