@@ -11,7 +11,7 @@ from ooh.plans.models import PlanStatus
 
 from .audience import Audience
 from .headline import IncidentView, Night, headline
-from .labels import full_name, label_flags
+from .labels import address_line, full_name, home_label, label_flags
 from .legal import legal_position
 from .linked import role
 
@@ -53,9 +53,15 @@ def describe_payload(payload: dict[str, Any], subject_relations: Mapping[str, st
     for member in payload["members"]:
         people[str(member["person"]["id"])] = member["person"]
         relations[str(member["person"]["id"])] = member["relation"]
-    addresses = {str(a["address"]["id"]): a["address"] for a in payload["addresses"]}
+    subject_ids = {str(p["id"]) for p in subjects}
+    addresses = {
+        str(a["address"]["id"]): home_label(
+            a["address"], [str(r) for r in a["residents"]], people, relations, subject_ids
+        )
+        for a in payload["addresses"]
+    }
     if payload.get("subject_type") == "address" and subject is not None:
-        addresses.setdefault(str(subject["id"]), subject)
+        addresses[str(subject["id"])] = address_line(subject)  # the picture is of this address
     label_flags(payload["flags"], people, relations, addresses)
     for plan in payload["birth_plans"]:
         describe_plan(plan)

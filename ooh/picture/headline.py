@@ -92,6 +92,15 @@ def _clip(text: str, limit: int = TEXT_LIMIT) -> str:
     return cut.rstrip(",;:") + "…"
 
 
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _lower_first(text: str) -> str:
+    """'Risk of flight' -> 'risk of flight' (not 'EDT' -> 'eDT')."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
 def _sentence(text: str) -> str:
     text = text.strip()
     return text if not text or text[-1] in ".!?…" else text + "."
@@ -182,9 +191,7 @@ def legal(night: Night, audience: Audience) -> list[Line]:
         position = legal_position(plan)
         words = position.status_words()
         meaning = (
-            f"{words}: {position.meaning}."
-            if words
-            else f"{position.meaning[0].upper()}{position.meaning[1:]}."
+            f"{words}. {_upper_first(position.meaning)}." if words else f"{_upper_first(position.meaning)}."
         )
         lines.append(
             Line(
@@ -231,21 +238,23 @@ def legal(night: Night, audience: Audience) -> list[Line]:
 
 
 def _agency_name(agency: Mapping[str, Any], audience: Audience) -> str:
-    return "Your agency" if agency["id"] == audience.agency_id else agency["name"]
+    return f"{agency['name']} (your agency)" if agency["id"] == audience.agency_id else str(agency["name"])
 
 
-def _not_read(plan: Mapping[str, Any], audience: Audience) -> list[str]:
-    """'Police have not read version 3' for each agency shared with and behind the current version."""
+def _not_read(plan: Mapping[str, Any], audience: Audience, on_incident: set[str] | None) -> str:
+    """'Version 3 not read by: your agency, Police control (last read version 2).' - the agencies shared
+    with (on the incident, when there is one) that are behind the current version."""
     behind = []
     for share in plan["shared_with"]:
-        if share["read_version"] == plan["version"]:
+        agency = share["agency"]
+        if share["read_version"] == plan["version"] or (
+            on_incident is not None and agency["id"] not in on_incident
+        ):
             continue
-        name = _agency_name(share["agency"], audience)
-        if share["read_version"] is None:
-            behind.append(f"{name} has not read version {plan['version']}")
-        else:
-            behind.append(f"{name} last read version {share['read_version']}, not version {plan['version']}")
-    return behind
+        name = _agency_name(agency, audience)
+        last = f" (last read version {share['read_version']})" if share["read_version"] is not None else ""
+        behind.append(name + last)
+    return f"Version {plan['version']} not read by: {', '.join(behind)}" if behind else ""
 
 
 def _born(night: Night, plan: Mapping[str, Any]) -> date | None:
@@ -288,12 +297,17 @@ def plan_tonight(night: Night, audience: Audience) -> list[Line]:
         )
     parts = []
     if plan["parents_aware_of_plan"] is False:
-        reason = plan["parents_not_aware_reason"].strip()
-        parts.append("Do not tell the parents about the plan" + (f": {reason.rstrip('.')}" if reason else ""))
+        reason = plan["parents_not_aware_reason"].strip().rstrip(".")
+        parts.append(
+            "Do not tell the parents about the plan" + (f" ({_lower_first(reason)})" if reason else "")
+        )
     excluded = [e.get("name", "") for e in plan["people_excluded"] if e.get("name")]
     if excluded:
-        parts.append(f"Not to be let in: {', '.join(excluded)}")
-    parts.extend(_not_read(plan, audience))
+        parts.append(f"Excluded from the ward: {', '.join(excluded)}")
+    on_incident = {a["id"] for a in night.incident.agencies} if night.incident else None
+    unread = _not_read(plan, audience, on_incident)
+    if unread:
+        parts.append(unread)
     lines = [first]
     if parts:
         lines.append(
@@ -315,13 +329,13 @@ def _attendance_words(row: Mapping[str, Any], audience: Audience, now: datetime)
     name, status = _agency_name(row["agency"], audience), row["status"]
     if status in COMING:
         late = row["eta"] and datetime.fromisoformat(row["eta"]) < now
-        return f"{name} coming, ETA {_clock(row['eta'])}" + (", now overdue" if late else "")
+        return f"{name}: coming, ETA {_clock(row['eta'])}" + (", now overdue" if late else "")
     if status == AttendanceStatus.ON_SCENE:
-        return f"{name} on scene"
+        return f"{name}: on scene"
     if status == AttendanceStatus.CANNOT_ATTEND:
-        return f"{name} cannot attend: {row['agreed_role'].strip().rstrip('.')}"
+        return f"{name}: cannot attend ({_lower_first(row['agreed_role'].strip().rstrip('.'))})"
     if status == AttendanceStatus.LEFT:
-        return f"{name} has left"
+        return f"{name}: has left"
     return None  # waiting rows are listed apart; stood down is no longer part of the night
 
 
@@ -332,7 +346,8 @@ def coming(night: Night, audience: Audience) -> list[Line]:
     rows = incident.attendance
     answered = [w for r in rows if (w := _attendance_words(r, audience, night.now))]
     waiting = [
-        f"{_agency_name(r['agency'], audience)} (asked {_clock(r['requested_at'])})"
+        f"{_agency_name(r['agency'], audience)}, asked {_clock(r['requested_at'])}"
+        + (", overdue" if r["respond_by"] and datetime.fromisoformat(r["respond_by"]) < night.now else "")
         for r in rows
         if r["status"] in WAITING
     ]

@@ -52,22 +52,37 @@ def flag_what(flag: Mapping[str, Any]) -> str:
     return f"{category}, {severity_label(flag['severity']).lower()}"
 
 
+def home_label(
+    address: Mapping[str, Any],
+    residents: list[str],
+    people: Mapping[str, Mapping[str, Any]],
+    relations: Mapping[str, str],
+    subjects: set[str],
+) -> str:
+    """The address on one line; where none of the subjects lives there, whose home it is."""
+    line = address_line(address)
+    if not residents or subjects & set(residents):
+        return line
+    whose = " and ".join(person_label(people[r], relations.get(r)) for r in residents if r in people)
+    return f"{line}, home of {whose}" if whose else line
+
+
 def label_flags(
     flags: list[dict[str, Any]],
     people: Mapping[str, Mapping[str, Any]],
     relations: Mapping[str, str],
-    addresses: Mapping[str, Mapping[str, Any]],
+    addresses: Mapping[str, str],
 ) -> None:
     """Add subject_label, group_label, category_label and severity_label to each flag row, in place.
 
-    `people` and `addresses` are rows by id; `relations` holds each member's relation to the subjects
-    (a subject has none)."""
+    `people` are person rows by id, `relations` each member's relation to the subjects (a subject has
+    none), `addresses` each address's label by id (home_label)."""
     for flag in flags:
         person_id, address_id = flag.get("subject_person"), flag.get("subject_address")
         if person_id is not None and person_id in people:
             flag["subject_label"] = person_label(people[person_id], relations.get(person_id))
         elif address_id is not None and address_id in addresses:
-            flag["subject_label"] = address_line(addresses[address_id])
+            flag["subject_label"] = addresses[address_id]
         else:
             flag["subject_label"] = "Someone in the picture"
         flag["group_label"] = group_label(flag["group"])

@@ -95,7 +95,10 @@ class LegalPosition:
 
 
 def _since(label: str, since: str | None) -> str:
-    return f"{label} since {date.fromisoformat(since):%d %b %Y}" if since else f"{label} (date not recorded)"
+    if not since:
+        return f"{label} (date not recorded)"
+    day = date.fromisoformat(since)
+    return f"{label} since {day.day} {day:%b %Y}"
 
 
 def _sentence(text: str) -> str:

@@ -213,7 +213,9 @@ def test_appointments_replace_the_current_one_and_stay_in_the_timeline(alice, fa
     snapshot = client.get(f"/api/v1/incidents/{incident['id']}/").json()
     assert snapshot["decision_maker"]["user"]["username"] == "hale"
     assert snapshot["decision_maker"]["appointed_by"]["username"] == "alice"
-    assert "no_decision_maker" not in [g["code"] for g in snapshot["guidance"]]
+    # Appointed is not deciding: until Hale accepts, the prompt says so and names her.
+    prompt = next(g for g in snapshot["guidance"] if g["code"] == "no_decision_maker")
+    assert prompt["message"].startswith("Hale is appointed decision maker but has not accepted")
     timeline = Event.objects.filter(incident_id=incident["id"], type="decision_maker.appointed").order_by(
         "seq"
     )
