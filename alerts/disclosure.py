@@ -21,6 +21,7 @@ from django.utils import timezone
 from ooh.access import policy
 from ooh.access.models import BreakGlass
 from ooh.accounts.models import User
+from ooh.flags.models import FlagCategory
 from ooh.incidents.events import agency_feed_group, send_to_groups, user_feed_group
 
 from .escalation_rules import managers_of
@@ -126,7 +127,7 @@ def notify_if_disclosed(
             body=(
                 f"{viewer.display_name or viewer.username} ({viewer.membership.agency.name}, "
                 f"{viewer.membership.get_role_display()}) opened the picture of a child with your agency's "
-                f"{flag['category'].replace('_', ' ')} flag at {now:%H:%M} UTC {why}".strip()
+                f"{str(FlagCategory(flag['category']).label).lower()} flag at {now:%H:%M} UTC {why}".strip()
             ),
             data={
                 "viewer": _viewer(viewer),
