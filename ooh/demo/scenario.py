@@ -14,6 +14,8 @@ from django.db import transaction
 from ooh.accounts.actions import upsert_agency, upsert_user
 from ooh.accounts.models import AgencyKind, Role
 
+from .night import load_night
+
 AGENCIES = [
     ("northshire-police", "Northshire Police", AgencyKind.POLICE, "01632 960001"),
     ("northshire-ambulance", "Northshire Ambulance Service", AgencyKind.AMBULANCE, "01632 960002"),
@@ -57,12 +59,10 @@ USERS = [
         "Dana Reid",
         "northshire-csc",
         Role.SOCIAL_WORKER,
-        "day social worker, co-author of the birth plan",
+        "day social worker: wrote the birth plan and leads it",
     ),
     DemoUser("omar", "Omar Fitz", "northshire-edt", Role.OOH_SOCIAL_WORKER, "out-of-hours social worker"),
-    DemoUser(
-        "mia", "Mia Clarke", "northshire-midwifery", Role.MIDWIFE, "community midwife, lead professional"
-    ),
+    DemoUser("mia", "Mia Clarke", "northshire-midwifery", Role.MIDWIFE, "community midwife"),
     DemoUser("grace", "Dr Grace Lin", "northshire-health", Role.PRACTITIONER, "out-of-hours GP"),
     DemoUser("morgan", "Morgan Bell", "northshire-edt", Role.MANAGER, "out-of-hours social care manager"),
     # Scenario S2 (Baby A): the consultant who raises a concern, and the manager who allocates referrals.
@@ -96,8 +96,9 @@ def demo_password() -> str:
 
 @transaction.atomic
 def load(password: str) -> list[DemoUser]:
-    """Create or refresh the demo agencies and users; returns the users for the caller to print."""
-    agencies = {}
+    """Create or refresh the demo agencies and users, and the demo night once (night.py); returns the
+    users for the caller to print."""
+    agencies, users = {}, {}
     for code, name, kind, phone in AGENCIES:
         agencies[code], _ = upsert_agency(code=code, name=name, kind=kind, out_of_hours_phone=phone)
     for demo in USERS:
@@ -111,4 +112,6 @@ def load(password: str) -> list[DemoUser]:
         if demo.role == Role.ADMIN and not user.is_superuser:
             user.is_staff = user.is_superuser = True
             user.save(update_fields=["is_staff", "is_superuser"])
+        users[demo.username] = user
+    load_night(agencies, users)
     return USERS
