@@ -95,7 +95,7 @@ def demo_password() -> str:
 
 
 @transaction.atomic
-def load(password: str) -> list[DemoUser]:
+def load(password: str, *, night: bool = True) -> list[DemoUser]:
     """Create or refresh the demo agencies and users, and the demo night once (night.py); returns the
     users for the caller to print."""
     agencies, users = {}, {}
@@ -113,5 +113,6 @@ def load(password: str) -> list[DemoUser]:
             user.is_staff = user.is_superuser = True
             user.save(update_fields=["is_staff", "is_superuser"])
         users[demo.username] = user
-    load_night(agencies, users)
+    if night:
+        load_night(agencies, users)
     return USERS

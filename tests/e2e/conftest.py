@@ -65,7 +65,7 @@ class Stack:
             self.env["OOH_WS_RESYNC_SECONDS"] = "1"
         self.processes = []
         self.manage("migrate", "--noinput", "-v0")
-        self.manage("load_demo", "--allow-non-embedded")
+        self.manage("load_demo", "--allow-non-embedded", "--without-night")
         self.password = (tmp / "var" / "demo_password").read_text().strip()
 
     @property

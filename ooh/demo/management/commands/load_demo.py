@@ -7,7 +7,7 @@ from ooh.demo import scenario
 
 
 class Command(BaseCommand):
-    help = "Load the fictional demo night (agencies, one user per role) and print how to log in."
+    help = "Load the fictional demo night (agencies, one user per role, the Vale family's open incident) and print how to log in."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -15,15 +15,20 @@ class Command(BaseCommand):
             action="store_true",
             help="Load even though DATABASE_URL is set (never on a live service: the password is printed).",
         )
+        parser.add_argument(
+            "--without-night",
+            action="store_true",
+            help="Agencies and users only, no Vale family or open incident (the acceptance tests bring their own).",
+        )
 
-    def handle(self, *args: Any, allow_non_embedded: bool, **options: Any) -> None:
+    def handle(self, *args: Any, allow_non_embedded: bool, without_night: bool, **options: Any) -> None:
         if not settings.EMBEDDED and not allow_non_embedded:
             raise CommandError(
                 "DATABASE_URL is set: refusing to load demo users with a printed password. "
                 "Use --allow-non-embedded on a throwaway database."
             )
         password = scenario.demo_password()
-        users = scenario.load(password)
+        users = scenario.load(password, night=not without_night)
         width = max(len(u.username) for u in users)
         self.stdout.write(self.style.SUCCESS("Demo loaded. Every demo user's password: ") + password)
         for user in users:
