@@ -14,6 +14,7 @@ from ooh.incidents.models import AttendanceStatus
 from ooh.picture import snapshot
 from ooh.picture.audience import audience_of
 
+from ..personas import client_for
 from .nights import s1_night, second_night
 
 pytestmark = pytest.mark.django_db
@@ -334,3 +335,23 @@ def test_a_paramedic_is_never_told_to_attend_with_two_officers_and_police_hold_t
     police = " ".join(line["text"] for line in read(night, "hale")["headline"])
     assert "Attend with two officers." in police
     assert "Those powers sit with you." in police
+
+
+# The snapshot stays one request with its headline: the token, the incident (the viewset's lookup, then
+# the snapshot's load), subjects, links, people, residences, identifiers, flags, plans with their key
+# contacts, shares and acknowledgements, attendance, agencies on the incident, decisions, flag read
+# receipts, people on scene, DASH recommendations, open escalations, then the audit (chain head, the
+# row, the people disclosed).
+SNAPSHOT_QUERIES = 23
+
+
+def test_the_snapshot_with_its_headline_is_one_request_in_a_fixed_number_of_queries(
+    django_assert_num_queries,
+):
+    night = s1_night()
+    client = client_for(night.users["bob"])
+    url = f"/api/v1/incidents/{night.incident.pk}/"
+    assert client.get(url).status_code == 200  # warm: the token's first use is recorded
+    with django_assert_num_queries(SNAPSHOT_QUERIES):
+        body = client.get(url).json()
+    assert body["headline"][0]["code"] == "danger_to_staff"
