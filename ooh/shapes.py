@@ -128,7 +128,18 @@ FLAG = Shape(
         "created_at:datetime",
     ),
 )
-KEY_CONTACT = Shape("key_contact", _fields("agency:nested", "name", "role", "phone_out_of_hours:nested"))
+# An agency as a phone calls it: with its out-of-hours number.
+AGENCY_CONTACT = Shape("agency_contact", _fields("id:id", "code", "name", "kind", "out_of_hours_phone"))
+# A plan's key contact on the night: `call_out_of_hours` is the number to ring now - the contact's own
+# out-of-hours number, else their agency's ("" when neither is known).
+KEY_CONTACT = Shape(
+    "key_contact",
+    _fields(
+        "agency:nested", "name", "role", "phone_in_hours", "phone_out_of_hours", "call_out_of_hours:nested"
+    ),
+)
+# An agency the plan was shared with, and the latest version it has read (null: never read).
+PLAN_SHARE = Shape("plan_share", _fields("agency:nested", "read_version:nested", "read_at:nested"))
 PLAN_SUMMARY = Shape(
     "plan_summary",
     _fields(
@@ -143,11 +154,19 @@ PLAN_SUMMARY = Shape(
         "out_of_hours_instructions",
         "parents_aware_of_plan",
         "parents_not_aware_reason",
-        "legal_status",
+        "people_excluded",
         "child_protection_status",
+        "child_protection_since:date",
+        "legal_status",
+        "legal_status_since:date",
+        "planned_place_of_birth",
         "hospital",
+        "agreed_on:date",
+        "activated_at:datetime",
+        "authoring_agency:id:authoring_agency_id",
         "lead_professional:nested",
         "key_contacts_out_of_hours:nested",
+        "shared_with:nested",
     ),
 )
 ATTENDANCE = Shape(
@@ -167,7 +186,15 @@ ATTENDANCE = Shape(
 APPOINTMENT = Shape(
     "appointment",
     _fields(
-        "id:id", "role", "user:nested", "agency:id:agency_id", "appointed_by:nested", "reason", "at:datetime"
+        "id:id",
+        "role",
+        "user:nested",
+        "agency:id:agency_id",
+        "appointed_by:nested",
+        "reason",
+        "at:datetime",
+        "accepted:nested",  # derived: the appointee has accepted (accepted_at is set)
+        "accepted_at:datetime",
     ),
 )
 DECISION = Shape("decision", _fields("id:id", "decision", "rationale", "decided_by:nested", "at:datetime"))
@@ -201,17 +228,36 @@ def flag_row(flag: Any, now: datetime) -> dict[str, Any]:
 def key_contact_row(contact: Any) -> dict[str, Any]:
     return KEY_CONTACT.row(
         contact,
-        agency=agency_row(contact.agency),
-        phone_out_of_hours=contact.phone_out_of_hours or contact.phone_in_hours,
+        agency=AGENCY_CONTACT.row(contact.agency),
+        call_out_of_hours=contact.phone_out_of_hours or contact.agency.out_of_hours_phone,
     )
 
 
 def plan_summary_row(plan: Any) -> dict[str, Any]:
+    """Needs the plan's lead_professional, key_contacts (with agency), shares (with agency) and
+    acknowledgements loaded (ooh.plans.queries.with_summary)."""
     lead = plan.lead_professional
+    # Contacts with an out-of-hours number first: that is who answers tonight.
+    contacts = sorted(plan.key_contacts.all(), key=lambda c: (c.phone_out_of_hours == "", c.pk))
+    latest: dict[Any, Any] = {}
+    for read in plan.acknowledgements.all():
+        best = latest.get(read.agency_id)
+        if best is None or (read.version, read.at) > (best.version, best.at):
+            latest[read.agency_id] = read
+    shares = sorted(plan.shares.all(), key=lambda s: s.agency.code)
     return PLAN_SUMMARY.row(
         plan,
         lead_professional=user_row(lead) if lead else None,
-        key_contacts_out_of_hours=[key_contact_row(c) for c in plan.key_contacts.all()],
+        key_contacts_out_of_hours=[key_contact_row(c) for c in contacts],
+        shared_with=[
+            PLAN_SHARE.row(
+                share,
+                agency=agency_row(share.agency),
+                read_version=latest[share.agency_id].version if share.agency_id in latest else None,
+                read_at=iso_datetime(latest[share.agency_id].at) if share.agency_id in latest else None,
+            )
+            for share in shares
+        ],
     )
 
 
@@ -222,7 +268,10 @@ def attendance_row(row: Any) -> dict[str, Any]:
 
 def appointment_row(appointment: Any) -> dict[str, Any]:
     return APPOINTMENT.row(
-        appointment, user=user_row(appointment.user), appointed_by=user_row(appointment.appointed_by)
+        appointment,
+        user=user_row(appointment.user),
+        appointed_by=user_row(appointment.appointed_by),
+        accepted=appointment.accepted_at is not None,  # a property of the model too, for the serializer
     )
 
 
