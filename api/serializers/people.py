@@ -337,7 +337,7 @@ class HeadlineLineSerializer(serializers.Serializer[Any]):
     )
     text = serializers.CharField(help_text="Plain English, for the reader's service and role.")
     level = serializers.ChoiceField(choices=["danger", "warning", "info"])
-    source = serializers.ChoiceField(choices=["flag", "plan", "attendance", "rule"])
+    source = serializers.ChoiceField(choices=["flag", "plan", "attendance", "rule"])  # type: ignore[assignment]  # a field: DRF's metaclass takes it off the class
     ids = serializers.ListField(child=serializers.UUIDField(), help_text="The records behind the line.")
 
 

@@ -16,6 +16,7 @@ from ooh.flags.actions import raise_flag
 from ooh.incidents import actions as incidents
 from ooh.incidents.models import Incident
 from ooh.people.actions import create_address, create_person, link_people
+from ooh.people.models import Address, Person
 from ooh.plans import actions as plans
 from ooh.plans.models import BirthPlan
 
@@ -58,16 +59,16 @@ def load_night(agencies: Mapping[str, Agency], users: Mapping[str, User]) -> Inc
             "Ask for the dog to be shut away",
         ),
     ):
-        where = {"subject_address": subject} if subject is home else {"subject_person": subject}
         raise_flag(
             actor=dana,
+            subject_person=subject if isinstance(subject, Person) else None,
+            subject_address=subject if isinstance(subject, Address) else None,
             category=category,
             severity=severity,
             summary=summary,
             handling_instructions=handling,
             valid_from=since,
             review_by=review,
-            **where,
         )
     plan = plans.draft_plan(
         actor=dana,
