@@ -55,7 +55,9 @@ class BirthPlan(models.Model):
     )
     legal_status = models.CharField(max_length=32, choices=LegalStatus.choices, default=LegalStatus.NONE)
     legal_status_since = models.DateField(
-        null=True, blank=True, help_text="When the legal status began (letter before proceedings, issue, order)."
+        null=True,
+        blank=True,
+        help_text="When the legal status began (letter before proceedings, issue, order).",
     )
     plan_at_birth = models.TextField(blank=True)
     home_birth_contingency = models.TextField(

@@ -4,20 +4,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('flags', '0001_initial'),
+        ("flags", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='flag',
-            name='category',
-            field=models.CharField(choices=[('violence', 'Violence'), ('weapons', 'Weapons'), ('threats_to_staff', 'Threats to staff'), ('dangerous_animal', 'Dangerous animal'), ('child_protection_plan', 'Child protection plan'), ('unborn_child_protection_plan', 'Unborn child protection plan'), ('looked_after_child', 'Looked-after child'), ('pre_proceedings', 'Pre-proceedings'), ('removal_at_birth_plan', 'Plan to remove at birth'), ('flight_risk', 'Flight risk'), ('missing_person', 'Missing person'), ('learning_disability', 'Learning disability'), ('mental_health', 'Mental health'), ('substance_misuse', 'Substance misuse'), ('self_harm', 'Self-harm'), ('domestic_abuse', 'Domestic abuse'), ('controlling_behaviour', 'Controlling behaviour'), ('marac_case', 'MARAC case'), ('medical', 'Medical'), ('infection_risk', 'Infection risk'), ('other', 'Other')], max_length=40),
+            model_name="flag",
+            name="category",
+            field=models.CharField(
+                choices=[
+                    ("violence", "Violence"),
+                    ("weapons", "Weapons"),
+                    ("threats_to_staff", "Threats to staff"),
+                    ("dangerous_animal", "Dangerous animal"),
+                    ("child_protection_plan", "Child protection plan"),
+                    ("unborn_child_protection_plan", "Unborn child protection plan"),
+                    ("looked_after_child", "Looked-after child"),
+                    ("pre_proceedings", "Pre-proceedings"),
+                    ("removal_at_birth_plan", "Plan to remove at birth"),
+                    ("flight_risk", "Flight risk"),
+                    ("missing_person", "Missing person"),
+                    ("learning_disability", "Learning disability"),
+                    ("mental_health", "Mental health"),
+                    ("substance_misuse", "Substance misuse"),
+                    ("self_harm", "Self-harm"),
+                    ("domestic_abuse", "Domestic abuse"),
+                    ("controlling_behaviour", "Controlling behaviour"),
+                    ("marac_case", "MARAC case"),
+                    ("medical", "Medical"),
+                    ("infection_risk", "Infection risk"),
+                    ("other", "Other"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.AlterField(
-            model_name='flag',
-            name='group',
-            field=models.CharField(choices=[('officer_safety', 'Officer safety'), ('safeguarding', 'Safeguarding'), ('vulnerability', 'Vulnerability'), ('domestic_abuse', 'Domestic abuse'), ('health', 'Health'), ('other', 'Other')], editable=False, max_length=24),
+            model_name="flag",
+            name="group",
+            field=models.CharField(
+                choices=[
+                    ("officer_safety", "Officer safety"),
+                    ("safeguarding", "Safeguarding"),
+                    ("vulnerability", "Vulnerability"),
+                    ("domestic_abuse", "Domestic abuse"),
+                    ("health", "Health"),
+                    ("other", "Other"),
+                ],
+                editable=False,
+                max_length=24,
+            ),
         ),
     ]

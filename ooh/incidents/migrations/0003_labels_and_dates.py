@@ -4,25 +4,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0002_flag_acknowledgement_points_at_flags_app'),
+        ("incidents", "0002_flag_acknowledgement_points_at_flags_app"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='appointment',
-            name='role',
-            field=models.CharField(choices=[('lead_professional', 'Lead professional'), ('decision_maker', 'Decision maker')], max_length=24),
+            model_name="appointment",
+            name="role",
+            field=models.CharField(
+                choices=[("lead_professional", "Lead professional"), ("decision_maker", "Decision maker")],
+                max_length=24,
+            ),
         ),
         migrations.AlterField(
-            model_name='attendance',
-            name='status',
-            field=models.CharField(choices=[('requested', 'Asked to attend, no answer yet'), ('acknowledged', 'Request seen, not yet confirmed'), ('attending', 'Coming'), ('en_route', 'On the way'), ('on_scene', 'On scene'), ('cannot_attend', 'Cannot attend'), ('left', 'Left the scene'), ('stood_down', 'Stood down')], max_length=16),
+            model_name="attendance",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("requested", "Asked to attend, no answer yet"),
+                    ("acknowledged", "Request seen, not yet confirmed"),
+                    ("attending", "Coming"),
+                    ("en_route", "On the way"),
+                    ("on_scene", "On scene"),
+                    ("cannot_attend", "Cannot attend"),
+                    ("left", "Left the scene"),
+                    ("stood_down", "Stood down"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='incident',
-            name='kind',
-            field=models.CharField(choices=[('birth', 'Birth'), ('welfare_concern', 'Welfare concern'), ('domestic', 'Domestic incident'), ('other', 'Other')], max_length=24),
+            model_name="incident",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("birth", "Birth"),
+                    ("welfare_concern", "Welfare concern"),
+                    ("domestic", "Domestic incident"),
+                    ("other", "Other"),
+                ],
+                max_length=24,
+            ),
         ),
     ]

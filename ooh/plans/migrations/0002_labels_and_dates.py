@@ -4,35 +4,70 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('plans', '0001_initial'),
+        ("plans", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='birthplan',
-            name='child_protection_since',
-            field=models.DateField(blank=True, help_text="When the child protection status began (the conference's date).", null=True),
+            model_name="birthplan",
+            name="child_protection_since",
+            field=models.DateField(
+                blank=True,
+                help_text="When the child protection status began (the conference's date).",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='birthplan',
-            name='legal_status_since',
-            field=models.DateField(blank=True, help_text='When the legal status began (letter before proceedings, issue, order).', null=True),
+            model_name="birthplan",
+            name="legal_status_since",
+            field=models.DateField(
+                blank=True,
+                help_text="When the legal status began (letter before proceedings, issue, order).",
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='birthplan',
-            name='child_protection_status',
-            field=models.CharField(choices=[('none', 'No child protection status'), ('child_in_need', 'Child in need'), ('child_protection_plan', 'Child protection plan'), ('unborn_child_protection_plan', 'Unborn child protection plan')], default='none', max_length=32),
+            model_name="birthplan",
+            name="child_protection_status",
+            field=models.CharField(
+                choices=[
+                    ("none", "No child protection status"),
+                    ("child_in_need", "Child in need"),
+                    ("child_protection_plan", "Child protection plan"),
+                    ("unborn_child_protection_plan", "Unborn child protection plan"),
+                ],
+                default="none",
+                max_length=32,
+            ),
         ),
         migrations.AlterField(
-            model_name='birthplan',
-            name='legal_status',
-            field=models.CharField(choices=[('none', 'No court order or proceedings'), ('pre_proceedings', 'Pre-proceedings'), ('care_proceedings_issued', 'Care proceedings issued'), ('interim_care_order_granted', 'Interim care order'), ('other', 'Other legal status')], default='none', max_length=32),
+            model_name="birthplan",
+            name="legal_status",
+            field=models.CharField(
+                choices=[
+                    ("none", "No court order or proceedings"),
+                    ("pre_proceedings", "Pre-proceedings"),
+                    ("care_proceedings_issued", "Care proceedings issued"),
+                    ("interim_care_order_granted", "Interim care order"),
+                    ("other", "Other legal status"),
+                ],
+                default="none",
+                max_length=32,
+            ),
         ),
         migrations.AlterField(
-            model_name='birthplan',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Draft, not agreed'), ('active', 'Agreed'), ('superseded', 'Superseded'), ('closed', 'Closed')], default='draft', max_length=16),
+            model_name="birthplan",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("draft", "Draft, not agreed"),
+                    ("active", "Agreed"),
+                    ("superseded", "Superseded"),
+                    ("closed", "Closed"),
+                ],
+                default="draft",
+                max_length=16,
+            ),
         ),
     ]

@@ -5,17 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_membership_reports_to'),
-        ('people', '0004_person_place_of_birth'),
-        ('plans', '0002_labels_and_dates'),
+        ("accounts", "0005_membership_reports_to"),
+        ("people", "0004_person_place_of_birth"),
+        ("plans", "0002_labels_and_dates"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='birthplan',
-            index=models.Index(fields=['mother', 'status'], name='plans_birth_mother__970e6d_idx'),
+            model_name="birthplan",
+            index=models.Index(fields=["mother", "status"], name="plans_birth_mother__970e6d_idx"),
         ),
     ]
