@@ -207,7 +207,9 @@ def _agreed(baby: uuid.UUID, facts: _Facts) -> tuple[date, MetBy] | None:
     if plan is None or plan.agreed_on is None:
         return None
     return plan.agreed_on, MetBy(
-        f"Birth plan agreed on {_d(plan.agreed_on)} ({plan.status}).", {"birth_plan": str(plan.pk)}
+        f"Birth plan agreed on {_d(plan.agreed_on)}"
+        + ("." if plan.status == PlanStatus.ACTIVE else f" ({plan.get_status_display().lower()})."),
+        {"birth_plan": str(plan.pk)},
     )
 
 
