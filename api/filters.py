@@ -4,6 +4,7 @@ import datetime
 from typing import Any, cast
 
 import django_filters
+from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django_filters.fields import IsoDateTimeField
@@ -42,3 +43,26 @@ class _SaneIsoDateTimeField(IsoDateTimeField):
 
 class SaneIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = _SaneIsoDateTimeField
+
+
+class _StrictBooleanField(forms.NullBooleanField):
+    """'true' or 'false' (or 1 and 0); anything else is a 400, where django-filter's NullBooleanField
+    (and its select widget) reads it as no filter at all."""
+
+    widget = forms.TextInput
+    default_error_messages = {"invalid": "Give true or false."}
+
+    # The stubs give BooleanField's bool; NullBooleanField returns None for no value, as here.
+    def to_python(self, value: Any) -> bool | None:  # type: ignore[override]
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in ("true", "1"):
+            return True
+        if text in ("false", "0"):
+            return False
+        raise ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = _StrictBooleanField

@@ -14,7 +14,7 @@ from api.fields import (
     UUIDRelatedField,
 )
 from ooh.accounts.models import Agency
-from ooh.flags.models import Flag
+from ooh.flags.models import Flag, FlagCategory, FlagGroup, Severity
 from ooh.incidents.models import AttendanceStatus, IncidentKind, IncidentStatus
 from ooh.people.models import Address, Person
 
@@ -174,14 +174,65 @@ class IncidentSnapshotSerializer(serializers.Serializer[Any]):
     last_seq = serializers.IntegerField()
 
 
+class BoardFlagSerializer(serializers.Serializer[Any]):
+    """The highest flag in force in an incident's picture, and whose it is."""
+
+    id = serializers.UUIDField()
+    category = serializers.ChoiceField(choices=FlagCategory.choices)
+    category_label = serializers.CharField()
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    severity_label = serializers.CharField()
+    group = serializers.ChoiceField(choices=FlagGroup.choices)
+    subject_label = serializers.CharField(
+        help_text="Whose flag: 'Dean Vale, father of the unborn child'; a subject by name; an address on one line."
+    )
+
+
+class BoardAttendanceSerializer(serializers.Serializer[Any]):
+    agency = AgencyBriefSerializer()
+    status = serializers.ChoiceField(choices=AttendanceStatus.choices)
+    status_label = serializers.CharField()
+    eta = serializers.DateTimeField(allow_null=True)
+    respond_by = serializers.DateTimeField(allow_null=True)
+    overdue = serializers.BooleanField(
+        help_text="Asked and not answered by respond_by, or coming or on the way and past the ETA."
+    )
+
+
+class BoardDecisionMakerSerializer(serializers.Serializer[Any]):
+    user = UserBriefSerializer()
+    agency = AgencyBriefSerializer()
+    accepted = serializers.BooleanField(help_text="The appointee has accepted; false until they do.")
+
+
 class IncidentListItemSerializer(serializers.Serializer[Any]):
+    """An incident on the control room's board: what a supervisor triages it by."""
+
     id = serializers.UUIDField()
     reference = serializers.CharField()
     kind = serializers.ChoiceField(choices=IncidentKind.choices)
     status = serializers.ChoiceField(choices=IncidentStatus.choices)
     summary = serializers.CharField()
+    address = AddressSerializer(allow_null=True)
+    address_line = serializers.CharField(
+        help_text="The address on one line, or the location as given when there is no address."
+    )
+    location_text = serializers.CharField()
     opened_at = serializers.DateTimeField()
+    age_minutes = serializers.IntegerField(help_text="Whole minutes since the incident was opened.")
     opening_agency = AgencyBriefSerializer()
+    highest_flag = BoardFlagSerializer(
+        allow_null=True,
+        help_text="The highest severity flag in force on the subjects, everyone linked to them, where they "
+        "live and the incident's address (ties: officer safety, then the newest); null when none.",
+    )
+    attendance_summary = BoardAttendanceSerializer(many=True, help_text="Each agency asked or declared.")
+    not_answered = serializers.ListField(
+        child=serializers.CharField(), help_text="Codes of the agencies asked that have not said yet."
+    )
+    decision_maker = BoardDecisionMakerSerializer(allow_null=True)
+    has_decision_maker = serializers.BooleanField(help_text="A decision maker is appointed and has accepted.")
+    open_escalations = serializers.IntegerField(help_text="Escalations of the incident not resolved.")
     last_seq = serializers.IntegerField()
 
 

@@ -1,11 +1,14 @@
 """Incidents: open, read the snapshot, and every change of the night - each one a domain action."""
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 import django_filters
-from django.http import Http404
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, status
@@ -15,17 +18,18 @@ from rest_framework.response import Response
 
 from alerts import disclosure
 from api.access import require, require_visible
-from api.filters import StrictFilterSet
-from api.pagination import StrictCursorPagination
+from api.filters import StrictBooleanFilter, StrictFilterSet
+from api.pagination import KeysetCursorPagination
 from api.permissions import member
 from api.views.base import PolicyViewSet
 from ooh.access import policy
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
+from ooh.flags.models import SEVERITY_RANK, Severity
 from ooh.incidents import actions, details
 from ooh.incidents.events import event_dict, events_after
-from ooh.incidents.models import AppointmentRole, Incident, IncidentStatus
-from ooh.picture import snapshot
+from ooh.incidents.models import AppointmentRole, Incident, IncidentAgency, IncidentStatus
+from ooh.picture import board, snapshot
 
 from ..serializers.incidents import (
     AppointmentSerializer,
@@ -51,16 +55,62 @@ from ..serializers.incidents import (
 EVENTS_PAGE = 1000
 
 
-class OpenedCursorPagination(StrictCursorPagination):
-    ordering = "-opened_at"
+class OpenedCursorPagination(KeysetCursorPagination):
+    """Newest first unless `?ordering=` says otherwise; the board's keys (board.listing) then the newest,
+    the id last so the order is total and a page never repeats or skips an incident."""
+
+    default_ordering = "-opened_at"
+    orderings = {
+        "-opened_at": ("-opened_at", "id"),
+        "opened_at": ("opened_at", "id"),
+        "-severity": (f"-{board.SEVERITY_KEY}", "-opened_at", "id"),
+        "severity": (board.SEVERITY_KEY, "-opened_at", "id"),
+        "-open_escalations": (f"-{board.ESCALATIONS_KEY}", "-opened_at", "id"),
+        "open_escalations": (board.ESCALATIONS_KEY, "-opened_at", "id"),
+    }
 
 
 class IncidentFilter(StrictFilterSet):
+    """The board's filters, over a queryset read through board.listing (its annotations)."""
+
     status = django_filters.ChoiceFilter(choices=IncidentStatus.choices)
+    agency = django_filters.UUIDFilter(method="_on_incident", label="This agency is on the incident")
+    has_decision_maker = StrictBooleanFilter(
+        method="_decided", label="A decision maker is appointed and has accepted"
+    )
+    has_open_escalations = StrictBooleanFilter(method="_escalated", label="Something has slipped")
+    min_severity = django_filters.ChoiceFilter(
+        choices=Severity.choices, method="_severe", label="The highest flag in force is at least this"
+    )
+    # What the list's pagination reads (OpenedCursorPagination); any other parameter is a 400.
+    paging_params = frozenset({"cursor", "page_size", "ordering"})
 
     class Meta:
         model = Incident
         fields = ["status"]
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        given = cast(QueryDict, self.data)  # the request's query (FilterSet keeps an empty one for none)
+        for name in sorted(set(given) - set(self.filters) - self.paging_params):
+            unknown = ValidationError("Not a parameter of this list.", code="invalid")
+            self.form.errors[name] = self.form.error_class([unknown])
+            valid = False
+        return valid
+
+    def _on_incident(self, queryset: QuerySet[Incident], name: str, value: uuid.UUID) -> QuerySet[Incident]:
+        return queryset.filter(pk__in=IncidentAgency.objects.filter(agency_id=value).values("incident_id"))
+
+    def _decided(self, queryset: QuerySet[Incident], name: str, value: bool) -> QuerySet[Incident]:
+        accepted = Q(decision_maker__isnull=False, decision_maker__accepted_at__isnull=False)
+        return queryset.filter(accepted if value else ~accepted)
+
+    def _escalated(self, queryset: QuerySet[Incident], name: str, value: bool) -> QuerySet[Incident]:
+        lookup = f"{board.ESCALATIONS_KEY}__gt" if value else board.ESCALATIONS_KEY
+        return queryset.filter(**{lookup: 0})
+
+    def _severe(self, queryset: QuerySet[Incident], name: str, value: str) -> QuerySet[Incident]:
+        return queryset.filter(**{f"{board.SEVERITY_KEY}__gte": SEVERITY_RANK[value]})
 
 
 @extend_validation_errors(["invalid", "min_value"], field_name="after", actions=["events"])
@@ -79,11 +129,25 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
         self.check_object_permissions(self.request, incident)
         return incident
 
-    @extend_schema(responses={200: IncidentListItemSerializer(many=True)})
+    @extend_schema(
+        responses={200: IncidentListItemSerializer(many=True)},
+        summary="The board: each incident with what a control room triages it by",
+    )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.listed_page()
-        self.audit(page, action=AccessAction.SEARCH)
-        return self.get_paginated_response(IncidentListItemSerializer(page, many=True).data)
+        now = timezone.now()
+        incidents = self.filter_queryset(board.listing(self.get_queryset(), now=now))
+        page = cast(list[Incident], self.paginate_queryset(incidents))
+        shown = board.rows(page, now=now)
+        # The search names everyone a row's highest flag names (its person, and the subject they are
+        # linked to), as a picture's read does.
+        record_access(
+            action=AccessAction.SEARCH,
+            object_type=self.audit_type,
+            object_ids=[incident.pk for incident in page],
+            person_ids=shown.person_ids,
+            request=request,
+        )
+        return self.get_paginated_response(IncidentListItemSerializer(shown.rows, many=True).data)
 
     @extend_schema(
         request=IncidentOpenSerializer,
