@@ -36,23 +36,27 @@ def with_summary(plans: QuerySet[BirthPlan]) -> QuerySet[BirthPlan]:
     )
 
 
+def _for_the_night(person_ids: Iterable[uuid.UUID]) -> QuerySet[BirthPlan]:
+    """Every plan in force for these people, and every draft of theirs already shared."""
+    ids = list(person_ids)
+    shared = PlanShare.objects.filter(plan_id=OuterRef("pk"))
+    return BirthPlan.objects.filter(Q(mother_id__in=ids) | Q(unborn_child_id__in=ids)).filter(
+        Q(status=PlanStatus.ACTIVE) | Q(Exists(shared), status=PlanStatus.DRAFT)
+    )
+
+
 def plans_for_the_night(person_ids: Iterable[uuid.UUID]) -> QuerySet[BirthPlan]:
     """The plans a responder must see for these people: every plan in force, and a draft once it has
     been shared (marked as a draft, never silently dropped because nobody has agreed it yet)."""
-    ids = list(person_ids)
-    shared = PlanShare.objects.filter(plan_id=OuterRef("pk"))
-    return with_summary(
-        BirthPlan.objects.filter(Q(mother_id__in=ids) | Q(unborn_child_id__in=ids))
-        .filter(Q(status=PlanStatus.ACTIVE) | Q(Exists(shared), status=PlanStatus.DRAFT))
-        .order_by("expected_date", "created_at", "id")
-    )
+    return with_summary(_for_the_night(person_ids).order_by("expected_date", "created_at", "id"))
 
 
 def agencies_with_a_stake(person_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
     """Agencies holding a birth plan for any of these people (writing it, shared with it, a key contact
-    on it): the plan was written for this night. Raising a flag makes no stake: a flag is disclosed
-    through the picture, not by making its agency a party to every later incident."""
-    plans = list(_in_force_for(person_ids).values_list("pk", "authoring_agency_id"))
+    on it), in force or a shared draft: the plan was written for this night. Raising a flag makes no
+    stake: a flag is disclosed through the picture, not by making its agency a party to every later
+    incident."""
+    plans = list(_for_the_night(person_ids).values_list("pk", "authoring_agency_id"))
     if not plans:
         return set()
     plan_ids = [pk for pk, _authoring in plans]

@@ -129,7 +129,14 @@ def test_it_still_equals_the_orm_picture_for_the_s1_baby_with_its_plan(alice, mi
         "mother of the unborn child",
     ]
     assert len(sql["birth_plans"]) == 1
-    assert sql["birth_plans"][0]["key_contacts_out_of_hours"][2]["phone_out_of_hours"] == "01632 960102"
+    # Out-of-hours numbers first; Mia has none, so tonight's number is her agency's (none here either).
+    mia_contact = sql["birth_plans"][0]["key_contacts_out_of_hours"][2]
+    assert (mia_contact["name"], mia_contact["phone_in_hours"], mia_contact["phone_out_of_hours"]) == (
+        "Mia",
+        "01632 960102",
+        "",
+    )
+    assert mia_contact["call_out_of_hours"] == mia_contact["agency"]["out_of_hours_phone"]
     assert [f["category"] for f in sql["flags"]][:3] == [
         "violence",
         "threats_to_staff",
