@@ -54,11 +54,13 @@ def describe_payload(payload: dict[str, Any], subject_relations: Mapping[str, st
         people[str(member["person"]["id"])] = member["person"]
         relations[str(member["person"]["id"])] = member["relation"]
     subject_ids = {str(p["id"]) for p in subjects}
-    addresses = {
+    flagged = {f["subject_address"] for f in payload["flags"] if f["subject_address"] is not None}
+    addresses = {  # labelled only where a flag needs it: most homes in a picture carry none
         str(a["address"]["id"]): home_label(
             a["address"], [str(r) for r in a["residents"]], people, relations, subject_ids
         )
         for a in payload["addresses"]
+        if str(a["address"]["id"]) in flagged
     }
     if payload.get("subject_type") == "address" and subject is not None:
         addresses[str(subject["id"])] = address_line(subject)  # the picture is of this address

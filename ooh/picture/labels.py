@@ -33,23 +33,31 @@ def address_line(address: Mapping[str, Any]) -> str:
     return ", ".join(p for p in (address.get("line1"), address.get("line2"), place) if p)
 
 
+# Read on every flag of every picture: plain dicts, not an enum lookup per flag.
+CATEGORY_LABELS = {str(value): str(label) for value, label in FlagCategory.choices}
+GROUP_LABELS = {str(value): str(label) for value, label in FlagGroup.choices}
+SEVERITY_LABELS = {str(value): str(label) for value, label in Severity.choices}
+# A category inside a sentence: lower case, but a MARAC case keeps its capitals.
+CATEGORY_WORDS = {
+    value: label if label.startswith("MARAC") else label.lower() for value, label in CATEGORY_LABELS.items()
+}
+
+
 def category_label(category: str) -> str:
-    return str(FlagCategory(category).label)
+    return CATEGORY_LABELS[category]
 
 
 def group_label(group: str) -> str:
-    return str(FlagGroup(group).label)
+    return GROUP_LABELS[group]
 
 
 def severity_label(severity: str) -> str:
-    return str(Severity(severity).label)
+    return SEVERITY_LABELS[severity]
 
 
 def flag_what(flag: Mapping[str, Any]) -> str:
-    """'threats to staff, critical' (a MARAC case keeps its capitals)."""
-    category = category_label(flag["category"])
-    category = category if category.isupper() or category.startswith("MARAC") else category.lower()
-    return f"{category}, {severity_label(flag['severity']).lower()}"
+    """'threats to staff, critical'."""
+    return f"{CATEGORY_WORDS[flag['category']]}, {SEVERITY_LABELS[flag['severity']].lower()}"
 
 
 def home_label(
@@ -85,6 +93,6 @@ def label_flags(
             flag["subject_label"] = addresses[address_id]
         else:
             flag["subject_label"] = "Someone in the picture"
-        flag["group_label"] = group_label(flag["group"])
-        flag["category_label"] = category_label(flag["category"])
-        flag["severity_label"] = severity_label(flag["severity"])
+        flag["group_label"] = GROUP_LABELS[flag["group"]]
+        flag["category_label"] = CATEGORY_LABELS[flag["category"]]
+        flag["severity_label"] = SEVERITY_LABELS[flag["severity"]]
