@@ -7,6 +7,8 @@ items. The same function decides raising (something is due) and resolving (it no
 from collections.abc import Collection
 from datetime import datetime
 
+from django.db.models import Q
+
 from ooh.accounts.models import AgencyKind, Membership, Role
 from ooh.flags.models import NEEDS_REVIEW_BY, Flag, FlagGroup, FlagStatus
 from ooh.incidents.models import Attendance, AttendanceStatus, Incident, IncidentStatus
@@ -120,6 +122,18 @@ def eta_overdue(
     return due
 
 
+def _nobody_deciding(incident: Incident) -> str:
+    named = incident.decision_maker
+    if named is None:
+        return (
+            f"Nobody is named decision maker on {incident.reference}, opened at {incident.opened_at:%H:%M}."
+        )
+    return (
+        f"{named.user.display_name or named.user.username} was named decision maker on {incident.reference} "
+        f"at {named.at:%H:%M} and has not accepted."
+    )
+
+
 def no_decision_maker(
     now: datetime,
     subject_key: str | None = None,
@@ -129,16 +143,17 @@ def no_decision_maker(
     among: Collection[str] | None = None,
 ) -> list[Due]:
     """An open incident with safeguarding or officer-safety flags in its picture and nobody deciding
-    after N minutes -> the control room supervisor and the lead professional of any birth plan in force."""
+    after N minutes -> the control room supervisor and the lead professional of any birth plan in force.
+    Nobody decides until the decision maker named has accepted (a decline empties the role again)."""
 
     only = row_id_in_key(subject_key, "incident")
     if only is False:
         return []
     incidents = Incident.objects.filter(
+        Q(decision_maker__isnull=True) | Q(decision_maker__accepted_at__isnull=True),
         status=IncidentStatus.OPEN,
-        decision_maker__isnull=True,
         opened_at__lte=now - minutes("no_decision_maker"),
-    )
+    ).select_related("decision_maker__user")
     if only:
         incidents = incidents.filter(pk=only)
     if among is not None:  # the sweeper re-checking its open chains: only their incidents
@@ -175,7 +190,7 @@ def no_decision_maker(
                 "no_decision_maker",
                 key,
                 incident.opened_at + minutes("no_decision_maker"),
-                f"Nobody is named decision maker on {incident.reference}, opened at {incident.opened_at:%H:%M}.",
+                _nobody_deciding(incident),
                 users=supervisors | leads,
                 agencies=set(involved),
                 incident_id=incident.pk,

@@ -49,7 +49,7 @@ def schedule(task_name: str, args: tuple[object, ...], at: datetime) -> bool:
 def on_incident_event(sender: object, message: dict[str, Any], **kwargs: object) -> None:
     """After an incident change commits (ooh.incidents.signals.event_committed): check each new
     deadline when it falls due, and re-check anything the change may have ended (an answer, a
-    decision maker) straight away."""
+    decision maker who accepted) straight away."""
     minutes = settings.ESCALATION_MINUTES
     event, data = message["event"], message["data"]
 
@@ -78,7 +78,11 @@ def on_incident_event(sender: object, message: dict[str, Any], **kwargs: object)
             ("no_decision_maker", f"incident:{message['incident']}"),
             at(message["at"], "no_decision_maker"),
         )
-    elif event in ("decision_maker.appointed", "incident.closed"):
+    elif event in ("decision_maker.accepted", "incident.closed"):
         schedule("resolve_ended", (message["incident"],), timezone.now())
+    elif event in ("decision_maker.appointed", "decision_maker.declined"):
+        # Nobody decides until the one named accepts: checked now (raised if past its deadline; the timer
+        # set at opening still runs for an incident that is not).
+        schedule("check_subject", ("no_decision_maker", f"incident:{message['incident']}"), timezone.now())
     elif event.startswith(("concern.", "referral.", "person.born")):
         schedule("resolve_casework", (), timezone.now())

@@ -15,7 +15,7 @@ from api.fields import (
 )
 from ooh.accounts.models import Agency
 from ooh.flags.models import Flag, FlagCategory, FlagGroup, Severity
-from ooh.incidents.models import AttendanceStatus, IncidentKind, IncidentStatus
+from ooh.incidents.models import AttendanceStatus, IncidentKind, IncidentStatus, PresenceStatus
 from ooh.people.models import Address, Person
 
 from .accounts import AgencyBriefSerializer
@@ -82,6 +82,14 @@ class DecisionSerializer(serializers.Serializer[Any]):
     rationale = StrictCharField(max_length=4000)
 
 
+class DeclineSerializer(serializers.Serializer[Any]):
+    reason = StrictCharField(max_length=1000)
+
+
+class PresenceUpdateSerializer(serializers.Serializer[Any]):
+    status = StrictChoiceField(choices=PresenceStatus.choices)
+
+
 class FlagReadSerializer(serializers.Serializer[Any]):
     flag = UUIDRelatedField(queryset=Flag.objects.all())
 
@@ -117,6 +125,8 @@ class AppointmentSerializer(serializers.Serializer[Any]):
     appointed_by = UserBriefSerializer()
     reason = serializers.CharField()
     at = serializers.DateTimeField()
+    accepted = serializers.BooleanField(help_text="The appointee has accepted; false until they do.")
+    accepted_at = serializers.DateTimeField(allow_null=True)
 
 
 class DecisionRecordSerializer(serializers.Serializer[Any]):
@@ -132,6 +142,21 @@ class FlagAcknowledgementSerializer(serializers.Serializer[Any]):
     user = UserBriefSerializer()
     agency = AgencyBriefSerializer()
     at = serializers.DateTimeField()
+
+
+class PresenceSerializer(serializers.Serializer[Any]):
+    """One person on scene, or who has left, as they said themselves."""
+
+    user = UserBriefSerializer()
+    agency = serializers.UUIDField(source="agency_id")
+    status = serializers.ChoiceField(choices=PresenceStatus.choices)
+    since = serializers.DateTimeField(help_text="When the status began: the arrival, or the leaving.")
+
+
+class OnSceneSerializer(serializers.Serializer[Any]):
+    user = UserBriefSerializer()
+    agency = AgencyBriefSerializer()
+    since = serializers.DateTimeField(help_text="When they arrived.")
 
 
 class GuidanceSerializer(serializers.Serializer[Any]):
@@ -169,6 +194,9 @@ class IncidentSnapshotSerializer(serializers.Serializer[Any]):
     decision_maker = AppointmentSerializer(allow_null=True)
     decisions = DecisionRecordSerializer(many=True)
     flag_acknowledgements = FlagAcknowledgementSerializer(many=True)
+    on_scene = OnSceneSerializer(
+        many=True, help_text="The people on scene now, as each said; first arrived first."
+    )
     guidance = GuidanceSerializer(many=True)
     escalations = serializers.ListField(child=serializers.DictField())
     last_seq = serializers.IntegerField()

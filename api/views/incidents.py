@@ -26,7 +26,7 @@ from ooh.access import policy
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
 from ooh.flags.models import SEVERITY_RANK, Severity
-from ooh.incidents import actions, details
+from ooh.incidents import actions, answers, details
 from ooh.incidents.events import event_dict, events_after
 from ooh.incidents.models import AppointmentRole, Incident, IncidentAgency, IncidentStatus
 from ooh.picture import board, snapshot
@@ -40,6 +40,7 @@ from ..serializers.incidents import (
     CloseSerializer,
     DecisionRecordSerializer,
     DecisionSerializer,
+    DeclineSerializer,
     EventSerializer,
     EventsQuerySerializer,
     FlagAcknowledgementSerializer,
@@ -48,6 +49,8 @@ from ..serializers.incidents import (
     IncidentOpenSerializer,
     IncidentSnapshotSerializer,
     IncidentUpdateSerializer,
+    PresenceSerializer,
+    PresenceUpdateSerializer,
     StandDownSerializer,
     SubjectAddSerializer,
 )
@@ -315,6 +318,68 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
     @action(detail=True, methods=["post"], url_path="decision-maker")
     def decision_maker(self, request: Request, pk: uuid.UUID | None = None) -> Response:
         return self._appoint(request, AppointmentRole.DECISION_MAKER)
+
+    def _accept(self, request: Request, role: str) -> Response:
+        appointment = answers.accept_appointment(actor=member(request), incident=self.get_object(), role=role)
+        return Response(AppointmentSerializer(appointment).data)
+
+    def _decline(self, request: Request, role: str) -> Response:
+        serializer = DeclineSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        appointment = answers.decline_appointment(
+            actor=member(request), incident=self.get_object(), role=role, **serializer.validated_data
+        )
+        return Response(AppointmentSerializer(appointment).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: AppointmentSerializer},
+        summary="I accept my appointment as decision maker (the appointee of the current one only)",
+    )
+    @action(detail=True, methods=["post"], url_path="decision-maker/accept")
+    def decision_maker_accept(self, request: Request, pk: uuid.UUID | None = None) -> Response:
+        return self._accept(request, AppointmentRole.DECISION_MAKER)
+
+    @extend_schema(
+        request=DeclineSerializer,
+        responses={200: AppointmentSerializer},
+        summary="I decline my appointment as decision maker, saying why; nobody decides until someone else is named",
+    )
+    @action(detail=True, methods=["post"], url_path="decision-maker/decline")
+    def decision_maker_decline(self, request: Request, pk: uuid.UUID | None = None) -> Response:
+        return self._decline(request, AppointmentRole.DECISION_MAKER)
+
+    @extend_schema(
+        request=None,
+        responses={200: AppointmentSerializer},
+        summary="I accept my appointment as lead professional (the appointee of the current one only)",
+    )
+    @action(detail=True, methods=["post"], url_path="lead-professional/accept")
+    def lead_professional_accept(self, request: Request, pk: uuid.UUID | None = None) -> Response:
+        return self._accept(request, AppointmentRole.LEAD_PROFESSIONAL)
+
+    @extend_schema(
+        request=DeclineSerializer,
+        responses={200: AppointmentSerializer},
+        summary="I decline my appointment as lead professional, saying why; the role is empty until someone else is named",
+    )
+    @action(detail=True, methods=["post"], url_path="lead-professional/decline")
+    def lead_professional_decline(self, request: Request, pk: uuid.UUID | None = None) -> Response:
+        return self._decline(request, AppointmentRole.LEAD_PROFESSIONAL)
+
+    @extend_schema(
+        request=PresenceUpdateSerializer,
+        responses={200: PresenceSerializer},
+        summary="I am on scene, or I have left (for myself; an agency's on_scene puts its caller on scene too)",
+    )
+    @action(detail=True, methods=["post"])
+    def presence(self, request: Request, pk: uuid.UUID | None = None) -> Response:
+        serializer = PresenceUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        actor = member(request)
+        row = answers.report_presence(actor=actor, incident=self.get_object(), **serializer.validated_data)
+        row.user = actor
+        return Response(PresenceSerializer(row).data)
 
     @extend_schema(
         request=DecisionSerializer,

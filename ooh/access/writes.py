@@ -12,6 +12,7 @@ from ooh.accounts.models import AgencyKind, User
 from .models import BreakGlass
 from .records import (
     AddressedEscalation,
+    Appointed,
     DirectedIncident,
     Identified,
     KeptPlan,
@@ -116,6 +117,18 @@ WRITE_RULES = [
         "appoint the lead professional or decision maker",
         "police and ambulance control rooms or the current decision maker; the appointee is a member of an agency on the incident",
         "may_appoint",
+    ),
+    (
+        "incident",
+        "accept or decline an appointment as lead professional or decision maker",
+        "the appointee of the current appointment, once; a decline, with a reason, leaves the role empty",
+        "may_answer_appointment",
+    ),
+    (
+        "incident",
+        "say that one is on scene, or has left",
+        "any casework role, for themselves, on an incident it can see",
+        "may_report_presence",
     ),
     (
         "incident",
@@ -300,6 +313,16 @@ def is_decision_maker(user: User | AnonymousUser, incident: DirectedIncident) ->
 
 def may_appoint(user: User | AnonymousUser, incident: DirectedIncident) -> bool:
     return may_direct_incident(user) or is_decision_maker(user, incident)
+
+
+def may_answer_appointment(user: User | AnonymousUser, appointment: Appointed) -> bool:
+    """Accept or decline: the appointee alone (the action checks that it is the current appointment)."""
+    return does_casework(user) and appointment.user_id == user.pk
+
+
+def may_report_presence(user: AnyUser) -> bool:
+    """On scene or left, for oneself, on an incident the user can see (the caller finds it visible)."""
+    return does_casework(user)
 
 
 def may_change_incident(user: User | AnonymousUser, incident: DirectedIncident) -> bool:

@@ -19,6 +19,7 @@ from ooh.people.models import Address, Person, Residence
 from ooh.plans.queries import agencies_with_a_stake
 from ooh.shapes import ATTENDANCE, appointment_row, user_row
 
+from .appointments import accept
 from .events import append_event
 from .models import (
     Appointment,
@@ -34,6 +35,7 @@ from .models import (
     InvolvementReason,
     ReferenceCounter,
 )
+from .presence import arrive
 from .rules import CONTROL_ROOM_ONLY, may_move
 
 ETA_TOLERANCE = timedelta(minutes=5)  # phones' clocks drift; an ETA a little in the past is still an answer
@@ -204,7 +206,9 @@ def update_attendance(
     now: datetime | None = None,
 ) -> Attendance:
     """The caller's agency answers: attending (with an ETA), en route, on scene, left, or cannot attend
-    (saying what it will do instead). Changing one's mind is allowed, explicitly, and kept in the timeline."""
+    (saying what it will do instead). Changing one's mind is allowed, explicitly, and kept in the timeline.
+    On scene puts the caller on scene too: a presence.updated after the attendance.updated (none if
+    they had said so already)."""
     now = now or timezone.now()
     _check_answer(status, eta, agreed_role, now)
     agency = actor.membership.agency
@@ -234,6 +238,8 @@ def update_attendance(
         at=now,
         data={**attendance_dict(row), "previous_status": previous},
     )
+    if status == AttendanceStatus.ON_SCENE:
+        arrive(actor=actor, incident=incident, now=now)
     return row
 
 
@@ -319,15 +325,22 @@ def appoint(
 def record_decision(
     *, actor: User, incident: Incident, decision: str, rationale: str, now: datetime | None = None
 ) -> Decision:
-    """Only the current decision maker records decisions, each with its rationale."""
+    """Only the current decision maker records decisions, each with its rationale. One not yet accepted
+    accepts by deciding: a decision_maker.accepted (implicit) comes first, in the same transaction."""
     now = now or timezone.now()
     incident = lock_open(incident)
     # pk=None (no decision maker) is a valid lookup, matching no row, that the plugin refuses.
-    current = Appointment.objects.filter(pk=incident.decision_maker_id).first()  # type: ignore[misc]
+    current = (
+        Appointment.objects.select_related("user", "appointed_by")
+        .filter(pk=incident.decision_maker_id)  # type: ignore[misc]
+        .first()
+    )
     if current is None or current.user_id != actor.pk:
         raise PermissionDenied("Only the current decision maker records decisions.")
     if not (rationale or "").strip():
         raise ValidationError({"rationale": "Record why."})
+    if current.accepted_at is None:
+        accept(actor=actor, incident=incident, appointment=current, now=now, implicit=True)
     row = Decision.objects.create(
         incident=incident,
         decision=decision.strip(),

@@ -40,6 +40,13 @@ EVENT_TYPES = frozenset(
         "attendance.updated",
         "lead_professional.appointed",
         "decision_maker.appointed",
+        # The appointee's answer (recording a decision accepts implicitly); a decline empties the role.
+        "lead_professional.accepted",
+        "lead_professional.declined",
+        "decision_maker.accepted",
+        "decision_maker.declined",
+        # A person on scene or gone, as they said (or as their agency's on_scene said for them).
+        "presence.updated",
         "decision.recorded",
         "flag.acknowledged",
         "flag.added",

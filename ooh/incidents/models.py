@@ -187,6 +187,10 @@ class Appointment(models.Model):
     def __str__(self) -> str:
         return f"{self.role}: {self.user_id}"
 
+    @property
+    def accepted(self) -> bool:
+        return self.accepted_at is not None
+
 
 class PresenceStatus(models.TextChoices):
     ON_SCENE = "on_scene", "On scene"

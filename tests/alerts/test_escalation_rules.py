@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from alerts import escalation_rules as rules
-from ooh.incidents import actions
+from ooh.incidents import actions, answers
 from tests import factories
 from tests.alerts.night import T0, at
 from tests.factories import member
@@ -85,9 +85,11 @@ class TestNoDecisionMaker:
         factories.flag(alice, on=family["kerry"], category="medical")
         assert rules.no_decision_maker(at(hours=5)) == []
 
-    def test_a_decision_maker_ends_it(self, alice, family, incident, hale):
+    def test_a_decision_maker_who_accepted_ends_it(self, alice, family, incident, hale):
         factories.flag(alice, on=family["home"], category="dangerous_animal")
         actions.appoint(actor=alice, incident=incident, role="decision_maker", user=hale, reason="On scene")
+        assert len(rules.no_decision_maker(at(hours=1))) == 1  # named, not yet accepted
+        answers.accept_appointment(actor=hale, incident=incident, role="decision_maker")
         assert rules.no_decision_maker(at(hours=1)) == []
 
 

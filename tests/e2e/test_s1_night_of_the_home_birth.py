@@ -324,7 +324,9 @@ def test_s1(server, agencies, background):
     # 7. The officer loses signal; the sergeant records the decision; the officer reconnects with its last seq.
     nina_socket.close()
     lost_at = last_seq_seen["nina"]  # she saw the EDT's change of mind, then lost signal
-    resolved = hale_socket.next_event(timeout=30, kinds={"escalation.resolved"})  # a decision maker ends it
+    # Named is not deciding: the chase ends when the sergeant accepts.
+    assert hale.post(f"/incidents/{incident}/decision-maker/accept/").status_code == 200
+    resolved = hale_socket.next_event(timeout=30, kinds={"escalation.resolved"})
     assert resolved["data"]["rule"] == "no_decision_maker"
     decision = hale.post(
         f"/incidents/{incident}/decisions/",

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from alerts import escalations
 from ooh.flags import actions as flag_actions
-from ooh.incidents import actions, details, events
+from ooh.incidents import actions, answers, details, events
 from ooh.incidents.models import AppointmentRole, Event
 from ooh.plans import actions as plan_actions
 from ooh.referrals import concerns
@@ -45,12 +45,22 @@ def _play_the_night(world):
     actions.update_attendance(
         actor=bob, incident=incident, status="attending", eta=now + datetime.timedelta(minutes=9)
     )  # attendance.updated
+    answers.report_presence(actor=bob, incident=incident, status="on_scene")  # presence.updated
+    for role in (AppointmentRole.DECISION_MAKER, AppointmentRole.LEAD_PROFESSIONAL):
+        actions.appoint(actor=alice, incident=incident, role=role, user=bob, reason="First on scene")
+        answers.decline_appointment(
+            actor=bob, incident=incident, role=role, reason="Treating the baby"
+        )  # decision_maker.declined, lead_professional.declined
     actions.appoint(
         actor=alice, incident=incident, role=AppointmentRole.DECISION_MAKER, user=hale, reason="On scene"
     )  # decision_maker.appointed
     actions.appoint(
         actor=hale, incident=incident, role=AppointmentRole.LEAD_PROFESSIONAL, user=dana, reason="Her case"
     )  # lead_professional.appointed
+    answers.accept_appointment(
+        actor=dana, incident=incident, role=AppointmentRole.LEAD_PROFESSIONAL
+    )  # lead_professional.accepted
+    # decision_maker.accepted (implicitly, by deciding), then decision.recorded
     actions.record_decision(actor=hale, incident=incident, decision="To hospital", rationale="The plan")
     actions.acknowledge_flag(actor=bob, incident=incident, flag=world.flags["violence"])  # flag.acknowledged
     flag = factories.flag(dana, on=world.dean, category="weapons", severity="high")  # flag.added

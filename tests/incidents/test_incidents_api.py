@@ -140,6 +140,9 @@ def test_snapshot_query_count_does_not_grow_with_the_night(alice, family, edt, a
     client.post(f"{url}lead-professional/", {"user": str(hale.pk), "reason": "Until EDT arrives"})
     client_for(hale).post(f"{url}decisions/", {"decision": "To hospital", "rationale": "Safety"})
     client_for(hale).post(f"{url}decisions/", {"decision": "Police protection", "rationale": "Risk"})
+    client_for(hale).post(f"{url}lead-professional/accept/")
+    for person in (hale, alice):  # the people on scene: one query however many
+        assert client_for(person).post(f"{url}presence/", {"status": "on_scene"}).status_code == 200
     assert count() == quiet
 
 

@@ -2,8 +2,8 @@
 
 The world is tests/vale_world.build_world() (North council's Vale family, South council's Mosses) and the night
 of tonight's incident: police control (Alice) opened it for Kerry and her unborn baby, the ambulance
-service is asked to attend, Sergeant Hale is the decision maker, and only then was the birth plan shared
-with the midwives. Who sees what below is written out by hand from the policy as the README states it,
+service is asked to attend, Sergeant Hale is the decision maker and Dana the lead professional (neither
+has accepted yet), and only then was the birth plan shared with the midwives. Who sees what below is written out by hand from the policy as the README states it,
 never computed by ooh.access: a table that asked the code under test could not catch it leaking.
 
 Situations: `family` (the path names the Vale family's record), for some rows `other family` (the

@@ -86,6 +86,15 @@ def build_matrix_world() -> MatrixWorld:
         user=users["hale"],
         reason="First on scene",
     )
+    # Dana leads: North council is on the incident already (its plan), so nobody's rights change. Neither
+    # appointee has answered yet (the accept and decline rows answer).
+    incident_actions.appoint(
+        actor=alice,
+        incident=incident,
+        role=AppointmentRole.LEAD_PROFESSIONAL,
+        user=dana,
+        reason="Leads the birth plan",
+    )
     # Shared after the incident was opened: the midwives see the plan's mother and baby, not the incident.
     plan_actions.share_plan(actor=dana, plan=world.plan, agencies=[agencies["midwifery"]])
 

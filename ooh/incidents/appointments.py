@@ -1,0 +1,71 @@
+"""An appointment's answer: the appointee accepts (or records a decision, which accepts implicitly) or
+declines. Helpers of the actions, called under the incident row lock they hold."""
+
+from datetime import datetime
+
+from ooh.accounts.models import User
+from ooh.errors import Conflict
+from ooh.shapes import appointment_row
+
+from .events import append_event
+from .models import Appointment, AppointmentRole, Incident
+
+# The incident's pointer at the current appointment of each role; each role's events are named after it.
+FIELDS = {
+    AppointmentRole.DECISION_MAKER: "decision_maker",
+    AppointmentRole.LEAD_PROFESSIONAL: "lead_professional",
+}
+
+
+def current_appointment(incident: Incident, role: str) -> Appointment:
+    """The appointment the incident points at for this role, its users loaded; 409 if there is none."""
+    appointment_id = getattr(incident, f"{FIELDS[AppointmentRole(role)]}_id")
+    if appointment_id is None:
+        raise Conflict(
+            f"Nobody is appointed {AppointmentRole(role).label.lower()} on this incident now.",
+            code="no_current_appointment",
+        )
+    return Appointment.objects.select_related("user", "appointed_by").get(pk=appointment_id)
+
+
+def check_unanswered(appointment: Appointment) -> None:
+    if appointment.accepted_at is not None or appointment.declined_at is not None:
+        raise Conflict(
+            "This appointment has already been "
+            f"{'accepted' if appointment.accepted_at is not None else 'declined'}.",
+            code="appointment_already_answered",
+        )
+
+
+def accept(
+    *, actor: User, incident: Incident, appointment: Appointment, now: datetime, implicit: bool = False
+) -> None:
+    """Accepted: the appointer is told (their feed). `implicit`: by recording a decision."""
+    appointment.accepted_at = now
+    appointment.save(update_fields=["accepted_at"])
+    append_event(
+        incident=incident,
+        type=f"{FIELDS[AppointmentRole(appointment.role)]}.accepted",
+        actor=actor,
+        at=now,
+        data=appointment_row(appointment) | {"implicit": implicit},
+        feed_users=[appointment.appointed_by_id],
+    )
+
+
+def decline(*, actor: User, incident: Incident, appointment: Appointment, reason: str, now: datetime) -> None:
+    """Declined, with the reason: the role is empty again (the timeline keeps the appointment), and the
+    appointer is told."""
+    field = FIELDS[AppointmentRole(appointment.role)]
+    appointment.declined_at, appointment.decline_reason = now, reason
+    appointment.save(update_fields=["declined_at", "decline_reason"])
+    setattr(incident, field, None)
+    incident.save(update_fields=[field])
+    append_event(
+        incident=incident,
+        type=f"{field}.declined",
+        actor=actor,
+        at=now,
+        data=appointment_row(appointment) | {"reason": reason},
+        feed_users=[appointment.appointed_by_id],
+    )
