@@ -239,7 +239,8 @@ def birth_plan_not_ready(
             missing = [k for k in PLAN_READERS if k not in read]
             if not missing:
                 continue
-            gap = f"has a birth plan not yet acknowledged at version {plan.version} by {', '.join(missing)}"
+            readers = ", ".join(str(AgencyKind(kind).label).lower() for kind in missing)
+            gap = f"has a birth plan not yet acknowledged at version {plan.version} by {readers}"
             stamp = f"{plan.pk}:{plan.version}"
             lead_ids = {plan.lead_professional_id} if plan.lead_professional_id else owner_ids
         lead_agencies = set(
@@ -283,7 +284,8 @@ def flag_review_overdue(
             "flag_review_overdue",
             f"flag:{flag.pk}:{set_by_filter(flag.review_by).isoformat()}",
             now,
-            f"The {flag.severity} flag '{flag.summary}' was due for review on {flag.review_by:%d %b %Y}.",
+            f"The {flag.get_severity_display().lower()} {flag.get_category_display().lower()} flag "
+            f"'{flag.summary}' was due for review on {flag.review_by:%d %b %Y}.",
             users={flag.owner_id},
             agencies={flag.owner.membership.agency_id} if hasattr(flag.owner, "membership") else set(),
         )

@@ -15,15 +15,22 @@ from api.fields import (
 )
 from ooh.accounts.models import Agency
 from ooh.flags.models import Flag, FlagCategory, FlagGroup, Severity
-from ooh.incidents.models import AttendanceStatus, IncidentKind, IncidentStatus, PresenceStatus
+from ooh.incidents.models import (
+    AttendanceStatus,
+    IncidentKind,
+    IncidentStatus,
+    InvolvementReason,
+    PresenceStatus,
+)
 from ooh.people.models import Address, Person
 
 from .accounts import AgencyBriefSerializer
 from .people import (
     AddressSerializer,
+    DescribedPlanSerializer,
+    FlagLabelsSerializer,
+    HeadlineLineSerializer,
     NetworkAddressSerializer,
-    NetworkBirthPlanSerializer,
-    NetworkFlagSerializer,
     NetworkMemberSerializer,
     NetworkPersonSerializer,
     UserBriefSerializer,
@@ -171,24 +178,50 @@ class IncidentNetworkSerializer(serializers.Serializer[Any]):
     highest_severity = serializers.CharField(allow_null=True)
     members = NetworkMemberSerializer(many=True)
     addresses = NetworkAddressSerializer(many=True)
-    flags = NetworkFlagSerializer(many=True)
+    flags = FlagLabelsSerializer(many=True)
+
+
+class IncidentSubjectSerializer(NetworkPersonSerializer):
+    relation = serializers.CharField(
+        help_text="How the subject relates to the other subjects, e.g. 'mother of Baby Vale' ('' if unrelated)."
+    )
+
+
+class IncidentAgencySerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    out_of_hours_phone = serializers.CharField()
+    involvement = serializers.ChoiceField(choices=InvolvementReason.choices)
+    involvement_label = serializers.CharField()
 
 
 class IncidentSnapshotSerializer(serializers.Serializer[Any]):
+    headline = HeadlineLineSerializer(
+        many=True,
+        help_text="At most seven plain-English lines for the reader's role, in order: danger to staff, legal "
+        "position and powers, the plan's instructions for tonight, who is coming and when, who decides.",
+    )
     id = serializers.UUIDField()
     reference = serializers.CharField(help_text="e.g. OOH-2026-000123")
     kind = serializers.ChoiceField(choices=IncidentKind.choices)
+    kind_label = serializers.CharField()
     status = serializers.ChoiceField(choices=IncidentStatus.choices)
     summary = serializers.CharField()
     address = AddressSerializer(allow_null=True)
+    address_line = serializers.CharField(help_text="The address on one line ('' when there is none).")
     location_text = serializers.CharField()
     opened_at = serializers.DateTimeField()
     opening_agency = AgencyBriefSerializer()
     closed_at = serializers.DateTimeField(allow_null=True)
     outcome = serializers.CharField()
-    subjects = NetworkPersonSerializer(many=True)
+    subjects = IncidentSubjectSerializer(many=True)
     network = IncidentNetworkSerializer()
-    birth_plans = NetworkBirthPlanSerializer(many=True)
+    birth_plans = DescribedPlanSerializer(many=True)
+    agencies = IncidentAgencySerializer(
+        many=True, help_text="Every agency on the incident, with its out-of-hours number."
+    )
     attendance = AttendanceSerializer(many=True)
     lead_professional = AppointmentSerializer(allow_null=True)
     decision_maker = AppointmentSerializer(allow_null=True)

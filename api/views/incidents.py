@@ -30,6 +30,7 @@ from ooh.incidents import actions, answers, details
 from ooh.incidents.events import event_dict, events_after
 from ooh.incidents.models import AppointmentRole, Incident, IncidentAgency, IncidentStatus
 from ooh.picture import board, snapshot
+from ooh.picture.audience import audience_of
 
 from ..serializers.incidents import (
     AppointmentSerializer,
@@ -218,7 +219,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
     def _snapshot_response(
         self, request: Request, incident: Incident, code: int = status.HTTP_200_OK
     ) -> Response:
-        body, network = snapshot.build(snapshot.load(incident.pk))
+        body, network = snapshot.build(snapshot.load(incident.pk), audience=audience_of(member(request)))
         disclosure.notify_if_disclosed(
             member(request), body["network"]["flags"], purpose={"incident": str(incident.pk), "reason": ""}
         )

@@ -125,6 +125,8 @@ class TestBirthPlanNotReady:
         [due] = rules.birth_plan_not_ready(timezone.now())
         assert due.users >= {midwife_lead.pk}
         assert "not yet acknowledged" in due.message
+        # The agencies in words, never their codes.
+        assert "by police, ambulance service, out-of-hours social care, midwifery." in due.message
         for reader in plan_readers.members:
             plans.acknowledge_plan(actor=reader, plan=plan)
         assert rules.birth_plan_not_ready(timezone.now()) == []
