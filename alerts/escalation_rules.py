@@ -6,12 +6,20 @@ items. The same function decides raising (something is due) and resolving (it no
 
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Q
 
 from ooh.accounts.models import AgencyKind, Membership, Role
 from ooh.flags.models import NEEDS_REVIEW_BY, Flag, FlagGroup, FlagStatus
-from ooh.incidents.models import Attendance, AttendanceStatus, Incident, IncidentStatus
+from ooh.incidents.models import (
+    Appointment,
+    AppointmentRole,
+    Attendance,
+    AttendanceStatus,
+    Incident,
+    IncidentStatus,
+)
 from ooh.incidents.rules import COMING
 from ooh.people.links import current_address_ids, linked_ids
 from ooh.people.models import Person, PersonStatus
@@ -134,6 +142,34 @@ def _nobody_deciding(incident: Incident) -> str:
     )
 
 
+def _episodes(incidents: list[Incident], now: datetime) -> dict[Incident, tuple[str, datetime]]:
+    """{incident: (subject key, due at)} for the incidents whose time without a decision maker is up
+    (one query). Until someone first accepts, the chase is `incident:<id>`, due N minutes after opening.
+    Once an accepted decision maker is replaced (and the new one has not accepted, or declined), a new
+    chase starts, `incident:<id>:<when replaced>`, due N minutes after the handover: the first chain was
+    resolved by the acceptance, and a lapse later in the night is chased again."""
+    wait = minutes("no_decision_maker")
+    named: dict[Any, list[tuple[datetime, datetime | None]]] = {}
+    for incident_id, at, accepted_at in Appointment.objects.filter(
+        incident__in=incidents, role=AppointmentRole.DECISION_MAKER
+    ).values_list("incident_id", "at", "accepted_at"):
+        named.setdefault(incident_id, []).append((at, accepted_at))
+    episodes = {}
+    for incident in incidents:
+        appointments = sorted(named.get(incident.pk, []))
+        accepted = [at for at, accepted_at in appointments if accepted_at is not None]
+        if not accepted:
+            key, due_at = f"incident:{incident.pk}", incident.opened_at + wait
+        else:
+            handover = min((at for at, _ in appointments if at > max(accepted)), default=None)
+            if handover is None:  # the accepted one is still current: nothing lapsed
+                continue
+            key, due_at = f"incident:{incident.pk}:{stamp(handover)}", handover + wait
+        if due_at <= now:
+            episodes[incident] = (key, due_at)
+    return episodes
+
+
 def no_decision_maker(
     now: datetime,
     subject_key: str | None = None,
@@ -157,8 +193,9 @@ def no_decision_maker(
     if only:
         incidents = incidents.filter(pk=only)
     if among is not None:  # the sweeper re-checking its open chains: only their incidents
-        incidents = incidents.filter(pk__in=[key.partition(":")[2] for key in among])
-    keyed = {f"incident:{incident.pk}": incident for incident in incidents}
+        incidents = incidents.filter(pk__in=[key.split(":")[1] for key in among])
+    episodes = _episodes(list(incidents), now)
+    keyed = {key: incident for incident, (key, _due) in episodes.items()}
     if fresh:  # the linked picture of each is read only for incidents not yet raised
         keyed = unraised("no_decision_maker", keyed)
     due = []
@@ -189,7 +226,7 @@ def no_decision_maker(
             Due(
                 "no_decision_maker",
                 key,
-                incident.opened_at + minutes("no_decision_maker"),
+                episodes[incident][1],
                 _nobody_deciding(incident),
                 users=supervisors | leads,
                 agencies=set(involved),

@@ -131,3 +131,52 @@ def test_the_opening_timer_is_unchanged(flagged):
     (task, args, when), _ = schedule.call_args
     assert (task, args) == ("check_subject", ("no_decision_maker", f"incident:{flagged.pk}"))
     assert when == at(minutes=15, seconds=1)
+
+
+# --- A lapse later in the night: an accepted decision maker handed over to someone who has not accepted
+
+
+def _hand_over(alice, incident, hale, pat):
+    """Hale accepts at 6; at 20 the control room names Pat instead, who does not accept."""
+    _appoint(alice, incident, hale)
+    answers.accept_appointment(actor=hale, incident=incident, role="decision_maker", now=at(minutes=6))
+    return _appoint(alice, incident, pat, minutes=20)
+
+
+def test_a_handover_nobody_accepts_is_chased_again_n_minutes_after_it(alice, flagged, hale, pat):
+    handover = _hand_over(alice, flagged, hale, pat)
+    assert rules.no_decision_maker(at(minutes=34, seconds=59)) == []
+    [due] = rules.no_decision_maker(at(minutes=35))
+    assert due.subject_key == f"incident:{flagged.pk}:{rules.stamp(handover.at)}"
+    assert due.due_at == at(minutes=35)
+    assert "has not accepted" in due.message
+
+
+def test_the_first_chase_ended_by_the_acceptance_and_the_sweeper_raises_the_lapse(alice, flagged, hale, pat):
+    first = f"incident:{flagged.pk}"
+    _appoint(alice, flagged, hale)
+    escalations.check_subject("no_decision_maker", first, now=at(minutes=15))
+    answers.accept_appointment(actor=hale, incident=flagged, role="decision_maker", now=at(minutes=16))
+    escalations.resolve_ended(now=at(minutes=16, seconds=1))
+    assert Escalation.objects.get(subject_key=first).status == "resolved"
+    handover = _appoint(alice, flagged, pat, minutes=20)
+    escalations.sweep(now=at(minutes=35))
+    lapse = Escalation.objects.get(subject_key=f"incident:{flagged.pk}:{rules.stamp(handover.at)}")
+    assert (lapse.status, lapse.level) == ("open", 1)
+    # Pat declines: still nobody deciding, the same chase goes on (not a third one).
+    answers.decline_appointment(
+        actor=pat, incident=flagged, role="decision_maker", reason="Off duty", now=at(minutes=36)
+    )
+    escalations.sweep(now=at(minutes=37))
+    assert Escalation.objects.filter(rule="no_decision_maker", level=1).count() == 2
+    # Hale takes it back and accepts: the lapse is over.
+    _appoint(alice, flagged, hale, minutes=38)
+    answers.accept_appointment(actor=hale, incident=flagged, role="decision_maker", now=at(minutes=39))
+    escalations.resolve_ended(now=at(minutes=39, seconds=1))
+    assert Escalation.objects.get(pk=lapse.pk).status == "resolved"
+
+
+def test_a_handover_accepted_in_time_is_never_chased(alice, flagged, hale, pat):
+    _hand_over(alice, flagged, hale, pat)
+    answers.accept_appointment(actor=pat, incident=flagged, role="decision_maker", now=at(minutes=21))
+    assert rules.no_decision_maker(at(hours=2)) == []
