@@ -24,7 +24,7 @@ from ooh.incidents.models import (
 )
 from ooh.people.models import Address, Person
 
-from .accounts import AgencyBriefSerializer
+from .accounts import AgencyBriefSerializer, AgencySerializer
 from .people import (
     AddressSerializer,
     DescribedPlanSerializer,
@@ -187,14 +187,14 @@ class IncidentSubjectSerializer(NetworkPersonSerializer):
     )
 
 
-class IncidentAgencySerializer(serializers.Serializer[Any]):
-    id = serializers.UUIDField()
-    code = serializers.CharField()
-    name = serializers.CharField()
-    kind = serializers.CharField()
-    out_of_hours_phone = serializers.CharField()
+class IncidentAgencySerializer(AgencySerializer):
+    """An agency on the incident: with its out-of-hours number, and why it is on it."""
+
     involvement = serializers.ChoiceField(choices=InvolvementReason.choices)
     involvement_label = serializers.CharField()
+
+    class Meta(AgencySerializer.Meta):
+        fields = [*AgencySerializer.Meta.fields, "involvement", "involvement_label"]
 
 
 class IncidentSnapshotSerializer(serializers.Serializer[Any]):

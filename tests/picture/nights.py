@@ -32,6 +32,14 @@ class Night:
     plan: object = None
 
 
+def _out_of_hours_numbers():
+    """Police give 101 out of hours; the ambulance service and the out-of-hours team their own lines."""
+    for code, phone in (("police", "101"), ("ambulance", "01632 960200"), ("edt", "01632 960004")):
+        found = agency(code)
+        found.out_of_hours_phone = phone
+        found.save(update_fields=["out_of_hours_phone"])
+
+
 def _contacts():
     return [
         {
@@ -55,10 +63,7 @@ def s1_night() -> Night:
     unborn baby; police, ambulance and the out-of-hours team are asked to answer within 10 minutes. The
     out-of-hours social worker says attending (ETA 00:30), then at 00:05 that the team cannot attend.
     The panel reads the night at 00:10: nobody is named decision maker yet."""
-    for code, phone in (("police", "101"), ("ambulance", "01632 960200"), ("edt", "01632 960004")):
-        a = agency(code)
-        a.out_of_hours_phone = phone
-        a.save(update_fields=["out_of_hours_phone"])
+    _out_of_hours_numbers()
     users = {name: persona(name) for name in ("amy", "bob", "omar", "hale", "alice", "mia", "dana")}
     dana, amy, omar, hale = users["dana"], users["amy"], users["omar"], users["hale"]
     home = factories.address(dana, line1="14 Larch Close", town="Northshire", postcode="NE3 2QX")
@@ -184,10 +189,7 @@ def second_night() -> Night:
     the baby's father keeps weapons at his flat. Police are coming, ambulance has not answered, the
     out-of-hours team is coming, and the sergeant named decision maker has not accepted yet. The panel
     reads it at 02:25."""
-    for code, phone in (("police", "101"), ("ambulance", "01632 960200"), ("edt", "01632 960004")):
-        a = agency(code)
-        a.out_of_hours_phone = phone
-        a.save(update_fields=["out_of_hours_phone"])
+    _out_of_hours_numbers()
     users = {name: persona(name) for name in ("alice", "bob", "omar", "hale", "sam")}
     sam, alice = users["sam"], users["alice"]
     home = factories.address(
