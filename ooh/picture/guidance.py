@@ -10,9 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from ooh.accounts.models import AgencyKind
 from ooh.flags.models import Flag, FlagCategory, FlagGroup, Severity
-from ooh.incidents.models import AttendanceStatus
 from ooh.people.links import Edge
 from ooh.people.models import Person, PersonStatus
 from ooh.plans.models import PlanStatus
@@ -22,6 +20,7 @@ from ooh.referrals.parenting import advice_line
 
 from .audience import OTHER, Audience, how_to_go_in
 from .headline import CHILD_PROTECTION, IncidentView
+from .labels import CATEGORY_WORDS, user_name
 from .legal import legal_position
 
 LEVEL_ORDER = {"danger": 0, "warning": 1, "info": 2}
@@ -111,7 +110,9 @@ def officer_safety(ctx: GuidanceContext) -> list[Guidance]:
     for flag in markers:
         by_label.setdefault(ctx.label(flag), []).append(flag)
     what = " ".join(
-        f"{label}: " + "; ".join(f"{_category(f)} ({f.summary.strip().rstrip('.')})" for f in flags) + "."
+        f"{label}: "
+        + "; ".join(f"{CATEGORY_WORDS[f.category]} ({f.summary.strip().rstrip('.')})" for f in flags)
+        + "."
         for label, flags in by_label.items()
     )
     return [
@@ -161,7 +162,7 @@ def no_decision_maker(ctx: GuidanceContext) -> list[Guidance]:
         return []
     appointed = ctx.incident.decision_maker if ctx.incident else None
     if appointed is not None:
-        who = appointed["user"].get("display_name") or appointed["user"].get("username")
+        who = user_name(appointed["user"])
         return [
             Guidance(
                 "no_decision_maker",
@@ -226,16 +227,11 @@ def marac_case(ctx: GuidanceContext) -> list[Guidance]:
     ]
 
 
-def _category(flag: Flag) -> str:
-    label = str(FlagCategory(flag.category).label)
-    return label if label.startswith("MARAC") else label.lower()
-
-
 def _who_decides(view: IncidentView) -> str:
     appointed = view.decision_maker
     if appointed is None:
         return "nobody is named decision maker yet"
-    who = appointed["user"].get("display_name") or appointed["user"].get("username")
+    who = user_name(appointed["user"])
     return f"the decision maker is {who}" + ("" if appointed.get("accepted", True) else ", not yet accepted")
 
 
@@ -253,9 +249,7 @@ def ooh_cannot_attend(ctx: GuidanceContext) -> list[Guidance]:
             f"{_who_decides(ctx.incident)}.",
             {"attendance": row["id"]},
         )
-        for row in ctx.incident.attendance
-        if row["agency"]["kind"] == AgencyKind.OOH_SOCIAL_CARE
-        and row["status"] == AttendanceStatus.CANNOT_ATTEND
+        for row in ctx.incident.ooh_not_attending()
     ]
 
 
@@ -298,7 +292,7 @@ def plan_is_draft(ctx: GuidanceContext) -> list[Guidance]:
         if plan["status"] != PlanStatus.DRAFT:
             continue
         lead = plan["lead_professional"]
-        confirm = f" with the lead professional, {lead['display_name'] or lead['username']}" if lead else ""
+        confirm = f" with the lead professional, {user_name(lead)}" if lead else ""
         items.append(
             Guidance(
                 "plan_draft",
@@ -361,7 +355,7 @@ def child_protection_without_plan(ctx: GuidanceContext) -> list[Guidance]:
             Guidance(
                 "child_protection_no_plan",
                 "warning",
-                f"{ctx.label(flag)}: {_category(flag)}, but no birth plan is shared for this child. Ask "
+                f"{ctx.label(flag)}: {CATEGORY_WORDS[flag.category]}, but no birth plan is shared for this child. Ask "
                 "out-of-hours social care what the plan is before acting.",
                 {"flags": [str(flag.pk)]},
             )
@@ -421,7 +415,7 @@ def tell_lead_professional(ctx: GuidanceContext) -> list[Guidance]:
         child = ctx.people.get(plan["unborn_child"]) or ctx.people.get(uuid.UUID(str(plan["unborn_child"])))
         if lead is None or child is None:
             continue
-        name = lead["display_name"] or lead["username"]
+        name = user_name(lead)
         if child.status == PersonStatus.LIVING and child.date_of_birth is not None:
             items.append(
                 Guidance(
@@ -453,7 +447,7 @@ def handling_instructions(ctx: GuidanceContext) -> list[Guidance]:
         Guidance(
             "handling_instructions",
             "warning",
-            f"{ctx.label(f)} ({_category(f)}): {f.handling_instructions.strip().rstrip('.')}.",
+            f"{ctx.label(f)} ({CATEGORY_WORDS[f.category]}): {f.handling_instructions.strip().rstrip('.')}.",
             {"flags": [str(f.pk)]},
         )
         for f in ctx.flags

@@ -20,7 +20,7 @@ from ooh.plans.models import PlanStatus
 from ooh.referrals.calendar import local_zone
 
 from .audience import SOCIAL_CARE, Audience, how_to_go_in
-from .labels import flag_what
+from .labels import flag_what, user_name
 from .legal import LOCAL_AUTHORITY, legal_position
 
 MAX_LINES = 7
@@ -58,6 +58,15 @@ class IncidentView:
     lead_professional: dict[str, Any] | None
     agencies: list[dict[str, Any]] = field(default_factory=list)  # agency rows on the incident
 
+    def ooh_not_attending(self) -> list[dict[str, Any]]:
+        """The attendance rows of out-of-hours social care saying it cannot attend."""
+        return [
+            r
+            for r in self.attendance
+            if r["agency"]["kind"] == AgencyKind.OOH_SOCIAL_CARE
+            and r["status"] == AttendanceStatus.CANNOT_ATTEND
+        ]
+
 
 @dataclass
 class Night:
@@ -70,18 +79,6 @@ class Night:
     def plans_in_order(self) -> list[dict[str, Any]]:
         """Agreed plans before drafts, each group as the picture lists them."""
         return sorted(self.plans, key=lambda p: p["status"] != PlanStatus.ACTIVE)
-
-    def ooh_cannot_attend(self) -> dict[str, Any] | None:
-        rows = self.incident.attendance if self.incident else []
-        return next(
-            (
-                r
-                for r in rows
-                if r["agency"]["kind"] == AgencyKind.OOH_SOCIAL_CARE
-                and r["status"] == AttendanceStatus.CANNOT_ATTEND
-            ),
-            None,
-        )
 
 
 def _clip(text: str, limit: int = TEXT_LIMIT) -> str:
@@ -372,21 +369,17 @@ def coming(night: Night, audience: Audience) -> list[Line]:
     ]
 
 
-def _person(user: Mapping[str, Any]) -> str:
-    return str(user.get("display_name") or user.get("username") or "someone")
-
-
 def decides(night: Night, audience: Audience) -> list[Line]:
     incident = night.incident
     if incident is None:
         return []
     agencies = {a["id"]: a["name"] for a in incident.agencies}
     lead = incident.lead_professional
-    lead_words = f" Lead professional: {_person(lead['user'])}." if lead else ""
+    lead_words = f" Lead professional: {user_name(lead['user'])}." if lead else ""
     appointment = incident.decision_maker
     if appointment is None:
         ask = " Name one now." if audience.control_room else " Ask the control room who decides."
-        ooh = night.ooh_cannot_attend()
+        ooh = incident.ooh_not_attending()
         police = (
             " Out-of-hours social care cannot attend: the decision on police protection rests with police."
             if ooh
@@ -396,7 +389,7 @@ def decides(night: Night, audience: Audience) -> list[Line]:
             Line("no_decision_maker", f"No decision maker yet.{ask}{police}{lead_words}", "warning", "rule")
         ]
     you = appointment["user"]["id"] == audience.user_id
-    who = f"{_person(appointment['user'])} ({agencies.get(appointment['agency'], 'agency not on the incident')})"
+    who = f"{user_name(appointment['user'])} ({agencies.get(appointment['agency'], 'agency not on the incident')})"
     if appointment.get("accepted", True):
         text = "You are the decision maker." if you else f"Decision maker: {who}."
         level = "info"

@@ -15,6 +15,11 @@ def full_name(person: Mapping[str, Any]) -> str:
     return " ".join(p for p in (person.get("given_name"), person.get("family_name")) if p) or "Unnamed person"
 
 
+def user_name(user: Mapping[str, Any]) -> str:
+    """A user row as people read it: the display name, else the username."""
+    return str(user.get("display_name") or user.get("username") or "someone")
+
+
 def person_label(person: Mapping[str, Any], relation: str | None) -> str:
     """'Dean Vale, father of the unborn child'; a subject is named alone, an unborn one with its date."""
     name = full_name(person)
