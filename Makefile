@@ -32,7 +32,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/bandit -c pyproject.toml -r ooh alerts api -q
+	$(BIN)/bandit -c pyproject.toml -r ooh alerts api board -q
 	$(BIN)/lint-imports
 	@# mypy's Django plugin imports the settings (a key when DATABASE_URL is set). Not incremental: the
 	@# cache does not notice a settings change that changes the types of django.conf.settings.

@@ -3,6 +3,9 @@
 knox's own class also walks every other token of the user on each request to delete expired ones;
 here that housekeeping happens when a token is issued (ooh.accounts.actions.issue_token), keeping the
 hot path - a phone reading the linked picture at 3 a.m. - to a single indexed lookup.
+
+The board's browser is authenticated by the same token, held server-side by its session
+(ooh.accounts.browser), with CSRF checked on every request that may change something.
 """
 
 import binascii
@@ -14,8 +17,10 @@ from knox.crypto import hash_token
 from knox.models import AuthToken, get_token_model
 from knox.settings import CONSTANTS
 from rest_framework import exceptions
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 
+from ooh.accounts.browser import browser_token
 from ooh.accounts.models import User
 
 
@@ -45,3 +50,17 @@ def signed_with(request: Request) -> AuthToken:
     if not isinstance(token, AuthToken):
         raise exceptions.NotAuthenticated
     return token
+
+
+class BrowserSessionAuthentication(SessionAuthentication):
+    """The board: the session's login token (one query, like a token's), with DRF's CSRF check. A
+    request with no such session is not authenticated here (None): a phone's token header is unaffected,
+    and Django's own login (the admin's) does not reach the API."""
+
+    def authenticate(self, request: Request) -> tuple[User, AuthToken] | None:
+        session = getattr(request._request, "session", None)
+        token = browser_token(session) if session is not None else None
+        if token is None:
+            return None
+        self.enforce_csrf(request)
+        return token.user, token

@@ -30,7 +30,14 @@ from ooh.accounts.actions import sessions_group
 from ooh.accounts.models import User
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
-from ooh.incidents.events import agency_feed_group, event_dict, events_after, incident_group, user_feed_group
+from ooh.incidents.events import (
+    EVERY_INCIDENT_FEED_GROUP,
+    agency_feed_group,
+    event_dict,
+    events_after,
+    incident_group,
+    user_feed_group,
+)
 from ooh.incidents.models import Incident
 
 from . import resync
@@ -270,14 +277,41 @@ class IncidentConsumer(AuthenticatedConsumer):
 
 class FeedConsumer(AuthenticatedConsumer):
     """/ws/v1/feed/: incidents opened for the caller's agency, attendance asked of it, escalations to the
-    caller or its agency, birth plans shared with it."""
+    caller or its agency, birth plans shared with it.
+
+    `?incidents=all`, for a control room (who sees every incident): every event of every incident too,
+    so a board's list of open incidents stays current. Anyone else asking is refused with 4403; a socket
+    whose user stops being control room is closed with 4403 at the next re-check."""
+
+    every_incident = False
 
     async def start(self, user: User) -> None:
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
+        wanted = query.get("incidents", [""])[0]
+        if wanted not in ("", "all"):
+            await self.send_json(
+                {"type": "error", "code": "invalid_incidents", "detail": 'incidents may only be "all".'}
+            )
+            await self.close(code=CLOSE_BAD_REQUEST)
+            return
+        if wanted == "all" and not await database_sync_to_async(policy.is_control_room)(user):
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.every_incident = wanted == "all"
         await database_sync_to_async(self._record_open)(user)
         await self.join(agency_feed_group(user.membership.agency_id))
         await self.join(user_feed_group(user.pk))
+        if self.every_incident:
+            await self.join(EVERY_INCIDENT_FEED_GROUP)
         await self.send_json(
-            {"type": "hello", "feed": {"user": str(user.pk), "agency": str(user.membership.agency_id)}}
+            {
+                "type": "hello",
+                "feed": {
+                    "user": str(user.pk),
+                    "agency": str(user.membership.agency_id),
+                    "every_incident": self.every_incident,
+                },
+            }
         )
         self.start_resyncing()
 
@@ -288,8 +322,13 @@ class FeedConsumer(AuthenticatedConsumer):
             object_type="feed",
             object_ids=[user.membership.agency_id],
             actor=user,
-            detail={"via": "websocket", **_client(self.scope)},
+            detail={"via": "websocket", "every_incident": self.every_incident, **_client(self.scope)},
         )
+
+    def resync(self, verdict: resync.Verdict, subject: resync.Subject) -> Coroutine[Any, Any, None] | None:
+        if self.every_incident and subject.user_id not in verdict.control_rooms:
+            return self.refuse()
+        return super().resync(verdict, subject)
 
     async def feed_message(self, message: dict[str, Any]) -> None:
         await self.send(text_data=message["text"])

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonRespons
 from django.utils.cache import patch_cache_control
 
 # Responses here hold personal data or tokens: no browser, proxy or phone cache keeps them.
-NO_STORE_PREFIXES = ("/api/v1/", "/admin/")
+NO_STORE_PREFIXES = ("/api/v1/", "/admin/", "/board/")
 # Set in the ASGI scope when a body was cut off at the limit.
 BODY_CUT_OFF = "ooh.body_cut_off"
 
@@ -74,7 +74,7 @@ class RequestLimitsMiddleware:
 
 
 class NoStoreMiddleware:
-    """`Cache-Control: no-store` on every response of the API and the admin, errors included."""
+    """`Cache-Control: no-store` on every response of the API, the admin and the board, errors included."""
 
     def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response

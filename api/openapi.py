@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiParameter
@@ -99,4 +100,18 @@ class TokenAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignore
             "in": "header",
             "name": "Authorization",
             "description": "A device token from POST /api/v1/auth/token/, sent as `Token <token>`.",
+        }
+
+
+class BrowserSessionScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    target_class = "api.authentication.BrowserSessionAuthentication"
+    name = "browserSession"
+
+    def get_security_definition(self, auto_schema: SpectacularAutoSchema) -> dict[str, Any]:
+        return {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": settings.SESSION_COOKIE_NAME,
+            "description": "The board's web browser: the session cookie from POST /api/v1/auth/browser-login/, "
+            "with the CSRF token in `X-CSRFToken` on every POST, PUT, PATCH and DELETE.",
         }

@@ -35,6 +35,7 @@ app_name = "api"
 
 urlpatterns = [
     path("auth/token/", auth.LoginView.as_view(), name="token"),
+    path("auth/browser-login/", auth.BrowserLoginView.as_view(), name="browser-login"),
     path("auth/logout/", auth.LogoutView.as_view(), name="logout"),
     path("auth/logout-all/", auth.LogoutAllView.as_view(), name="logout-all"),
     path("me/", auth.MeView.as_view(), name="me"),

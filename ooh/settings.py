@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "ooh.referrals",
     "alerts",
     "api",
+    "board",
 ]
 
 MIDDLEWARE = [
@@ -340,7 +341,11 @@ REST_KNOX = {
 }
 
 REST_FRAMEWORK: dict[str, Any] = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.TokenAuthentication"],
+    # A phone's token header; else the board's session (ooh.accounts.browser), CSRF checked.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "api.authentication.BrowserSessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsAgencyMember"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["api.parsers.BoundedJSONParser"],

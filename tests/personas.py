@@ -110,6 +110,23 @@ def client_for(user, device_name="test phone", *, reason=None):
     return client
 
 
+def browser_for(user, *, enforce_csrf=True):
+    """A web browser signed in to the board as `user` (None: not signed in): Django's test client with
+    the session a sign-in opens (ooh.accounts.browser), and CSRF enforced as in a real browser."""
+    from django.conf import settings
+    from django.test import Client
+
+    from ooh.accounts.browser import open_browser_session
+
+    client = Client(enforce_csrf_checks=enforce_csrf)
+    if user is not None:
+        session = client.session
+        open_browser_session(session, user=user)
+        session.save()
+        client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    return client
+
+
 # --- Agencies ------------------------------------------------------------------------------------------
 
 

@@ -1,8 +1,11 @@
 from .accounts import (
     AgencyBriefSerializer,
     AgencySerializer,
+    BrowserLoginSerializer,
+    BrowserSessionSerializer,
     DeviceSerializer,
     LoginSerializer,
+    MeSerializer,
     TokenResponseSerializer,
     UserSerializer,
     WsTicketSerializer,
@@ -11,8 +14,11 @@ from .accounts import (
 __all__ = [
     "AgencyBriefSerializer",
     "AgencySerializer",
+    "BrowserLoginSerializer",
+    "BrowserSessionSerializer",
     "DeviceSerializer",
     "LoginSerializer",
+    "MeSerializer",
     "TokenResponseSerializer",
     "UserSerializer",
     "WsTicketSerializer",

@@ -4,6 +4,7 @@ from knox.models import AuthToken
 from rest_framework import serializers
 
 from api.fields import StrictCharField, StrictModelSerializer
+from ooh.access import policy
 from ooh.accounts.models import Agency, Device, Role, User
 
 
@@ -28,12 +29,35 @@ class UserSerializer(StrictModelSerializer[User]):
         fields = ["id", "username", "display_name", "role", "agency"]
 
 
+class MeSerializer(UserSerializer):
+    control_room = serializers.SerializerMethodField(
+        help_text="A police or ambulance control room's call handler or supervisor: sees every incident, "
+        "and may open the feed with ?incidents=all."
+    )
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "control_room"]
+
+    def get_control_room(self, user: User) -> bool:
+        return policy.is_control_room(user)
+
+
 class LoginSerializer(serializers.Serializer[Any]):
     username = StrictCharField(max_length=150)
     password = StrictCharField(max_length=256, trim_whitespace=False, style={"input_type": "password"})
     device_name = StrictCharField(
         max_length=100, help_text="e.g. 'Sgt Hale iPhone'; shown in the user's sessions"
     )
+
+
+class BrowserLoginSerializer(serializers.Serializer[Any]):
+    username = StrictCharField(max_length=150)
+    password = StrictCharField(max_length=256, trim_whitespace=False, style={"input_type": "password"})
+
+
+class BrowserSessionSerializer(serializers.Serializer[Any]):
+    expiry = serializers.DateTimeField(help_text="When the session ends (its token expires).")
+    user = UserSerializer()
 
 
 class TokenResponseSerializer(serializers.Serializer[Any]):

@@ -90,6 +90,11 @@ def user_feed_group(user_id: AnyId) -> str:
     return f"feed.user.{_hex(user_id)}"
 
 
+# Control rooms see every incident (ooh.access): a control-room feed that asks for it (the board's) is
+# told of every incident's every event, so a list of open incidents stays current without a socket each.
+EVERY_INCIDENT_FEED_GROUP = "feed.every_incident"
+
+
 def actor_dict(user: User | None) -> dict[str, str | None] | None:
     if user is None:
         return None
@@ -224,6 +229,7 @@ def publish(
 
 def _wake(message: Message, feed_agencies: Sequence[AnyId], feed_users: Sequence[AnyId]) -> None:
     sends: list[tuple[str, Message]] = []
+    feed = {"type": "feed.message", "text": json.dumps({**message, "type": "feed"}, separators=(",", ":"))}
     if message.get("incident"):
         text = json.dumps(message, separators=(",", ":"))
         sends.append(
@@ -232,13 +238,9 @@ def _wake(message: Message, feed_agencies: Sequence[AnyId], feed_users: Sequence
                 {"type": "incident.event", "seq": message["seq"], "text": text},
             )
         )
-    if feed_agencies or feed_users:
-        feed = {
-            "type": "feed.message",
-            "text": json.dumps({**message, "type": "feed"}, separators=(",", ":")),
-        }
-        sends += [(agency_feed_group(a), feed) for a in feed_agencies]
-        sends += [(user_feed_group(u), feed) for u in feed_users]
+        sends.append((EVERY_INCIDENT_FEED_GROUP, feed))
+    sends += [(agency_feed_group(a), feed) for a in feed_agencies]
+    sends += [(user_feed_group(u), feed) for u in feed_users]
     send_to_groups(sends, what=f"{message['event']} #{message['seq']}")
 
 

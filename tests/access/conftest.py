@@ -3,7 +3,7 @@ with a signed-in client for every persona of it."""
 
 import pytest
 
-from tests.personas import client_for
+from tests.personas import browser_for, client_for
 from tests.vale_world import open_vale_incident
 
 from .matrix import PERSONAS, build_matrix_world
@@ -32,3 +32,15 @@ def matrix_clients(matrix_world):
         client.raise_request_exception = False
         clients[persona.name] = client
     return clients
+
+
+@pytest.fixture
+def matrix_browsers(matrix_world):
+    """{persona: web browser}: each signed in to the board (a session, not a token), for the board's rows."""
+    browsers = {}
+    for persona in PERSONAS:
+        user = matrix_world.user(persona.username) if persona.username else None
+        browser = browser_for(user)
+        browser.raise_request_exception = False
+        browsers[persona.name] = browser
+    return browsers

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-PUBLIC = {"/api/v1/auth/token/", "/api/schema/", "/api/docs/"}
+PUBLIC = {"/api/v1/auth/token/", "/api/v1/auth/browser-login/", "/api/schema/", "/api/docs/"}
 METHODS = ["get", "post", "put", "patch", "delete"]
 
 

@@ -17,6 +17,7 @@ row in its area's module.
 """
 
 from .account import ROWS as ACCOUNT_ROWS
+from .board import ROWS as BOARD_ROWS
 from .casework import ROWS as CASEWORK_ROWS
 from .cast import NAMES, PERSONAS, Persona
 from .dash import ROWS as DASH_ROWS
@@ -34,6 +35,7 @@ from .world import MatrixWorld, build_matrix_world
 # resolver has no route without a row here, and no row without a route).
 ROWS = [
     *ACCOUNT_ROWS,
+    *BOARD_ROWS,
     *RECORD_ROWS,
     *FLAG_ROWS,
     *PLAN_ROWS,

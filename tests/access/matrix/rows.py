@@ -33,6 +33,7 @@ class Row:
     personas: tuple | None = None  # the personas the row is run as, when not every one
     # The Mosses' record in the target's place: outside the Vales' relationships, inside South council's.
     other_family: tuple | None = None  # (the world's name of that record, {persona: expected})
+    browser: bool = False  # asked from a web browser signed in to the board (a session), not with a token
 
     @property
     def situations(self):
