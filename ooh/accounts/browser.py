@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from knox.models import AuthToken
 
-from .actions import issue_token
+from .actions import issue_token, revoke_token
 from .models import User
 
 SESSION_KEY = "ooh_board_token"  # the digest of the session's login token
@@ -22,7 +22,11 @@ DEVICE_NAME = "Control-room board (web browser)"
 @transaction.atomic
 def open_browser_session(session: SessionBase, *, user: User) -> AuthToken:
     """Issue the session's login token and bind it to a new session id (no fixation); the session ends
-    when the token expires. Raises TokenLimitReached like any sign-in."""
+    when the token expires. A sign-in over an earlier one in the same browser signs that one out first.
+    Raises TokenLimitReached like any sign-in."""
+    earlier = browser_token(session)
+    if earlier is not None:
+        revoke_token(token=earlier)
     instance, _text = issue_token(user=user, device_name=DEVICE_NAME)  # the text is never kept
     session.cycle_key()
     session[SESSION_KEY] = instance.digest

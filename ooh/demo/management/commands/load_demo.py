@@ -39,5 +39,6 @@ class Command(BaseCommand):
             "  curl -X POST 127.0.0.1:8000/api/v1/auth/token/ -H 'Content-Type: application/json' \\\n"
             f'       -d \'{{"username": "asha", "password": "{password}", "device_name": "curl"}}\'\n'
             "  curl 127.0.0.1:8000/api/v1/me/ -H 'Authorization: Token <token>'\n"
+            "The control room's board: http://127.0.0.1:8000/board/ (sign in as priya)\n"
             "API docs: http://127.0.0.1:8000/api/docs/   Admin: http://127.0.0.1:8000/admin/ (user admin)"
         )
