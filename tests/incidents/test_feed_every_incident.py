@@ -110,7 +110,9 @@ async def test_anyone_but_a_control_room_is_refused(username):
     ws, connected, _ = await connect("/ws/v1/feed/?incidents=all", token)
     assert connected
     assert await closed_with(ws) == 4403
-    opened = await sync_to_async(AccessLog.objects.filter(object_type="feed", user=user).exists)()
+    opened = await sync_to_async(
+        AccessLog.objects.filter(object_type="feed", action="read", user=user).exists
+    )()
     assert not opened
 
 
