@@ -15,6 +15,7 @@ import dataclasses
 import json
 import logging
 import uuid
+from collections import deque
 from collections.abc import Coroutine
 from typing import Any, cast
 from urllib.parse import parse_qs
@@ -51,6 +52,7 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_BAD_REQUEST = 4400
 REPLAY_BATCH = 500
+RECENT_FEED_KEYS = 256  # events a socket on every incident remembers, to pass each on once
 MAX_FRAME_BYTES = 64 * 1024  # a client sends pings; anything near this size is not a client of ours
 
 
@@ -294,10 +296,11 @@ class FeedConsumer(AuthenticatedConsumer):
             )
             await self.close(code=CLOSE_BAD_REQUEST)
             return
-        if wanted == "all" and not await database_sync_to_async(policy.is_control_room)(user):
+        if wanted == "all" and not await database_sync_to_async(self._may_hear_every_incident)(user):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.every_incident = wanted == "all"
+        self.recent_keys: deque[str] = deque(maxlen=RECENT_FEED_KEYS)
         await database_sync_to_async(self._record_open)(user)
         await self.join(agency_feed_group(user.membership.agency_id))
         await self.join(user_feed_group(user.pk))
@@ -315,6 +318,19 @@ class FeedConsumer(AuthenticatedConsumer):
         )
         self.start_resyncing()
 
+    def _may_hear_every_incident(self, user: User) -> bool:
+        """Control rooms only; anyone else's attempt is on the record as refused."""
+        if policy.is_control_room(user):
+            return True
+        record_access(
+            action=AccessAction.REFUSED,
+            object_type="feed",
+            object_ids=[user.membership.agency_id],
+            actor=user,
+            detail={"via": "websocket", "every_incident": True, **_client(self.scope)},
+        )
+        return False
+
     def _record_open(self, user: User) -> None:
         """The feed names incidents, escalations and plans as they come: opening it is on the record."""
         record_access(
@@ -331,6 +347,11 @@ class FeedConsumer(AuthenticatedConsumer):
         return super().resync(verdict, subject)
 
     async def feed_message(self, message: dict[str, Any]) -> None:
+        key = message.get("event_key")
+        if key is not None and self.every_incident:
+            if key in self.recent_keys:
+                return  # heard through the every-incident group and the agency's too
+            self.recent_keys.append(key)
         await self.send(text_data=message["text"])
 
 

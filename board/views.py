@@ -6,6 +6,7 @@ A page is served only to a signed-in member (anyone else is sent to sign in), wi
 Policy that lets it run only its own scripts and talk only to its own origin.
 """
 
+import posixpath
 from typing import Any
 from urllib.parse import urlencode
 
@@ -87,6 +88,8 @@ class SignInPage(BoardPage):
     def next_page(request: HttpRequest) -> str:
         """Where to go after signing in: a page of this site only (never an open redirect)."""
         wanted = request.GET.get("next", "")
+        if wanted.startswith("/board/") and posixpath.normpath(wanted) != wanted.rstrip("/"):
+            wanted = ""  # a dot segment could walk out of the board
         if wanted.startswith("/board/") and url_has_allowed_host_and_scheme(
             wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         ):

@@ -231,6 +231,9 @@ def _wake(message: Message, feed_agencies: Sequence[AnyId], feed_users: Sequence
     sends: list[tuple[str, Message]] = []
     feed = {"type": "feed.message", "text": json.dumps({**message, "type": "feed"}, separators=(",", ":"))}
     if message.get("incident"):
+        # An incident's event may reach a socket through two of its groups (every incident, and its
+        # agency's): the key lets the socket pass it on once.
+        feed["event_key"] = f"{message['incident']}:{message['seq']}"
         text = json.dumps(message, separators=(",", ":"))
         sends.append(
             (

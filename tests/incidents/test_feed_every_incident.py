@@ -79,6 +79,27 @@ async def test_a_control_room_hears_every_event_of_an_incident_its_agency_is_not
     await ws.disconnect()
 
 
+async def test_an_event_also_addressed_to_the_control_rooms_agency_is_heard_once(alice, incident):
+    """The police opened the incident: its events go to the police feed and to every incident's; the
+    police control room's board hears each once (the event's key), and the next one still comes."""
+    ws, hello = await _feed(alice, "?incidents=all")
+    police = hello["feed"]["agency"]
+    for _ in range(2):
+        await sync_to_async(events.emit)(
+            type="flag.added",
+            actor=None,
+            at=timezone.now(),
+            data={},
+            incident_id=incident.pk,
+            feed_agencies=[police],
+        )
+    heard = [await receive(ws), await receive(ws)]
+    assert [(m["incident"], m["event"]) for m in heard] == [(str(incident.pk), "flag.added")] * 2
+    assert heard[0]["seq"] + 1 == heard[1]["seq"]
+    assert await ws.receive_nothing(timeout=0.2)
+    await ws.disconnect()
+
+
 async def test_without_the_parameter_a_control_room_hears_only_what_concerns_it(
     amy, alice, omar, edt, incident
 ):
@@ -114,6 +135,14 @@ async def test_anyone_but_a_control_room_is_refused(username):
         AccessLog.objects.filter(object_type="feed", action="read", user=user).exists
     )()
     assert not opened
+    refused = await sync_to_async(
+        lambda: list(
+            AccessLog.objects.filter(object_type="feed", action="refused", user=user).values_list(
+                "detail", flat=True
+            )
+        )
+    )()
+    assert [d["every_incident"] for d in refused] == [True]
 
 
 @pytest.mark.parametrize("value", ["bogus", "ALL", "all,more"])
