@@ -24,7 +24,7 @@ from ooh.incidents.models import (
 )
 from ooh.people.models import Address, Person
 
-from .accounts import AgencyBriefSerializer, AgencySerializer
+from .accounts import AgencyBriefSerializer, AgencySerializer, UserSerializer
 from .people import (
     AddressSerializer,
     DescribedPlanSerializer,
@@ -109,7 +109,27 @@ class EventsQuerySerializer(serializers.Serializer[Any]):
     after = serializers.IntegerField(required=False, default=0, min_value=0)
 
 
+class AppointableQuerySerializer(serializers.Serializer[Any]):
+    agency = serializers.UUIDField(required=False, help_text="Only the members of this agency.")
+    search = StrictCharField(
+        required=False, max_length=100, help_text="Part of a name or username, any case."
+    )
+
+
 # --- Responses ------------------------------------------------------------------------------------
+
+
+class AppointableSerializer(UserSerializer):
+    appointed = serializers.SerializerMethodField(
+        help_text="The role this person holds on the incident now: decision_maker, lead_professional or null."
+    )
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "appointed"]
+
+    def get_appointed(self, user: Any) -> str | None:
+        holds: dict[Any, str] = self.context.get("appointed", {})
+        return holds.get(user.pk)
 
 
 class AttendanceSerializer(serializers.Serializer[Any]):

@@ -19,20 +19,22 @@ from rest_framework.response import Response
 from alerts import disclosure
 from api.access import require, require_visible
 from api.filters import StrictBooleanFilter, StrictFilterSet
-from api.pagination import KeysetCursorPagination
+from api.pagination import KeysetCursorPagination, StrictCursorPagination
 from api.permissions import member
 from api.views.base import PolicyViewSet
 from ooh.access import policy
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
 from ooh.flags.models import SEVERITY_RANK, Severity
-from ooh.incidents import actions, answers, details
+from ooh.incidents import actions, answers, appointments, details
 from ooh.incidents.events import event_dict, events_after
 from ooh.incidents.models import AppointmentRole, Incident, IncidentAgency, IncidentStatus
 from ooh.picture import board, snapshot
 from ooh.picture.audience import audience_of
 
 from ..serializers.incidents import (
+    AppointableQuerySerializer,
+    AppointableSerializer,
     AppointmentSerializer,
     AppointSerializer,
     AttendanceRequestSerializer,
@@ -72,6 +74,12 @@ class OpenedCursorPagination(KeysetCursorPagination):
         "-open_escalations": (f"-{board.ESCALATIONS_KEY}", "-opened_at", "id"),
         "open_escalations": (board.ESCALATIONS_KEY, "-opened_at", "id"),
     }
+
+
+class AppointableCursorPagination(StrictCursorPagination):
+    """By agency, then name; the id last so the order is total."""
+
+    ordering = ("agency_name", "display_name", "id")
 
 
 class IncidentFilter(StrictFilterSet):
@@ -423,6 +431,35 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
             actor=member(request), incident=self.get_object(), **serializer.validated_data
         )
         return self._snapshot_response(request, incident)
+
+    @extend_schema(
+        parameters=[AppointableQuerySerializer],
+        responses={200: AppointableSerializer(many=True)},
+        summary="Whom the caller may appoint: active members of the agencies on the incident "
+        "(for whoever appoints: the control room or the decision maker)",
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def appointable(self, request: Request, pk: uuid.UUID | None = None) -> Response:
+        incident = self.get_object()
+        require(
+            policy.may_appoint(request.user, incident),
+            "Only the control room or the current decision maker appoints, and sees whom they may.",
+        )
+        query = AppointableQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        users = appointments.appointable(incident, **query.validated_data)
+        paginator = AppointableCursorPagination()
+        page = paginator.paginate_queryset(users, request, view=self)
+        assert page is not None  # a paginator with a page size always pages
+        record_access(
+            action=AccessAction.READ,
+            object_type="staff",
+            object_ids=[user.pk for user in page],
+            request=request,
+            incident_id=incident.pk,
+        )
+        context = {"appointed": appointments.appointed_roles(incident)}
+        return paginator.get_paginated_response(AppointableSerializer(page, many=True, context=context).data)
 
     @extend_schema(
         parameters=[OpenApiParameter("after", int, description="Return events with seq greater than this.")],

@@ -1,8 +1,13 @@
 """An appointment's answer: the appointee accepts (or records a decision, which accepts implicitly) or
-declines. Helpers of the actions, called under the incident row lock they hold."""
+declines. Helpers of the actions, called under the incident row lock they hold; and whom one may appoint.
+"""
 
+import uuid
 from datetime import datetime
 
+from django.db.models import F, Q, QuerySet
+
+from ooh.access import policy
 from ooh.accounts.models import User
 from ooh.errors import Conflict
 from ooh.shapes import appointment_row
@@ -15,6 +20,32 @@ FIELDS = {
     AppointmentRole.DECISION_MAKER: "decision_maker",
     AppointmentRole.LEAD_PROFESSIONAL: "lead_professional",
 }
+
+
+def appointable(incident: Incident, *, agency: uuid.UUID | None = None, search: str = "") -> QuerySet[User]:
+    """The active members of the agencies on the incident (an appointee must be one), with their
+    membership and agency, and `agency_name` to order by; narrowed to one agency or a name."""
+    users = User.objects.filter(
+        is_active=True, membership__agency_id__in=policy.on_incident_agency_ids(incident)
+    ).select_related("membership__agency")
+    if agency is not None:
+        users = users.filter(membership__agency_id=agency)
+    if search.strip():
+        users = users.filter(
+            Q(display_name__icontains=search.strip()) | Q(username__icontains=search.strip())
+        )
+    return users.annotate(agency_name=F("membership__agency__name"))
+
+
+def appointed_roles(incident: Incident) -> dict[uuid.UUID, str]:
+    """user id -> the role they are appointed to on the incident now (decision maker first, when one
+    person holds both; one query)."""
+    ids = [pk for pk in (incident.decision_maker_id, incident.lead_professional_id) if pk is not None]
+    rows = Appointment.objects.filter(pk__in=ids).values_list("user_id", "role")
+    roles: dict[uuid.UUID, str] = {}
+    for user_id, role in sorted(rows, key=lambda row: row[1] != AppointmentRole.DECISION_MAKER):
+        roles.setdefault(user_id, role)
+    return roles
 
 
 def current_appointment(incident: Incident, role: str) -> Appointment:

@@ -86,6 +86,14 @@ ROWS = [
         body=lambda ids, me: {"user": ids["user_dana"], "reason": "Lead professional on the plan"},
     ),
     Row(
+        "api:incident-appointable",
+        "GET",
+        "/api/v1/incidents/{incident}/appointable/",
+        need_to_know(200, allowed=APPOINTS, sees=SEES_INCIDENT),
+        "whoever appoints (control rooms or the decision maker): the staff of the agencies on the incident",
+        target="incident",
+    ),
+    Row(
         "api:incident-decision-maker",
         "POST",
         "/api/v1/incidents/{incident}/decision-maker/",
