@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Tests need a key when DATABASE_URL is set; this one is never used outside the test run.
 TEST_ENV := SECRET_KEY=$${SECRET_KEY:-insecure-key-for-tests-only}
 
-.PHONY: install migrate demo test lint format bench lock clean
+.PHONY: install migrate demo test lint format bench lock clean browser
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,11 @@ demo: migrate
 	$(BIN)/python manage.py load_demo
 	$(BIN)/honcho --procfile deploy/Procfile.demo --app-root . start
 
-test: install
+# The board's browser tests need Debian's Chromium; installed here when missing, never downloaded by a tool.
+browser:
+	bin/ensure-chromium
+
+test: install browser
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 

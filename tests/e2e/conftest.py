@@ -30,7 +30,8 @@ def free_port() -> int:
 class Stack:
     """One deployment: its environment, its database, and the processes started on it."""
 
-    def __init__(self, tmp: Path, redis_url: str | None = None, **env):
+    def __init__(self, tmp: Path, redis_url: str | None = None, *, night: bool = False, **env):
+        """`night`: load the demo's night too (the Vale family's open incident), as `make demo` does."""
         from django.conf import settings
 
         self.tmp = tmp
@@ -65,7 +66,7 @@ class Stack:
             self.env["OOH_WS_RESYNC_SECONDS"] = "1"
         self.processes = []
         self.manage("migrate", "--noinput", "-v0")
-        self.manage("load_demo", "--allow-non-embedded", "--without-night")
+        self.manage("load_demo", "--allow-non-embedded", *(() if night else ("--without-night",)))
         self.password = (tmp / "var" / "demo_password").read_text().strip()
 
     @property

@@ -245,7 +245,7 @@ function renderEscalations() {
       ? open.map((e) =>
           el(
             "li",
-            {},
+            { dataset: { escalation: e.id } },
             chip(e.status === "open" ? "cannot" : "done", e.status === "open" ? "Open" : "Acknowledged"),
             ` ${e.message} (raised ${time(e.raised_at)}, level ${e.level})`,
             e.status === "open"
@@ -326,7 +326,7 @@ $("appoint-form").addEventListener("submit", async (event) => {
   });
   if (done) {
     form.reason.value = "";
-    loadAppointable();
+    refreshAppointable();
   }
 });
 
@@ -346,16 +346,21 @@ async function loadAppointable() {
   const form = $("appoint-form");
   try {
     const body = await api(`incidents/${id}/appointable/`);
+    const select = $("appoint-user");
+    const chosen = select.value; // a choice being made survives the list being read again
     fill(
-      $("appoint-user"),
+      select,
       body.results.map((u) => el("option", { value: u.id }, `${u.display_name} - ${u.role.replace(/_/g, " ")}, ${u.agency.name}`)),
     );
+    if (chosen && body.results.some((u) => u.id === chosen)) select.value = chosen;
     form.hidden = false;
   } catch (error) {
     form.hidden = true; // not the caller's to appoint (403), or gone
     if (error.status !== 403 && error.status !== 404) failed(error);
   }
 }
+
+const refreshAppointable = coalesce(loadAppointable, 300);
 
 // --- Live ------------------------------------------------------------------------------------------------
 
@@ -369,7 +374,7 @@ function onMessage(message) {
   lastSeq = message.seq;
   renderTimeline();
   if (!snapshot || message.seq > snapshot.last_seq) refreshSnapshot();
-  if (message.event.startsWith("attendance.") || message.event.endsWith(".appointed")) loadAppointable();
+  if (message.event.startsWith("attendance.") || message.event.endsWith(".appointed")) refreshAppointable();
 }
 
 chrome()

@@ -94,7 +94,7 @@ function render() {
 const refresh = coalesce(() => load().catch(failed), 200);
 
 chrome()
-  .then(() => {
+  .then((me) => {
     refresh();
     new LiveSocket({
       path: () => (me.control_room ? "/ws/v1/feed/?incidents=all" : "/ws/v1/feed/"),
