@@ -103,7 +103,13 @@ def sign_in(page, stack, username):
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(stack.password)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{stack.server.http}/board/")
+    try:
+        page.wait_for_url(f"{stack.server.http}/board/", timeout=20_000)
+    except Exception as error:
+        shown = (
+            page.locator("#sign-in-error").text_content() if page.locator("#sign-in-error").count() else ""
+        )
+        raise AssertionError(f"{username} did not get to the board: {shown!r} at {page.url}") from error
 
 
 def axe_violations(page):
@@ -137,9 +143,9 @@ def assert_accessible(page):
     )
 
 
-def save_screenshot(page, name):
+def save_screenshot(page, name, *, full_page=False):
     """docs/screenshots/<name>.png, shown in the README."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=False)
+    page.screenshot(path=str(path), full_page=full_page)
     return path

@@ -86,7 +86,7 @@ def test_the_incident_page_shows_the_night_in_words_and_the_family_as_a_diagram(
     expect(page.locator("#decision-maker")).to_contain_text("No decision maker")
     expect(page.locator("#timeline li")).to_have_count(incident["last_seq"])
     assert_accessible(page)
-    save_screenshot(page, "board-incident")
+    save_screenshot(page, "board-incident", full_page=True)
 
 
 def test_the_control_room_asks_an_agency_stands_it_down_and_acknowledges(page, board_stack):
@@ -142,7 +142,7 @@ def test_an_attendance_change_through_the_api_is_on_the_board_within_2_seconds(
     expect(listing.locator("#incident-rows tr", has_text=LARCH)).to_contain_text(
         "Northshire Police: Coming", timeout=max(0.0, 2000 - (time.monotonic() - started) * 1000)
     )
-    expect(page.locator("#timeline li").first).to_contain_text("Northshire Police: Coming")
+    expect(page.locator("#timeline li", has_text="Northshire Police: Coming")).to_have_count(1)
     listing.context.close()
 
 
@@ -231,11 +231,12 @@ def test_a_user_outside_need_to_know_sees_nothing_of_the_family(page, board_stac
 def test_keyboard_only_and_a_tablet(browser, page_errors, board_stack):
     tablet = new_page(browser, page_errors, viewport={"width": 768, "height": 1024}, has_touch=True)
     tablet.goto(f"{board_stack.server.http}/board/")
-    tablet.keyboard.type("priya")  # the username field has the focus
+    expect(tablet.get_by_label("Username")).to_be_focused()  # the sign-in starts where one types
+    tablet.keyboard.type("priya")
     tablet.keyboard.press("Tab")
     tablet.keyboard.type(board_stack.password)
     tablet.keyboard.press("Enter")
-    tablet.wait_for_url(f"{board_stack.server.http}/board/")
+    tablet.wait_for_url(f"{board_stack.server.http}/board/", timeout=20_000)
     link = tablet.get_by_role("link", name=LARCH)
     expect(link).to_be_visible()
     for _ in range(12):
