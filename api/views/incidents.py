@@ -449,8 +449,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
         query.is_valid(raise_exception=True)
         users = appointments.appointable(incident, **query.validated_data)
         paginator = AppointableCursorPagination()
-        page = paginator.paginate_queryset(users, request, view=self)
-        assert page is not None  # a paginator with a page size always pages
+        page = paginator.paginate_queryset(users, request, view=self) or []  # always a page: it has a size
         record_access(
             action=AccessAction.READ,
             object_type="staff",

@@ -61,6 +61,13 @@ def test_signing_in_shows_the_demo_night_on_the_list(page, board_stack):
     expect(row).to_contain_text("Northshire Emergency Duty Team: Cannot attend")
     expect(page.locator("#live")).to_have_text("Live")
     expect(page.locator("#me")).to_contain_text("Insp Priya Shah")
+    # No token anywhere the page can reach: nothing stored, the session cookie out of the script's sight.
+    assert page.evaluate("() => [localStorage.length, sessionStorage.length]") == [0, 0]
+    assert "csrftoken=" in page.evaluate("() => document.cookie")
+    assert "sessionid" not in page.evaluate("() => document.cookie")
+    session = next(c for c in page.context.cookies() if c["name"] == "sessionid")
+    assert session["httpOnly"]
+    assert "token" not in page.url
     assert_accessible(page)
     save_screenshot(page, "board-list")
 

@@ -62,6 +62,17 @@ export async function api(path, { method = "GET", body, key, etag } = {}) {
   return data;
 }
 
+// Every item of a cursor-paginated list, page after page (at most `pages` of them).
+export async function everyPage(path, { pages = 20 } = {}) {
+  const items = [];
+  for (let page = 0; path && page < pages; page += 1) {
+    const body = await api(path);
+    items.push(...body.results);
+    path = body.next ? body.next.slice(body.next.indexOf("/api/v1/") + "/api/v1/".length) : null;
+  }
+  return items;
+}
+
 // A write as the user meant it once: retried on a network failure with the same Idempotency-Key.
 export async function write(path, body, { attempts = 3 } = {}) {
   const key = newKey();

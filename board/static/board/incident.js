@@ -3,7 +3,7 @@
 // seq, so the timeline has no gap and no duplicate. An event newer than the snapshot reads it again
 // (If-None-Match: a snapshot that has not moved costs a 304).
 
-import { api, write } from "./api.js";
+import { api, everyPage, write } from "./api.js";
 import { familyDiagram, flagOrder } from "./diagram.js";
 import { LiveSocket } from "./live.js";
 import { ask, chrome, coalesce, countdown, el, failed, fill, setLive, tell, time } from "./page.js";
@@ -331,13 +331,7 @@ $("appoint-form").addEventListener("submit", async (event) => {
 });
 
 async function loadAgencies() {
-  const all = [];
-  let path = "agencies/";
-  for (let page = 0; path && page < 20; page += 1) {
-    const body = await api(path);
-    all.push(...body.results);
-    path = body.next ? body.next.slice(body.next.indexOf("/api/v1/") + 8) : null;
-  }
+  const all = await everyPage("agencies/");
   agencies = new Map(all.map((a) => [a.id, a]));
   fill($("request-agency"), all.map((a) => el("option", { value: a.id }, a.name)));
 }

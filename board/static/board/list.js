@@ -2,7 +2,7 @@
 // whenever the feed socket says something changed (and after every reconnection, since a feed does not
 // replay what was missed), so it is never more than a moment behind the record.
 
-import { api } from "./api.js";
+import { everyPage } from "./api.js";
 import { LiveSocket } from "./live.js";
 import { attendanceState, SEVERITY_TONE } from "./status.js";
 import { ago, chrome, coalesce, countdown, el, failed, fill, setLive } from "./page.js";
@@ -13,15 +13,7 @@ const count = document.getElementById("list-count");
 let incidents = [];
 
 async function load() {
-  const all = [];
-  let path = "incidents/?status=open";
-  // Follow the cursor: a control room sees every open incident on one screen.
-  for (let page = 0; path && page < 20; page += 1) {
-    const body = await api(path);
-    all.push(...body.results);
-    path = body.next ? body.next.slice(body.next.indexOf("/api/v1/") + 8) : null;
-  }
-  incidents = all;
+  incidents = await everyPage("incidents/?status=open"); // a control room sees every one on one screen
   render();
 }
 
