@@ -8,6 +8,7 @@ import datetime
 import pytest
 from asgiref.sync import sync_to_async
 from django.conf import settings as django_settings
+from django.db import transaction
 from django.utils import timezone
 
 from api import resync
@@ -85,7 +86,7 @@ async def test_an_event_also_addressed_to_the_control_rooms_agency_is_heard_once
     ws, hello = await _feed(alice, "?incidents=all")
     police = hello["feed"]["agency"]
     for _ in range(2):
-        await sync_to_async(events.emit)(
+        await sync_to_async(transaction.atomic(events.emit))(  # the incident's row is locked for its seq
             type="flag.added",
             actor=None,
             at=timezone.now(),
