@@ -1,8 +1,8 @@
 from .accounts import (
     AgencyBriefSerializer,
     AgencySerializer,
-    BrowserLoginSerializer,
     BrowserSessionSerializer,
+    CredentialsSerializer,
     DeviceSerializer,
     LoginSerializer,
     MeSerializer,
@@ -14,8 +14,8 @@ from .accounts import (
 __all__ = [
     "AgencyBriefSerializer",
     "AgencySerializer",
-    "BrowserLoginSerializer",
     "BrowserSessionSerializer",
+    "CredentialsSerializer",
     "DeviceSerializer",
     "LoginSerializer",
     "MeSerializer",

@@ -42,17 +42,17 @@ class MeSerializer(UserSerializer):
         return policy.is_control_room(user)
 
 
-class LoginSerializer(serializers.Serializer[Any]):
+class CredentialsSerializer(serializers.Serializer[Any]):
+    """A username and password: the board's browser signs in with these alone."""
+
     username = StrictCharField(max_length=150)
     password = StrictCharField(max_length=256, trim_whitespace=False, style={"input_type": "password"})
+
+
+class LoginSerializer(CredentialsSerializer):
     device_name = StrictCharField(
         max_length=100, help_text="e.g. 'Sgt Hale iPhone'; shown in the user's sessions"
     )
-
-
-class BrowserLoginSerializer(serializers.Serializer[Any]):
-    username = StrictCharField(max_length=150)
-    password = StrictCharField(max_length=256, trim_whitespace=False, style={"input_type": "password"})
 
 
 class BrowserSessionSerializer(serializers.Serializer[Any]):

@@ -27,8 +27,8 @@ from ..pagination import CodeCursorPagination
 from ..permissions import member
 from ..serializers import (
     AgencySerializer,
-    BrowserLoginSerializer,
     BrowserSessionSerializer,
+    CredentialsSerializer,
     LoginSerializer,
     MeSerializer,
     TokenResponseSerializer,
@@ -106,7 +106,7 @@ class BrowserLoginView(BaseAPIView):
         return "Session"
 
     @extend_schema(
-        request=BrowserLoginSerializer,
+        request=CredentialsSerializer,
         responses={
             201: BrowserSessionSerializer,
             401: OpenApiResponse(ErrorResponse401Serializer, description="Wrong username or password"),
@@ -128,7 +128,7 @@ class BrowserLoginView(BaseAPIView):
     def post(self, request: Request) -> Response:
         # Signing in sets a cookie, so a login forged from another site is refused like any other write.
         BrowserSessionAuthentication().enforce_csrf(request)
-        serializer = BrowserLoginSerializer(data=request.data)
+        serializer = CredentialsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         user = _authenticated(request, self, data["username"], data["password"], DEVICE_NAME)

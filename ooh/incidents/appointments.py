@@ -30,10 +30,9 @@ def appointable(incident: Incident, *, agency: uuid.UUID | None = None, search: 
     ).select_related("membership__agency")
     if agency is not None:
         users = users.filter(membership__agency_id=agency)
-    if search.strip():
-        users = users.filter(
-            Q(display_name__icontains=search.strip()) | Q(username__icontains=search.strip())
-        )
+    search = search.strip()
+    if search:
+        users = users.filter(Q(display_name__icontains=search) | Q(username__icontains=search))
     return users.annotate(agency_name=F("membership__agency__name"))
 
 
