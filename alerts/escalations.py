@@ -22,6 +22,7 @@ from ooh.access import policy
 from ooh.accounts.models import Membership, Role, User
 from ooh.errors import Conflict
 from ooh.incidents.events import emit
+from ooh.metrics import ESCALATIONS_CLIMBED, ESCALATIONS_RAISED
 from ooh.referrals.calendar import working_day_deadline
 from ooh.shapes import escalation_row
 
@@ -130,6 +131,8 @@ def _create(
     notify(escalation, users, now)
     _emit(escalation, "escalation.raised", None, users, agencies, now)
     _schedule_climb(escalation)
+    counted = ESCALATIONS_RAISED if level == 1 else ESCALATIONS_CLIMBED
+    transaction.on_commit(lambda: counted.labels(rule=rule).inc())  # only what the record kept
     return escalation
 
 

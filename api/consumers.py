@@ -40,6 +40,8 @@ from ooh.incidents.events import (
     user_feed_group,
 )
 from ooh.incidents.models import Incident
+from ooh.metrics import EVENTS_DELIVERED, WEBSOCKETS_CLOSED, WEBSOCKETS_OPEN, WEBSOCKETS_OPENED
+from ooh.observability import request_id_var
 
 from . import resync
 from .parsers import MAX_DEPTH, nested_deeper_than
@@ -60,12 +62,17 @@ class AuthenticatedConsumer(AsyncWebsocketConsumer):
     """Refuses a foreign browser Origin at the handshake, and anyone unauthenticated with 4401."""
 
     groups_joined: list[str]
+    route = "socket"  # the metrics' label: which kind of socket
+    counted = False
 
     async def connect(self) -> None:
         if not origin_allowed(self.scope):
             await self.close()  # before accept: the handshake is refused (HTTP 403)
             return
         await self.accept()
+        self.counted = True
+        WEBSOCKETS_OPEN.labels(route=self.route).inc()
+        WEBSOCKETS_OPENED.labels(route=self.route).inc()
         # TokenOrTicketAuthMiddleware's: a User or None (Channels' stubs expect its own lazy user).
         user = cast("User | None", self.scope.get("user"))
         if user is None:
@@ -99,6 +106,10 @@ class AuthenticatedConsumer(AsyncWebsocketConsumer):
         await handler(message)
 
     async def disconnect(self, code: int) -> None:
+        if self.counted:
+            self.counted = False
+            WEBSOCKETS_OPEN.labels(route=self.route).dec()
+            WEBSOCKETS_CLOSED.labels(route=self.route, code=str(code)).inc()
         resync.hub().discard(self)
         for group in getattr(self, "groups_joined", ()):
             await self.channel_layer.group_discard(group, self.channel_name)
@@ -152,6 +163,16 @@ class AuthenticatedConsumer(AsyncWebsocketConsumer):
     async def send_json(self, content: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(content, separators=(",", ":")))
 
+    async def send_event(self, text: str, request_id: str = "") -> None:
+        """One event down the socket, counted, and logged (at debug) under the request that made it."""
+        token = request_id_var.set(request_id or "-")
+        try:
+            await self.send(text_data=text)
+            EVENTS_DELIVERED.labels(route=self.route).inc()
+            logger.debug("sent an event to a %s socket", self.route)
+        finally:
+            request_id_var.reset(token)
+
     def start_resyncing(self) -> None:
         """From now on the process's resync hub re-checks this socket with all the others."""
         resync.hub().add(self)
@@ -182,6 +203,8 @@ class AuthenticatedConsumer(AsyncWebsocketConsumer):
 
 class IncidentConsumer(AuthenticatedConsumer):
     """/ws/v1/incidents/{id}/?after=<seq>: hello, every event after `after`, then live events - gapless."""
+
+    route = "incident"
 
     incident_id: uuid.UUID
     sent_seq: int
@@ -236,7 +259,7 @@ class IncidentConsumer(AuthenticatedConsumer):
         while True:
             batch = await database_sync_to_async(self._events_after)(self.sent_seq)
             for seq, text in batch:
-                await self.send(text_data=text)
+                await self.send_event(text)
                 self.sent_seq = seq
             if len(batch) < REPLAY_BATCH:
                 return
@@ -247,7 +270,7 @@ class IncidentConsumer(AuthenticatedConsumer):
             if seq <= self.sent_seq:
                 return  # already sent (replayed, or a duplicate wake-up)
             if seq == self.sent_seq + 1:
-                await self.send(text_data=message["text"])
+                await self.send_event(message["text"], message.get("request_id", ""))
                 self.sent_seq = seq
             else:
                 await self._catch_up()  # a message was dropped: the database has it
@@ -285,6 +308,7 @@ class FeedConsumer(AuthenticatedConsumer):
     so a board's list of open incidents stays current. Anyone else asking is refused with 4403; a socket
     whose user stops being control room is closed with 4403 at the next re-check."""
 
+    route = "feed"
     every_incident = False
 
     async def start(self, user: User) -> None:
@@ -352,7 +376,7 @@ class FeedConsumer(AuthenticatedConsumer):
             if key in self.recent_keys:
                 return  # heard through the every-incident group and the agency's too
             self.recent_keys.append(key)
-        await self.send(text_data=message["text"])
+        await self.send_event(message["text"], message.get("request_id", ""))
 
 
 def _client(scope: WebSocketScope) -> dict[str, str]:

@@ -1,7 +1,9 @@
-"""Request ids: one per request, on every log line, in the audit log and in the X-Request-ID header."""
+"""Request ids: one per request, on every log line, in the audit log and in the X-Request-ID header;
+and each request counted and timed for /metrics."""
 
 import logging
 import re
+import time
 import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -9,6 +11,8 @@ from contextvars import ContextVar
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils.log import log_response
+
+from ooh.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 # The caller's address, so domain actions can audit a write without being handed the request.
@@ -61,3 +65,23 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
         return True
+
+
+class MetricsMiddleware:
+    """Count and time every request by its route pattern (never its path: ids stay out of the labels)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        match = request.resolver_match
+        route = match.route if match is not None and match.route else "unmatched"
+        method = request.method if request.method in _METHODS else "other"
+        HTTP_LATENCY.labels(route=route, method=method).observe(time.perf_counter() - started)
+        HTTP_REQUESTS.labels(route=route, method=method, status=str(response.status_code)).inc()
+        return response
+
+
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

@@ -22,6 +22,7 @@ from kombu import Queue
 
 from ooh.env import StrictEnv as StrictEnv  # re-exported: tests import it from here
 from ooh.env import env
+from ooh.redis_urls import channel_layer_host, is_sentinel, parse_sentinel_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -29,6 +30,9 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 VAR_DIR = Path(env.str("OOH_VAR_DIR", default=str(BASE_DIR / "var")))
 DATABASE_URL = env.str("DATABASE_URL", default="")
 REDIS_URL = env.str("REDIS_URL", default="")
+# REDIS_URL may name Redis Sentinel instead (ooh/redis_urls.py): kombu's sentinel:// URLs joined with ";".
+REDIS_SENTINEL_MASTER = env.str("OOH_REDIS_SENTINEL_MASTER", default="")
+REDIS_SENTINEL_PASSWORD = env.str("OOH_REDIS_SENTINEL_PASSWORD", default="")
 # Embedded: no DATABASE_URL. The laptop demo and the first CI pass run like this.
 EMBEDDED = not DATABASE_URL
 
@@ -84,6 +88,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "ooh.observability.RequestIdMiddleware",
+    "ooh.observability.MetricsMiddleware",
     "api.middleware.NoStoreMiddleware",
     "api.middleware.RequestLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -196,7 +201,15 @@ else:
             # redis-py 8 reads with a 5 s socket timeout by default, the same as the layer's blocking pop:
             # an idle consumer would time out and drop its socket. Reads wait longer; connecting fails fast.
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 2}],
+                "hosts": [
+                    channel_layer_host(
+                        REDIS_URL,
+                        REDIS_SENTINEL_MASTER,
+                        REDIS_SENTINEL_PASSWORD,
+                        socket_timeout=30,
+                        socket_connect_timeout=2,
+                    )
+                ],
                 "capacity": 1000,
                 "expiry": 60,
             },
@@ -207,9 +220,19 @@ if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            # A list: Django would split a string at the ";" between sentinels.
+            "LOCATION": [REDIS_URL],
             "KEY_PREFIX": "ooh",
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}
+            | (
+                {
+                    "pool_class": "ooh.redis_urls.SentinelCachePool",
+                    "sentinel_master": REDIS_SENTINEL_MASTER,
+                    "sentinel_password": REDIS_SENTINEL_PASSWORD,
+                }
+                if is_sentinel(REDIS_URL)
+                else {}
+            ),
         }
     }
 else:
@@ -230,6 +253,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = (  # kombu reads folders, flag
         "visibility_timeout": env.int("OOH_BROKER_VISIBILITY_TIMEOUT_SECONDS", default=3600),
         "socket_connect_timeout": 2,
     }
+    | (
+        {
+            "master_name": REDIS_SENTINEL_MASTER,
+            "sentinel_kwargs": parse_sentinel_url(
+                CELERY_BROKER_URL, REDIS_SENTINEL_MASTER, REDIS_SENTINEL_PASSWORD
+            ).sentinel_options(socket_connect_timeout=2),
+        }
+        if is_sentinel(CELERY_BROKER_URL)
+        else {}
+    )
 )
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -437,6 +470,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not _COLLECTED
+
+# --- Metrics: GET /metrics for a Prometheus scraper holding this token (unset: /metrics answers 404) ---
+METRICS_TOKEN = env.str("OOH_METRICS_TOKEN", default="")
 
 # --- Logging: one line per record, with the request id; JSON unless DEBUG ----------------------
 LOG_LEVEL = env.str("OOH_LOG_LEVEL", default="INFO")

@@ -21,6 +21,7 @@ from .roles import (
     is_control_room,
     is_control_room_membership,
     is_manager,
+    may_scrape_metrics,
     membership_of,
     role_of,
 )
@@ -141,6 +142,7 @@ __all__ = [
     "may_record_milestone",
     "may_report_presence",
     "may_review_break_glass",
+    "may_scrape_metrics",
     "membership_of",
     "need_to_know_addresses",
     "need_to_know_people",

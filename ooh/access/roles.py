@@ -1,10 +1,12 @@
 """Who a user is to the policy: their membership, role and agency, and the sets of roles the rules use."""
 
+import hmac
 import uuid
 from datetime import timedelta
 from typing import Any, TypeAlias, TypeGuard
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
 
@@ -94,3 +96,14 @@ def is_control_room_membership(role: str, agency_kind: str) -> bool:
 
 def is_manager(user: AnyUser) -> bool:
     return role_of(user) in MANAGER_ROLES
+
+
+def may_scrape_metrics(presented: str | None) -> bool:
+    """/metrics: only a scraper holding the deployment's metrics token (OOH_METRICS_TOKEN), never a
+    member's login. The figures carry no record, but how busy a force's night is, is nobody else's."""
+    expected = settings.METRICS_TOKEN
+    return (
+        bool(expected)
+        and presented is not None
+        and hmac.compare_digest(presented.encode(), expected.encode())
+    )

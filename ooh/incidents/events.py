@@ -19,6 +19,8 @@ from django.db import transaction
 from ooh.accounts.models import Membership, User
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
+from ooh.metrics import EVENTS_PUBLISH_FAILED, EVENTS_PUBLISHED
+from ooh.observability import current_request_id
 
 from .models import Event, Incident
 from .signals import event_committed
@@ -165,7 +167,13 @@ def append_event(
     incident.last_seq += 1
     Incident.objects.filter(pk=incident.pk).update(last_seq=incident.last_seq)
     event = Event.objects.create(
-        incident=incident, seq=incident.last_seq, type=type, at=at, actor=actor, data=_to_json(data)
+        incident=incident,
+        seq=incident.last_seq,
+        type=type,
+        at=at,
+        actor=actor,
+        data=_to_json(data),
+        request_id=recorded_request_id(),
     )
     if (
         actor is not None
@@ -227,9 +235,22 @@ def publish(
             logger.warning("%s failed for %s", receiver, message["event"], exc_info=error)
 
 
+def recorded_request_id() -> str:
+    """The id of the request or task making this change, as the event row keeps it ("" outside both)."""
+    request_id = current_request_id()
+    return "" if request_id == "-" else request_id
+
+
 def _wake(message: Message, feed_agencies: Sequence[AnyId], feed_users: Sequence[AnyId]) -> None:
     sends: list[tuple[str, Message]] = []
-    feed = {"type": "feed.message", "text": json.dumps({**message, "type": "feed"}, separators=(",", ":"))}
+    # The request id rides with the channel message (not the client's text): the consumer that sends it
+    # down a socket logs under it, so one id follows the change from the POST to every phone.
+    request_id = recorded_request_id()
+    feed = {
+        "type": "feed.message",
+        "text": json.dumps({**message, "type": "feed"}, separators=(",", ":")),
+        "request_id": request_id,
+    }
     if message.get("incident"):
         # An incident's event may reach a socket through two of its groups (every incident, and its
         # agency's): the key lets the socket pass it on once.
@@ -238,25 +259,33 @@ def _wake(message: Message, feed_agencies: Sequence[AnyId], feed_users: Sequence
         sends.append(
             (
                 incident_group(message["incident"]),
-                {"type": "incident.event", "seq": message["seq"], "text": text},
+                {"type": "incident.event", "seq": message["seq"], "text": text, "request_id": request_id},
             )
         )
         sends.append((EVERY_INCIDENT_FEED_GROUP, feed))
     sends += [(agency_feed_group(a), feed) for a in feed_agencies]
     sends += [(user_feed_group(u), feed) for u in feed_users]
-    send_to_groups(sends, what=f"{message['event']} #{message['seq']}")
+    what = f"{message['event']} #{message['seq']}"
+    if send_to_groups(sends, what=what):
+        EVENTS_PUBLISHED.labels(event=message["event"]).inc()
+        logger.info("published %s of incident %s to %d groups", what, message.get("incident"), len(sends))
+    else:
+        EVENTS_PUBLISH_FAILED.labels(event=message["event"]).inc()
 
 
-def send_to_groups(sends: Sequence[tuple[str, Message]], *, what: str) -> None:
-    """Each (group, message) to the channel layer, in order. Never raises: the database is the record,
-    so if the layer is down the sockets catch up from it (and the inbox keeps every notice)."""
+def send_to_groups(sends: Sequence[tuple[str, Message]], *, what: str) -> bool:
+    """Each (group, message) to the channel layer, in order; False if the layer failed. Never raises: the
+    database is the record, so if the layer is down the sockets catch up from it (and the inbox keeps
+    every notice)."""
     layer = get_channel_layer()
     if layer is None or not sends:
-        return
+        return True
     try:
         async_to_sync(_send_all)(layer, sends)
     except Exception:
         logger.warning("could not publish %s", what, exc_info=True)
+        return False
+    return True
 
 
 async def _send_all(layer: BaseChannelLayer, sends: Sequence[tuple[str, Message]]) -> None:

@@ -269,6 +269,9 @@ class Event(AppendOnlyModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     data = models.JSONField(default=dict)
+    request_id = models.CharField(
+        max_length=64, blank=True, default="", help_text="The request (or task) that made the change."
+    )
 
     class Meta:
         ordering = ["incident", "seq"]

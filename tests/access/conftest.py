@@ -15,6 +15,12 @@ def incident(world):
     return open_vale_incident(world)
 
 
+@pytest.fixture(autouse=True)
+def metrics_token(settings):
+    """A deployment that lets its Prometheus scrape /metrics: the matrix checks no login opens it."""
+    settings.METRICS_TOKEN = "scrape-token-of-the-matrix-deployment"
+
+
 @pytest.fixture
 def matrix_world(db):
     """The world of tests/access/matrix.py, built through the domain actions for each test."""

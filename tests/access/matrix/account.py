@@ -8,6 +8,14 @@ from .rows import Row
 ROWS = [
     Row("healthz", "GET", "/healthz", everyone(200), "anyone (a load balancer)"),
     Row("readyz", "GET", "/readyz", everyone(200), "anyone (a load balancer)"),
+    # The matrix runs with a metrics token configured (tests/access/conftest.py): no member's login opens it.
+    Row(
+        "metrics",
+        "GET",
+        "/metrics",
+        everyone(401),
+        "only a scraper with the deployment's metrics token (404 when none is configured)",
+    ),
     # One document for everyone that takes a second to generate: run as one caller of each kind.
     Row(
         "schema",

@@ -1,0 +1,64 @@
+"""The service's Prometheus metrics: what each process counts as it works. GET /metrics shows them
+(api/views/metrics.py, which adds what is read at scrape time: open and overdue escalations from the
+database, the depth of each task queue from the broker).
+
+Several processes on one host (uvicorn --workers N, Celery's pool): set PROMETHEUS_MULTIPROC_DIR to an
+empty folder shared by them, emptied before they start (prometheus-client's multiprocess mode); each
+process writes its values there and /metrics adds them up. Without it, /metrics shows the one process
+that answers. Labels carry route patterns, statuses, event types, rule and queue names: never an id, a
+name or anything else of a person.
+"""
+
+import os
+
+from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
+
+disable_created_metrics()  # a `_created` series beside every counter doubles the page for nothing here
+MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+
+# A phone on a mobile network sees tens to hundreds of milliseconds; the buckets straddle the targets.
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+HTTP_REQUESTS = Counter(
+    "ooh_http_requests",
+    "HTTP requests answered, by route pattern, method and status.",
+    ["route", "method", "status"],
+)
+HTTP_LATENCY = Histogram(
+    "ooh_http_request_duration_seconds",
+    "Time from the request reaching Django to its response, by route pattern and method.",
+    ["route", "method"],
+    buckets=LATENCY_BUCKETS,
+)
+WEBSOCKETS_OPEN = Gauge(
+    "ooh_websocket_connections",
+    "Websockets open now, by route (incident, feed).",
+    ["route"],
+    multiprocess_mode="livesum",
+)
+WEBSOCKETS_OPENED = Counter("ooh_websocket_connections_opened", "Websockets accepted, by route.", ["route"])
+WEBSOCKETS_CLOSED = Counter(
+    "ooh_websocket_connections_closed", "Websockets closed, by route and close code.", ["route", "code"]
+)
+EVENTS_PUBLISHED = Counter(
+    "ooh_events_published",
+    "Events handed to the channel layer after their transaction committed, by event type.",
+    ["event"],
+)
+EVENTS_PUBLISH_FAILED = Counter(
+    "ooh_events_publish_failed",
+    "Publications the channel layer refused (the sockets catch up from the database), by event type.",
+    ["event"],
+)
+EVENTS_DELIVERED = Counter(
+    "ooh_events_delivered",
+    "Event messages sent down a websocket (live or replayed), by route.",
+    ["route"],
+)
+ESCALATIONS_RAISED = Counter(
+    "ooh_escalations_raised", "Escalations raised (level 1) by this deployment's workers, by rule.", ["rule"]
+)
+ESCALATIONS_CLIMBED = Counter(
+    "ooh_escalations_climbed", "Escalations climbed to a higher level, by rule.", ["rule"]
+)
+TASKS_RUN = Counter("ooh_tasks", "Celery tasks finished, by task name and state.", ["task", "state"])
