@@ -125,7 +125,8 @@ def test_each_task_queue_has_its_depth_and_the_broker_is_up(scraper, settings):
     assert sample(text, "ooh_broker_up") == 1
     for queue in settings.CELERY_TASK_QUEUES:
         depth = sample(text, "ooh_task_queue_depth", queue=queue.name)
-        assert depth is not None and depth >= 0
+        assert depth is not None
+        assert depth >= 0
 
 
 def test_a_broker_that_does_not_answer_is_a_figure_not_an_error(scraper, monkeypatch):

@@ -13,7 +13,7 @@ from ooh.incidents import actions
 from ooh.incidents.models import Event
 from ooh.observability import request_id_var
 
-from .wsclient import act, connect, open_incident_socket, receive, token_for
+from .wsclient import act, closed_with, connect, open_incident_socket, receive, token_for
 
 pytestmark = [
     pytest.mark.asyncio,
@@ -38,11 +38,27 @@ async def test_an_open_socket_is_counted_until_it_closes(alice, incident):
     assert value("ooh_websocket_connections_closed_total", route="incident", code="1000") >= 1
 
 
-async def test_a_refused_handshake_is_not_counted_as_open(incident):
-    open_before = value("ooh_websocket_connections", route="incident")
-    ws, connected, _ = await connect(f"/ws/v1/incidents/{incident.pk}/", token=None)
+def closed_total(route) -> float:
+    """Closed sockets of a route, whatever their code."""
+    return sum(
+        sample.value
+        for metric in REGISTRY.collect()
+        if metric.name == "ooh_websocket_connections_closed"
+        for sample in metric.samples
+        if sample.name.endswith("_total") and sample.labels["route"] == route
+    )
+
+
+async def test_a_socket_closed_for_want_of_a_login_is_counted_closed(incident):
+    open_before, closed_before = (
+        value("ooh_websocket_connections", route="incident"),
+        closed_total("incident"),
+    )
+    ws, _, _ = await connect(f"/ws/v1/incidents/{incident.pk}/", token=None)
+    assert await closed_with(ws) == 4401
     await ws.disconnect()
     assert value("ooh_websocket_connections", route="incident") == open_before
+    assert closed_total("incident") == closed_before + 1
 
 
 async def test_the_request_id_follows_the_change_to_the_socket(alice, omar, edt, incident, caplog):
