@@ -169,7 +169,7 @@ class AuthenticatedConsumer(AsyncWebsocketConsumer):
         try:
             await self.send(text_data=text)
             EVENTS_DELIVERED.labels(route=self.route).inc()
-            logger.debug("sent an event to a %s socket", self.route)
+            logger.debug("sent an event down a socket (%s)", self.route)
         finally:
             request_id_var.reset(token)
 
@@ -250,16 +250,16 @@ class IncidentConsumer(AuthenticatedConsumer):
         )
         return incident
 
-    def _events_after(self, seq: int) -> list[tuple[int, str]]:
+    def _events_after(self, seq: int) -> list[tuple[int, str, str]]:
         events = events_after(self.incident_id, seq, limit=REPLAY_BATCH)
-        return [(e.seq, json.dumps(event_dict(e), separators=(",", ":"))) for e in events]
+        return [(e.seq, json.dumps(event_dict(e), separators=(",", ":")), e.request_id) for e in events]
 
     async def _catch_up(self) -> None:
         """Send every stored event after the last one sent, in order (the caller holds the lock)."""
         while True:
             batch = await database_sync_to_async(self._events_after)(self.sent_seq)
-            for seq, text in batch:
-                await self.send_event(text)
+            for seq, text, request_id in batch:
+                await self.send_event(text, request_id)  # a replay too is logged under the change's request
                 self.sent_seq = seq
             if len(batch) < REPLAY_BATCH:
                 return

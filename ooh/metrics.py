@@ -10,10 +10,12 @@ name or anything else of a person.
 """
 
 import os
+import re
+from pathlib import Path
 
-from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
+from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics, multiprocess
 
-disable_created_metrics()  # a `_created` series beside every counter doubles the page for nothing here
+disable_created_metrics()  # type: ignore[no-untyped-call]  # a `_created` series beside every counter doubles the page for nothing here
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 
 # A phone on a mobile network sees tens to hundreds of milliseconds; the buckets straddle the targets.
@@ -62,3 +64,33 @@ ESCALATIONS_CLIMBED = Counter(
     "ooh_escalations_climbed", "Escalations climbed to a higher level, by rule.", ["rule"]
 )
 TASKS_RUN = Counter("ooh_tasks", "Celery tasks finished, by task name and state.", ["task", "state"])
+
+
+_LIVE_GAUGE_FILE = re.compile(r"gauge_live\w+?_(\d+)\.db")
+
+
+def forget_dead_processes() -> list[int]:
+    """Multiprocess mode: a process killed outright never says it died, so its live gauges (its open
+    sockets) would be counted for ever. Before each scrape, the files of processes gone from this host
+    are removed (prometheus-client's mark_process_dead); its counters are kept, as they should be."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory:
+        return []
+    dead = set()
+    for path in Path(directory).glob("gauge_live*.db"):
+        match = _LIVE_GAUGE_FILE.fullmatch(path.name)
+        if match and not _alive(int(match.group(1))):
+            dead.add(int(match.group(1)))
+    for pid in sorted(dead):
+        multiprocess.mark_process_dead(pid, directory)  # type: ignore[no-untyped-call]  # untyped upstream
+    return sorted(dead)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process with that number: not ours to forget
+    return True

@@ -21,7 +21,7 @@ from prometheus_client.registry import Collector
 from alerts.models import Escalation, EscalationStatus
 from ooh.access import policy
 from ooh.celery import app as celery_app
-from ooh.metrics import MULTIPROCESS
+from ooh.metrics import MULTIPROCESS, forget_dead_processes
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +67,10 @@ class QueueCollector(Collector):
                 connection.ensure_connection(max_retries=1, interval_start=0, timeout=BROKER_TIMEOUT_SECONDS)
                 channel = connection.default_channel
                 for queue in settings.CELERY_TASK_QUEUES:
-                    # kombu's virtual channels (Redis, the embedded filesystem) declare; the stub says less.
-                    _, messages, _ = channel.queue_declare(queue=queue.name, passive=True)  # type: ignore[attr-defined]
+                    # kombu's virtual channels (Redis, the embedded filesystem) count a queue as they declare
+                    # it, and declaring an empty one changes nothing (a passive declaration would refuse it:
+                    # on Redis an empty queue has no key). The stub says less than kombu does.
+                    _, messages, _ = channel.queue_declare(queue=queue.name)  # type: ignore[attr-defined]
                     depth.add_metric([queue.name], messages)
         except Exception:  # a broker outage is a figure here, not an error page
             logger.warning("metrics: the broker did not answer", exc_info=True)
@@ -108,6 +110,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
         return refused
     counted = REGISTRY  # this process's own figures
     if MULTIPROCESS:  # every process's on this host, added up
+        forget_dead_processes()
         counted = CollectorRegistry()
         multiprocess.MultiProcessCollector(counted)  # type: ignore[no-untyped-call]  # the library's, untyped
     read_now = CollectorRegistry()

@@ -105,7 +105,7 @@ class Stack:
         self.processes.append((process, log))
         return process
 
-    def web(self, name="web") -> "Server":
+    def web(self, name="web", **extra_env) -> "Server":
         port = free_port()
         process = self.start(
             [
@@ -118,6 +118,7 @@ class Stack:
                 "--no-access-log",
             ],
             name,
+            **extra_env,
         )
         server = Server(f"127.0.0.1:{port}", self, process)
         server.wait_ready()
@@ -144,10 +145,9 @@ class Stack:
             name,
         )
 
-    def celery(self, name="worker"):
-        """A worker on every queue and a beat sweeping every second, on this stack's broker."""
-        worker = self.worker(name)
-        beat = self.start(
+    def beat(self, name="beat"):
+        """The one beat of the deployment, sweeping every second."""
+        return self.start(
             [
                 str(BIN / "celery"),
                 "-A",
@@ -156,11 +156,27 @@ class Stack:
                 "--loglevel",
                 "INFO",
                 "--schedule",
-                str(self.tmp / f"{name}-beat-schedule"),
+                str(self.tmp / f"{name}-schedule"),
             ],
-            f"{name}-beat",
+            name,
         )
-        return worker, beat
+
+    def celery(self, name="worker"):
+        """A worker on every queue and a beat sweeping every second, on this stack's broker."""
+        return self.worker(name), self.beat(f"{name}-beat")
+
+    def log_lines(self, name) -> list[dict]:
+        """A process's JSON log lines (OOH_LOG_JSON), parsed; lines that are not JSON are left out."""
+        import json
+
+        lines = []
+        for line in (self.tmp / f"{name}.log").read_text(errors="replace").splitlines():
+            if line.startswith("{"):
+                try:
+                    lines.append(json.loads(line))
+                except ValueError:
+                    continue
+        return lines
 
     def stop(self):
         for process, log in reversed(self.processes):
