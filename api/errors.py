@@ -1,9 +1,11 @@
 """Django-level errors under /api/ in the same JSON shape as DRF's (never an HTML page)."""
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from drf_standardized_errors.handler import ExceptionHandler as StandardizedExceptionHandler
@@ -14,6 +16,8 @@ from rest_framework.response import Response
 from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
 from ooh.errors import Conflict
+
+logger = logging.getLogger(__name__)
 
 
 def _error(
@@ -75,6 +79,13 @@ class ExceptionHandler(StandardizedExceptionHandler):
             _record_refusal(self.context, response.status_code)
         return response
 
+    def report_exception(self, exc: exceptions.APIException, response: Response) -> None:
+        """A database outage is not a fault of the code: it is logged (a warning), counted in /metrics as
+        503s and shown by /readyz, not reported as an exception to error monitoring."""
+        if isinstance(exc, DatabaseUnavailable):
+            return
+        super().report_exception(exc, response)
+
     def convert_known_exceptions(self, exc: Exception) -> Exception:
         if isinstance(exc, DjangoValidationError):
             if hasattr(exc, "error_dict"):
@@ -87,7 +98,26 @@ class ExceptionHandler(StandardizedExceptionHandler):
             return exceptions.ValidationError({"non_field_errors": exc.messages})
         if isinstance(exc, Conflict):
             return ConflictError(detail=exc.detail, code=exc.code)
+        if isinstance(exc, OperationalError | InterfaceError):
+            logger.warning("the database did not answer: %s", exc)
+            return DatabaseUnavailable()
         return super().convert_known_exceptions(exc)
+
+
+# A restarting or failing-over PostgreSQL is back within seconds; phones retry after this.
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    """The database did not answer (down, restarting, failing over, or a connection lost): nothing was
+    written, and the same request can be sent again. Connections are made afresh for the next request."""
+
+    status_code = 503
+    wait = DATABASE_RETRY_AFTER_SECONDS  # Retry-After
+    default_code = "database_unavailable"
+    default_detail = (
+        "The records are not reachable just now; nothing was changed. Try again in a few seconds."
+    )
 
 
 class ConflictError(exceptions.APIException):

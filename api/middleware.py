@@ -5,12 +5,18 @@ The ASGI guard (`StreamedBodyLimit`) stops reading a body at the limit whatever 
 chunked upload of any size never reaches the disk; the Django middleware then answers 413.
 """
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeAlias
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils.cache import patch_cache_control
+
+from .errors import DATABASE_RETRY_AFTER_SECONDS
+
+logger = logging.getLogger(__name__)
 
 # Responses here hold personal data or tokens: no browser, proxy or phone cache keeps them.
 NO_STORE_PREFIXES = ("/api/v1/", "/admin/", "/board/")
@@ -34,7 +40,7 @@ def _refusal(
     """The API's one error shape under /api/; a plain-text answer elsewhere (the admin)."""
     if not request.path.startswith("/api/"):
         return HttpResponse(detail, status=status, content_type="text/plain; charset=utf-8")
-    kind = "validation_error" if attr is not None else "client_error"
+    kind = "validation_error" if attr is not None else "server_error" if status >= 500 else "client_error"
     return JsonResponse(
         {"type": kind, "errors": [{"code": code, "detail": detail, "attr": attr}]}, status=status
     )
@@ -117,3 +123,34 @@ class StreamedBodyLimit:
                 return message
 
         return await self.app(scope, bounded_receive, send)
+
+
+class DatabaseUnavailableMiddleware:
+    """Outside DRF's views too (the board's pages, the admin, a session read by the middleware), a
+    database that does not answer is a 503 to retry, in the API's error shape under /api/, never a 500."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        try:
+            return self.get_response(request)
+        except (OperationalError, InterfaceError) as exc:
+            return database_unavailable(request, exc)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, OperationalError | InterfaceError):
+            return database_unavailable(request, exception)
+        return None
+
+
+def database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.warning("the database did not answer: %s", exc)
+    response = _refusal(
+        request,
+        503,
+        "database_unavailable",
+        "The records are not reachable just now; nothing was changed. Try again in a few seconds.",
+    )
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response

@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "ooh.observability.MetricsMiddleware",
     "api.middleware.NoStoreMiddleware",
     "api.middleware.RequestLimitsMiddleware",
+    "api.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -30,8 +30,18 @@ def free_port() -> int:
 class Stack:
     """One deployment: its environment, its database, and the processes started on it."""
 
-    def __init__(self, tmp: Path, redis_url: str | None = None, *, night: bool = False, **env):
-        """`night`: load the demo's night too (the Vale family's open incident), as `make demo` does."""
+    def __init__(
+        self,
+        tmp: Path,
+        redis_url: str | None = None,
+        *,
+        night: bool = False,
+        database_url: str | None = None,
+        **env,
+    ):
+        """`night`: load the demo's night too (the Vale family's open incident), as `make demo` does.
+        `database_url`: a PostgreSQL database of the test's own (a PrivatePostgres) instead of a fresh
+        database on the machine's server."""
         from django.conf import settings
 
         self.tmp = tmp
@@ -49,7 +59,11 @@ class Stack:
         if redis_url:
             self.env["REDIS_URL"] = redis_url
         self.database = None
-        if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        if database_url:
+            self.env["DATABASE_URL"] = database_url
+            self.env.setdefault("SECRET_KEY", "e2e-" + secrets.token_hex(16))
+            self.env["OOH_WS_RESYNC_SECONDS"] = "30"
+        elif settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
             self.database = f"ooh_e2e_{secrets.token_hex(4)}"
             base = settings.DATABASES["default"]
             self._admin_sql(f'CREATE DATABASE "{self.database}"')
@@ -71,7 +85,7 @@ class Stack:
 
     @property
     def postgres(self) -> bool:
-        return self.database is not None
+        return self.env.get("DATABASE_URL", "").startswith("postgres")
 
     def _admin_sql(self, sql):
         import psycopg
@@ -237,6 +251,53 @@ class PrivateRedis:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+
+class PrivatePostgres:
+    """A PostgreSQL server of the test's own (initdb, pg_ctl) on a free port, which it may stop and start.
+
+    PostgreSQL refuses to run as root: as root, the server runs as the `postgres` user in a folder it
+    owns. Nothing of the machine's own PostgreSQL is touched."""
+
+    BIN = Path("/usr/lib/postgresql")
+
+    def __init__(self):
+        import shutil
+        import tempfile
+
+        versions = sorted(self.BIN.glob("*/bin/initdb"))
+        if not versions:
+            raise RuntimeError("no PostgreSQL server binaries under /usr/lib/postgresql")
+        self.bin = versions[-1].parent
+        self.dir = Path(tempfile.mkdtemp(prefix="ooh-private-pg-"))
+        self.port = free_port()
+        self.as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self.as_postgres:
+            shutil.chown(self.dir, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.dir / "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, program, *args):
+        subprocess.run(
+            [*self.as_postgres, str(self.bin / program), *args], check=True, capture_output=True, timeout=120
+        )
+
+    def start(self):
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir} -c fsync=off"
+        self._run(
+            "pg_ctl", "-D", str(self.dir / "data"), "-o", options, "-l", str(self.dir / "log"), "-w", "start"
+        )
+
+    def stop(self):
+        self._run("pg_ctl", "-D", str(self.dir / "data"), "-m", "fast", "-w", "stop")
+
+    def destroy(self):
+        import contextlib
+        import shutil
+
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
+            self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class Server:
