@@ -61,6 +61,20 @@ class RequestIdMiddleware:
         return response
 
 
+_QUERY_STRING = re.compile(r"\?[^\s\"]*")
+
+
+class ServerQueryStringFilter(logging.Filter):
+    """The server's own lines (uvicorn's "WebSocket /ws/v1/...?ticket=... [accepted]") name the path
+    without its query string: a websocket's one-use ticket never reaches a log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("uvicorn") and record.args:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            record.args = tuple(_QUERY_STRING.sub("?…", a) if isinstance(a, str) else a for a in args)
+        return True
+
+
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()

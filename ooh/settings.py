@@ -481,7 +481,10 @@ LOG_JSON = env.bool("OOH_LOG_JSON", default=not DEBUG)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "ooh.observability.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "ooh.observability.RequestIdFilter"},
+        "no_query_strings": {"()": "ooh.observability.ServerQueryStringFilter"},
+    },
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -493,10 +496,17 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "filters": ["request_id"],
+            "filters": ["request_id", "no_query_strings"],
             "formatter": "json" if LOG_JSON else "text",
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # uvicorn's own lines (starting, a socket accepted, shutting down) in the same format once the app
+        # is loaded; they name paths but never their query strings (a socket's one-use ticket).
+        "uvicorn": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "uvicorn.error": {"level": LOG_LEVEL},
+        "uvicorn.access": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+    },
 }
