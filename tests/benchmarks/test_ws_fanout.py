@@ -51,9 +51,11 @@ import time
 
 import pytest
 
+from tests.benchmarks.harness.charts import line_chart
 from tests.benchmarks.harness.clients import Poster, idle_check
 from tests.benchmarks.harness.locations import OUT_DIR
 from tests.benchmarks.harness.report import build_report, guarantee_failures, rows_of, write_report
+from tests.benchmarks.harness.results import RESULTS_DIR, write_result
 from tests.benchmarks.harness.runner import run_async, run_layers
 from tests.benchmarks.harness.scenarios import (
     BENCH_DB,
@@ -61,6 +63,7 @@ from tests.benchmarks.harness.scenarios import (
     IDLE_SOCKETS,
     LAYERS,
     SCENARIOS,
+    TARGET_RATIO,
     WORKERS,
     layer_env,
     server_environment,
@@ -106,10 +109,11 @@ def test_websocket_fanout_against_the_floor():
     tokens = max(s.clients for s in SCENARIOS)
     per_layer = sum(s.incidents for s in SCENARIOS)
     print(f"\n[ws-bench] preparing {BENCH_DB}: drop, create, migrate, seed {tokens} tokens", flush=True)
-    seed = prepare_database(database_url, env, BENCH_DB, tokens, per_layer * len(LAYERS))
+    seed = prepare_database(database_url, env, BENCH_DB, tokens, 2 * per_layer * len(LAYERS))
     seed["database_url"] = env["DATABASE_URL"]
+    chunks = [seed["incidents"][i * per_layer : (i + 1) * per_layer] for i in range(2 * len(LAYERS))]
     seed["incidents"] = {
-        layer: seed["incidents"][i * per_layer : (i + 1) * per_layer] for i, layer in enumerate(LAYERS)
+        layer: {"ooh": chunks[2 * i], "floor": chunks[2 * i + 1]} for i, layer in enumerate(LAYERS)
     }
     run_tag = f"{os.getpid()}-{int(time.time())}"
     runs = run_async(run_layers({"env": env, "seed": seed, "run_tag": run_tag}))
@@ -121,8 +125,67 @@ def test_websocket_fanout_against_the_floor():
     json_path, md_path = write_report(report)
     print("\n" + md_path.read_text(), flush=True)
     print(f"[ws-bench] wrote {json_path} and {md_path}", flush=True)
+    published, chart = publish(rows, report)
+    print(f"[ws-bench] wrote {published} and {chart}", flush=True)
 
     assert json_path.stat().st_size > 0
     assert md_path.stat().st_size > 0
     failures = guarantee_failures(rows)
     assert not failures, "events lost or duplicated, or sockets dropped:\n" + "\n".join(failures)
+
+
+def publish(rows, report):
+    """tests/benchmarks/results/fanout.json (each phase: ooh beside its same-work floor, the ratio, the
+    absolute target, lost and duplicated) and fanout.png (p50 and p99 against phones)."""
+    keep = [
+        "layer",
+        "scenario",
+        "title",
+        "clients",
+        "incidents",
+        "rounds",
+        "ooh_p50_ms",
+        "ooh_p99_ms",
+        "floor_p50_ms",
+        "floor_p99_ms",
+        "ratio_p50",
+        "ratio_p99",
+        "within_target",
+        "absolute_target_ms",
+        "within_absolute",
+        "lost",
+        "duplicated",
+        "sockets_dropped",
+        "failed",
+    ]
+    phases = [{k: r[k] for k in keep} | {"post_p50_ms": r["ooh"]["post_response_p50_ms"]} for r in rows]
+    path = write_result(
+        "fanout",
+        {
+            "what": "websocket fan-out, attendance POST to the last phone, ooh beside a same-work floor",
+            "target_ratio_p99": TARGET_RATIO,
+            "workers": report["config"]["workers"],
+            "phases": phases,
+        },
+        env_names=("OOH_WSBENCH_LAYERS", "OOH_WSBENCH_SIZES", "OOH_WSBENCH_SCENARIOS"),
+    )
+    series = {}
+    for r in rows:
+        if r["scenario"].endswith("burst"):
+            continue
+        for app in ("ooh", "floor"):
+            for stat in ("p50", "p99"):
+                label = f"{app} {stat} ({r['layer']})"
+                series.setdefault(label, []).append((r["clients"], r[f"{app}_{stat}_ms"]))
+    chart = line_chart(
+        RESULTS_DIR / "fanout.png",
+        title="Fan-out: attendance POST to the last phone (one incident; 100 incidents x 20 at 2,000)",
+        xlabel="phones subscribed",
+        ylabel="latency (ms)",
+        series=series,
+        targets={"100 phones: p99 50 ms": 50, "1,000 phones: p99 250 ms": 250},
+        logx=True,
+        logy=True,
+        note=f"{report['machine']['cores']} cores, {report['config']['workers']} ASGI processes; {report['date']}",
+    )
+    return path, chart

@@ -15,7 +15,7 @@ from .scenarios import (
     WARMUP_SECONDS,
     Phase,
 )
-from .servers import cpu_seconds
+from .servers import cpu_seconds, sockets_per_process
 from .stats import ms, percentile
 
 
@@ -44,7 +44,7 @@ class Run:
             )
         else:
             t0, t1, status, text = await self.poster.apost(
-                f"http://{base}/publish/{group}/?seq={seq}&pad={self.pad}"
+                f"http://{base}/publish/{group}/?seq={seq}&pad={self.pad}&same_work=1"
             )
         if status != 200:  # no event (the action is atomic); one POST per incident in flight at a time
             self.next_seq[incident] -= 1
@@ -73,6 +73,8 @@ class Run:
         started = time.perf_counter()
         ready = await self.clients.connect(CONNECT_TIMEOUT)
         connect_seconds = time.perf_counter() - started
+        # How the kernel spread the sockets (and the poster's kept-alive connections) over the processes.
+        self.spread = sockets_per_process(self.server.process.pid, self.server.port)
         self.next_seq = {i: self.clients.hello_seq.get(i, 0) + 1 for i in range(self.scenario.incidents)}
         replayed_to = {i: seq - 1 for i, seq in self.next_seq.items()}
         results = {}
@@ -188,6 +190,7 @@ class Run:
             "http_failures": self.http_failures[:5],
             "http_failure_count": len(self.http_failures),
             "connect_seconds": round(connect_seconds, 1),
+            "connections_per_process": self.spread,
             "timed_seconds": round(wall, 1),
             "server_cpu_ms_per_post": round(cpu * 1000 / posts, 2) if posts else None,
             "server_cpu_share": round(cpu / wall, 2) if wall else None,
@@ -211,7 +214,11 @@ def skipped(scenario, reason) -> dict:
     figures = dict.fromkeys(
         ("p50_ms", "p99_ms", "max_ms", "post_response_p50_ms", "server_cpu_share", "client_cpu_share"),
     )
-    figures.update(dict.fromkeys(("connect_seconds", "event_bytes", "round_last_client_median_ms")))
+    figures.update(
+        dict.fromkeys(
+            ("connect_seconds", "connections_per_process", "event_bytes", "round_last_client_median_ms")
+        )
+    )
     return {
         **figures,
         "skipped": reason,

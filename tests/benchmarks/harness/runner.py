@@ -34,19 +34,23 @@ async def run_server(kind, layer, env, seed, run_tag, pad, poster):
         await loop.run_in_executor(
             None, poster.get, f"http://{server.base}/" + ("healthz" if kind == "ooh" else "ready")
         )
-        incidents = iter(seed["incidents"][layer])
+        # Each its own incidents: the floor writes the same rows as ooh, on incidents ooh never touches.
+        incidents = iter(seed["incidents"][layer][kind])
         saturated = None
         for scenario in SCENARIOS:
-            if kind == "ooh":
-                groups = [next(incidents) for _ in range(scenario.incidents)]
-            else:
-                groups = [f"{run_tag}-{slug(layer)}-{scenario.key}-{i}" for i in range(scenario.incidents)]
+            groups = [next(incidents) for _ in range(scenario.incidents)]
             if saturated and not FULL:
                 print(f"[ws-bench] {layer:12} {kind:5} {scenario.clients:>5} sockets: skipped, {saturated}")
                 results.update({phase.key: skipped(scenario, saturated) for phase in scenario.phases})
                 continue
             print(f"[ws-bench] {layer:12} {kind:5} {scenario.clients:>5} sockets ...", flush=True)
-            phases = await Run(kind, server, scenario, groups, seed, poster, pad).run()
+            try:
+                phases = await Run(kind, server, scenario, groups, seed, poster, pad).run()
+            except Exception as exc:  # a phase that fails is reported; the others still run
+                reason = f"failed: {type(exc).__name__}: {exc}"[:300]
+                print(f"[ws-bench] {layer:12} {kind:5} {scenario.clients:>5} sockets: {reason}", flush=True)
+                results.update({phase.key: skipped(scenario, reason) for phase in scenario.phases})
+                continue
             for key, res in phases.items():
                 print(
                     f"[ws-bench] {layer:12} {kind:5} {key:12} p50 {res['p50_ms']} ms, p99 {res['p99_ms']} ms "

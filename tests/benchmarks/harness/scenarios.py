@@ -15,7 +15,7 @@ from .locations import with_db_path
 LAYERS = [x.strip() for x in os.environ.get("OOH_WSBENCH_LAYERS", "redis,redis_pubsub").split(",") if x]
 ROUNDS = int(os.environ.get("OOH_WSBENCH_ROUNDS", "20"))
 WARMUP = int(os.environ.get("OOH_WSBENCH_WARMUP", "3"))
-WORKERS = int(os.environ.get("OOH_WSBENCH_WORKERS", "1"))
+WORKERS = int(os.environ.get("OOH_WSBENCH_WORKERS", "2"))  # two ASGI processes, as production scales out
 PHASE_SECONDS = float(os.environ.get("OOH_WSBENCH_PHASE_SECONDS", "30"))
 WARMUP_SECONDS = 15.0
 # A server that needed longer than this to open a scenario's sockets, or whose p99 exceeded SATURATED_P99_MS,
