@@ -7,6 +7,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only: no display on a server
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import ScalarFormatter
 
 
 def line_chart(
@@ -34,10 +35,10 @@ def line_chart(
         axes.annotate(
             label, xy=(1, y), xycoords=("axes fraction", "data"), ha="right", va="bottom", fontsize=8
         )
-    if logx:
-        axes.set_xscale("log")
-    if logy:
-        axes.set_yscale("log")
+    for enabled, axis, scale in ((logx, axes.xaxis, axes.set_xscale), (logy, axes.yaxis, axes.set_yscale)):
+        if enabled:
+            scale("log")
+            axis.set_major_formatter(ScalarFormatter())  # 100, not 10^2
     axes.set_xlabel(xlabel)
     axes.set_ylabel(ylabel)
     axes.set_title(title + (f"\n{note}" if note else ""), fontsize=10)
