@@ -27,6 +27,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_for(predicate, timeout, what):
+    """The predicate's first truthy value, polled from outside as an operator would; fails after timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)  # polling the system under test from outside, as an operator would
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 class Stack:
     """One deployment: its environment, its database, and the processes started on it."""
 
@@ -392,3 +403,12 @@ def stack(tmp_path_factory, django_db_blocker):
     yield deployment
     with django_db_blocker.unblock():
         deployment.stop()
+
+
+@pytest.fixture
+def redis(tmp_path):
+    """A private redis-server for one test, which it may stop and start (never the machine's own)."""
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()

@@ -12,27 +12,9 @@ import time
 import pytest
 import requests
 
-from tests.e2e.conftest import PrivatePostgres, PrivateRedis, Stack
+from tests.e2e.conftest import PrivatePostgres, Stack, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
-
-
-def wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)  # polling the system under test from outside, as an operator would
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-@pytest.fixture
-def redis(tmp_path):
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

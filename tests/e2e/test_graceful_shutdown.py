@@ -15,21 +15,11 @@ import psycopg
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from tests.e2e.conftest import PrivateRedis, Stack
+from tests.e2e.conftest import Stack, wait_for
 
 pytestmark = pytest.mark.e2e
 
 SERVICE_RESTART = 1012
-
-
-def wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)  # polling the system under test from outside, as an operator would
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture
@@ -92,9 +82,7 @@ def test_sigterm_closes_every_socket_with_service_restart_and_the_phones_resume_
 
 
 @pytest.mark.postgres
-def test_sigterm_lets_a_worker_finish_the_escalation_it_is_raising(tmp_path, django_db_blocker):
-    redis = PrivateRedis(tmp_path)
-    redis.start()
+def test_sigterm_lets_a_worker_finish_the_escalation_it_is_raising(tmp_path, redis, django_db_blocker):
     with django_db_blocker.unblock():
         deployment = Stack(tmp_path / "stack", redis_url=redis.url, OOH_ATTENDANCE_NOT_ANSWERED_MINUTES="0")
     try:
@@ -135,4 +123,3 @@ def test_sigterm_lets_a_worker_finish_the_escalation_it_is_raising(tmp_path, dja
     finally:
         with django_db_blocker.unblock():
             deployment.stop()
-        redis.stop()

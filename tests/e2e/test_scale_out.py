@@ -16,21 +16,11 @@ import pytest
 import requests
 from websockets.exceptions import ConnectionClosed
 
-from tests.e2e.conftest import PrivateRedis, Stack
+from tests.e2e.conftest import Stack, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
 METRICS_TOKEN = "scale-out-scrape-token"
-
-
-def wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)  # polling the system under test from outside, as an operator would
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class IncidentPhone:
@@ -84,14 +74,6 @@ class IncidentPhone:
                 self.seen.append(message["seq"])
                 self.events.append(message)
         return False
-
-
-@pytest.fixture
-def redis(tmp_path):
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
