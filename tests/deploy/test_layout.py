@@ -1,11 +1,7 @@
-"""The deploy files, validated as their tools would: deploy/compose.yaml against the Compose
-Specification's schema after Compose's own interpolation, every manifest of deploy/k8s against the
-Kubernetes 1.37 strict schema of its kind, the kustomization against the fields it may use (schemas
-vendored in tests/deploy/schemas, see its README). Then what no schema can say: that the files run the
-process layout the service runs natively (the e2e tests start the same commands), the queues the
-settings route tasks to, one beat only, and probes that exist.
-
-Every check is shown to fail on a broken copy of the file, so none of them passes by accident.
+"""What no schema can say about the deploy files: that they run the process layout the service runs
+natively (the e2e tests start the same commands), the queues the settings route tasks to, one beat only,
+probes that exist, and the metrics folder and token where they belong. Every check is shown to refuse a
+broken copy of the files, so none of them passes by accident.
 """
 
 import copy
@@ -15,207 +11,14 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-import jsonschema
 import pytest
 import yaml
 from django.conf import settings
 from django.urls import Resolver404, resolve
-from referencing import Registry, Resource
 
-ROOT = Path(__file__).resolve().parents[2]
-DEPLOY = ROOT / "deploy"
-SCHEMAS = Path(__file__).resolve().parent / "schemas"
-K8S_SCHEMAS = SCHEMAS / "kubernetes-v1.37"
+from .documents import DEPLOY, InterpolationError, compose_document, env_example, interpolated, k8s_documents
+
 QUEUES = sorted(queue.name for queue in settings.CELERY_TASK_QUEUES)
-
-
-# --- Compose's interpolation ----------------------------------------------------------------------
-
-_VARIABLE = re.compile(
-    r"\$(?:(?P<escaped>\$)|\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}"
-    r"|(?P<named>[A-Za-z_][A-Za-z0-9_]*))"
-)
-
-
-class InterpolationError(ValueError):
-    pass
-
-
-def interpolate(text: str, env: dict[str, str]) -> str:
-    """One string as Compose interpolates it: $$ is a dollar; ${VAR}, $VAR; ${VAR:-default} (unset or
-    empty), ${VAR-default} (unset); ${VAR:?error} and ${VAR?error} refuse the file."""
-
-    def replace(match: re.Match) -> str:
-        if match.group("escaped"):
-            return "$"
-        name = match.group("braced") or match.group("named")
-        op, arg = match.group("op"), match.group("arg") or ""
-        value = env.get(name)
-        empty_counts = op is not None and op.startswith(":")
-        missing = value is None or (empty_counts and value == "")
-        if op in (":-", "-"):
-            return arg if missing else value
-        if op in (":?", "?"):
-            if missing:
-                raise InterpolationError(f"{name}: {arg or 'required'}")
-            return value
-        return value or ""
-
-    return _VARIABLE.sub(replace, text)
-
-
-def interpolated(node, env):
-    if isinstance(node, str):
-        return interpolate(node, env)
-    if isinstance(node, list):
-        return [interpolated(item, env) for item in node]
-    if isinstance(node, dict):
-        return {key: interpolated(value, env) for key, value in node.items()}
-    return node
-
-
-@pytest.mark.parametrize(
-    ("text", "env", "expected"),
-    [
-        ("${A}", {"A": "x"}, "x"),
-        ("$A/b", {"A": "x"}, "x/b"),
-        ("${A:-d}", {}, "d"),
-        ("${A:-d}", {"A": ""}, "d"),
-        ("${A-d}", {"A": ""}, ""),
-        ("${A-d}", {}, "d"),
-        ("${A:?set A}", {"A": "v"}, "v"),
-        ("celery@$$HOSTNAME", {}, "celery@$HOSTNAME"),
-        ("${A:-${}", {}, "${"),
-    ],
-)
-def test_interpolation_follows_compose(text, env, expected):
-    assert interpolate(text, env) == expected
-
-
-@pytest.mark.parametrize(("text", "env"), [("${A:?set A}", {}), ("${A:?set A}", {"A": ""}), ("${A?x}", {})])
-def test_a_required_variable_missing_refuses_the_file(text, env):
-    with pytest.raises(InterpolationError):
-        interpolate(text, env)
-
-
-def env_example() -> dict[str, str]:
-    """deploy/.env.example, the file the operator copies to deploy/.env: compose's variables."""
-    values = {}
-    for line in (DEPLOY / ".env.example").read_text().splitlines():
-        if line and not line.startswith("#") and "=" in line:
-            key, _, value = line.partition("=")
-            values[key.strip()] = value.strip()
-    return values
-
-
-def compose_document() -> dict:
-    return interpolated(yaml.safe_load((DEPLOY / "compose.yaml").read_text()), env_example())
-
-
-# --- Schemas --------------------------------------------------------------------------------------
-
-
-def validator(schema_path: Path, registry: Registry | None = None):
-    schema = json.loads(schema_path.read_text())
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    return cls(schema, registry=registry or Registry(), format_checker=cls.FORMAT_CHECKER)
-
-
-def compose_errors(document) -> list[str]:
-    return [e.message for e in validator(SCHEMAS / "compose-spec.json").iter_errors(document)]
-
-
-def k8s_documents() -> list[tuple[str, dict]]:
-    documents = []
-    for path in sorted((DEPLOY / "k8s").glob("*.yaml")):
-        for document in yaml.safe_load_all(path.read_text()):
-            if document:
-                documents.append((path.name, document))
-    return documents
-
-
-def _k8s_registry() -> Registry:
-    definitions = Resource.from_contents(json.loads((K8S_SCHEMAS / "_definitions.json").read_text()))
-    return definitions @ Registry()
-
-
-def k8s_errors(document) -> list[str]:
-    kind, api_version = document["kind"], document["apiVersion"]
-    if kind == "Kustomization":
-        schema = SCHEMAS / "kustomization.json"
-        return [e.message for e in validator(schema).iter_errors(document)]
-    group, _, version = api_version.rpartition("/")
-    name = f"{kind.lower()}-{group.split('.')[0]}-{version}" if group else f"{kind.lower()}-{version}"
-    schema_path = K8S_SCHEMAS / f"{name}.json"
-    assert schema_path.exists(), f"no vendored schema for {kind} {api_version} ({schema_path.name})"
-    return [
-        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-        for e in validator(schema_path, _k8s_registry()).iter_errors(document)
-    ]
-
-
-def test_compose_file_is_valid_under_the_compose_specification():
-    assert compose_errors(compose_document()) == []
-
-
-@pytest.mark.parametrize(
-    ("name", "document"), k8s_documents(), ids=[f"{n}:{d['kind']}" for n, d in k8s_documents()]
-)
-def test_every_kubernetes_manifest_is_valid_for_its_kind(name, document):
-    assert k8s_errors(document) == []
-
-
-def _broken_compose(change):
-    document = copy.deepcopy(compose_document())
-    change(document)
-    return document
-
-
-@pytest.mark.parametrize(
-    "change",
-    [
-        lambda d: d["services"]["web"].update(restart_policy="always"),  # not a Compose key
-        lambda d: d["services"]["worker"].update(stop_grace_period=120),  # a duration is a string
-        lambda d: d["services"]["nginx"].update(ports="8080:8080"),  # a list, not a string
-        lambda d: d.update(volumez={}),
-    ],
-    ids=["unknown-service-key", "duration-as-number", "ports-not-a-list", "unknown-top-level-key"],
-)
-def test_the_compose_check_refuses_a_broken_file(change):
-    assert compose_errors(_broken_compose(change)) != []
-
-
-def _manifest(kind, name=None):
-    for _, document in k8s_documents():
-        if document["kind"] == kind and (name is None or document["metadata"]["name"] == name):
-            return copy.deepcopy(document)
-    raise LookupError(kind)
-
-
-@pytest.mark.parametrize(
-    ("kind", "name", "change"),
-    [
-        ("Deployment", "ooh-web", lambda d: d["spec"].update(replicas="two")),
-        ("Deployment", "ooh-web", lambda d: d["spec"]["template"]["spec"]["containers"][0].update(cmd=["x"])),
-        ("Deployment", "ooh-worker", lambda d: d["spec"].pop("selector")),
-        ("Service", None, lambda d: d["spec"]["ports"][0].update(port="http")),
-        ("Ingress", None, lambda d: d["spec"]["rules"][0]["http"]["paths"][0].pop("backend")),
-        ("Kustomization", None, lambda d: d.update(bases=["../base"])),
-    ],
-    ids=[
-        "replicas-not-int",
-        "unknown-container-field",
-        "no-selector",
-        "port-not-int",
-        "path-without-backend",
-        "kustomize-bases",
-    ],
-)
-def test_the_kubernetes_check_refuses_a_broken_manifest(kind, name, change):
-    document = _manifest(kind, name)
-    change(document)
-    assert k8s_errors(document) != []
 
 
 # --- What the schemas cannot say -----------------------------------------------------------------
