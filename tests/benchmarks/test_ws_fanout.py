@@ -115,8 +115,7 @@ def test_websocket_fanout_against_the_floor():
     seed["incidents"] = {
         layer: {"ooh": chunks[2 * i], "floor": chunks[2 * i + 1]} for i, layer in enumerate(LAYERS)
     }
-    run_tag = f"{os.getpid()}-{int(time.time())}"
-    runs = run_async(run_layers({"env": env, "seed": seed, "run_tag": run_tag}))
+    runs = run_async(run_layers({"env": env, "seed": seed}))
     rows = rows_of(runs)
     report = build_report(runs, rows, redis_url=redis_url, loadavg=loadavg, nofile=nofile)
     report["seconds"] = round(time.perf_counter() - started, 1)

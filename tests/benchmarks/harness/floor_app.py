@@ -5,17 +5,20 @@ as a Channels app can do it.
 
 - websocket /ws/floor/<incident>/: accept, join the group, send {"type":"hello"}, then forward every
   group message's pre-serialised text as it comes - no authentication, no database, no ordering.
-- POST /publish/<incident>/?seq=N&pad=B&same_work=1: the same SQL transaction as ooh's attendance update, as raw
-  SQL on ooh's own tables (the incident's next seq, the attendance row, the event row), then one
-  channel_layer.group_send of {"seq": N, "text": ...} (text a JSON object padded to about B bytes, the
-  size of ooh's event), answered 200 once group_send returns. N is the benchmark's count of what it
-  posted to this incident (what the phones check); the event row takes the incident's own next seq.
+- POST /publish/<incident>/?seq=N&same_work=1&pad=B: the same SQL transaction as ooh's attendance
+  update, as raw SQL on ooh's own tables (the incident's next seq, the attendance row, the event row:
+  three statements), then one channel_layer.group_send of {"seq": N, "text": ...}, the text the event
+  in ooh's own shape and size (padded to at least B bytes, ooh's, should it be shorter), answered 200
+  once group_send returns. N is the benchmark's count of what it posted to this incident (what the
+  phones check); the event row takes the incident's own next seq. Without same_work=1 (the idle
+  check, on no incident) it is the group_send alone.
 
 The channel layer is ooh's own (ooh.settings, so OOH_CHANNEL_LAYER and REDIS_URL pick it exactly as for
 ooh), and so is the database, so what ooh does beyond the floor is ooh's own work: the HTTP view (DRF,
 authentication, validation), the access policy and the audit row, and the consumer's ordering.
 """
 
+import gc
 import json
 import os
 import sys
@@ -80,32 +83,67 @@ async def _respond(send, status, body: bytes):
     await send({"type": "http.response.body", "body": body})
 
 
-def same_work(incident_id: str, note: str) -> int:
+# The attendance row as ooh's attendance.updated event carries it (ooh.incidents.actions.attendance_dict),
+# with its writer and agency for the event's actor: one statement, as the row's update is one in ooh.
+_UPDATE_ATTENDANCE = """
+UPDATE incidents_attendance AS a SET status = 'en_route', note = %s, updated_at = now()
+FROM accounts_user AS u, accounts_agency AS g
+WHERE a.incident_id = %s AND u.id = a.updated_by_id AND g.id = a.agency_id
+RETURNING a.id::text, a.agency_id::text, a.status, a.note, a.eta, a.agreed_role, a.requested_at,
+    a.respond_by, a.updated_at, a.updated_by_id::text, u.username, u.display_name, g.code
+"""
+
+
+def _iso(value) -> str | None:
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+def same_work(incident_id: str, note: str) -> dict:
     """ooh's attendance update as raw SQL in one transaction: the incident's next seq (its row locked),
-    the attendance row, the event row (with its actor, the attendance's last writer). Returns the seq."""
+    the attendance row, the event row (its data the row as ooh's event carries it, its actor the row's
+    last writer). Returns the event as ooh's websocket message shapes it."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE incidents_incident SET last_seq = last_seq + 1 WHERE id = %s RETURNING last_seq",
+            "UPDATE incidents_incident SET last_seq = last_seq + 1 WHERE id = %s RETURNING last_seq, now()",
             [incident_id],
         )
-        (seq,) = cursor.fetchone()
-        cursor.execute(
-            "UPDATE incidents_attendance SET status = 'en_route', note = %s, updated_at = now() "
-            "WHERE incident_id = %s RETURNING agency_id::text, updated_by_id::text",
-            [note, incident_id],
-        )
-        agency, actor = cursor.fetchone()
-        data = {"agency": agency, "status": "en_route", "note": note, "updated_by": actor}
+        seq, at = cursor.fetchone()
+        cursor.execute(_UPDATE_ATTENDANCE, [note, incident_id])
+        row = cursor.fetchone()
+        (row_id, agency, status, note, eta, role, requested, respond_by, updated, actor) = row[:10]
+        username, display_name, agency_code = row[10:]
+        data = {
+            "id": row_id,
+            "eta": _iso(eta),
+            "note": note,
+            "agency": agency,
+            "status": status,
+            "respond_by": _iso(respond_by),
+            "updated_at": _iso(updated),
+            "updated_by": actor,
+            "agreed_role": role,
+            "requested_at": _iso(requested),
+            "previous_status": "en_route",
+        }
         cursor.execute(
             "INSERT INTO incidents_event (incident_id, seq, type, at, actor_id, data, request_id) "
-            "VALUES (%s, %s, 'attendance.updated', now(), %s, %s, '')",
-            [incident_id, seq, actor, json.dumps(data)],
+            "VALUES (%s, %s, 'attendance.updated', %s, %s, %s, '')",
+            [incident_id, seq, at, actor, json.dumps(data)],
         )
-    return seq
+    return {
+        "type": "event",
+        "incident": incident_id,
+        "seq": seq,
+        "event": "attendance.updated",
+        "at": _iso(at),
+        "actor": {"id": actor, "username": username, "display_name": display_name, "agency": agency_code},
+        "data": data,
+    }
 
 
 async def publish_app(scope, receive, send):
-    """POST /publish/<group>/?seq=N&pad=B -> one group_send; GET anything else -> 200 (readiness)."""
+    """POST /publish/<incident>/?seq=N[&same_work=1][&pad=B] -> (the same work, then) one group_send;
+    GET anything else -> 200 (readiness)."""
     await _read_body(receive)
     parts = scope["path"].strip("/").split("/")
     if scope["method"] != "POST" or len(parts) != 2 or parts[0] != "publish":
@@ -115,12 +153,13 @@ async def publish_app(scope, receive, send):
     seq = int(query["seq"][0])
     pad = int(query.get("pad", ["0"])[0])
     if query.get("same_work") == ["1"]:  # the fan-out benchmark's POSTs; the idle check's do no work
-        await database_sync_to_async(same_work)(parts[1], f"bench {seq}")
-    text = json.dumps({"type": "event", "seq": seq, "data": ""}, separators=(",", ":"))
-    if pad > len(text):
-        text = json.dumps(
-            {"type": "event", "seq": seq, "data": "x" * (pad - len(text))}, separators=(",", ":")
-        )
+        message = await database_sync_to_async(same_work)(parts[1], f"bench {seq}")
+    else:
+        message = {"type": "event", "incident": parts[1], "seq": seq, "data": ""}
+    message["seq"] = seq  # what the phones count: the benchmark's POSTs to this incident
+    text = json.dumps(message, separators=(",", ":"))
+    if pad > len(text):  # never shorter than ooh's event
+        text = json.dumps({**message, "pad": "x" * (pad - len(text) - 9)}, separators=(",", ":"))
     await get_channel_layer().group_send(
         GROUP_PREFIX + parts[1], {"type": "floor.event", "seq": seq, "text": text}
     )
@@ -133,3 +172,9 @@ application = ProtocolTypeRouter(
         "websocket": URLRouter([path("ws/floor/<str:group>/", FloorConsumer.as_asgi())]),
     }
 )
+
+# The same process set-up as ooh's (ooh/asgi.py): what is loaded by now is frozen, so the collector's
+# full passes skip it (without it ooh's fan-out p99 measured 25-58% higher: docs/benchmarks.md), and the
+# difference between the two servers stays ooh's work, not the process's tuning.
+gc.collect()
+gc.freeze()

@@ -53,6 +53,29 @@ def _process_tree(pid: int) -> list[int]:
     return pids
 
 
+def sockets_per_process(pid: int, port: int) -> list[int]:
+    """Established TCP connections accepted on the server's port, counted per process of its tree
+    (with --workers, the kernel spreads them over the workers), largest first; from /proc, no tools."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":  # 01: ESTABLISHED
+                    inodes.add(fields[9])
+    counts = []
+    for p in _process_tree(pid):
+        mine = 0
+        with contextlib.suppress(OSError):
+            for fd in Path(f"/proc/{p}/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    target = os.readlink(fd)
+                    mine += target.startswith("socket:[") and target[8:-1] in inodes
+        if mine:
+            counts.append(mine)
+    return sorted(counts, reverse=True)
+
+
 def cpu_seconds(pid: int) -> float:
     """utime + stime of the server and its workers, from /proc."""
     total = 0
