@@ -59,7 +59,8 @@ class Side:
                 f"{tag} {key:12} p50 {res['p50_ms']} ms, p99 {res['p99_ms']} ms over {res['rounds']} rounds; "
                 f"lost {res['lost']}, dup {res['duplicated']}, dropped {res['sockets_dropped']} (connect "
                 f"{res['connect_seconds']} s, {res['clients_ready']}/{res['clients']} ready, POST p50 "
-                f"{res['post_response_p50_ms']} ms, connections per process {res['connections_per_process']})",
+                f"{res['post_response_p50_ms']} ms, first phone {res['round_first_client_median_ms']} ms, "
+                f"connections per process {res['connections_per_process']})",
                 flush=True,
             )
             self.saturated = self.saturated or saturation(scenario, res)
