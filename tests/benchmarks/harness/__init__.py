@@ -5,13 +5,16 @@
 - stats: nearest-rank percentiles and millisecond summaries (every benchmark);
 - the websocket fan-out (test_ws_fanout.py):
   - scenarios: its knobs (OOH_WSBENCH_*), its scenarios and phases, the servers' environment;
-  - servers: uvicorn in a child process, its CPU time and its log's errors; floor_app: the bare
-    Channels app it is compared with (launched by uvicorn as tests.benchmarks.harness.floor_app);
+  - servers: uvicorn in a child process, its CPU time, the connections each of its processes holds
+    and its log's errors; floor_app: the same-work floor it is compared with, the attendance
+    update's SQL as raw SQL and one group_send to bare consumers (launched by uvicorn as
+    tests.benchmarks.harness.floor_app);
   - seeding: its own database, dropped, created, migrated and seeded (the seed runs as
     `python -m tests.benchmarks.harness.seeding`);
   - clients: the HTTP poster and the websocket clients, counting every seq each one reads;
   - measurement: one scenario on one server, its timed rounds and its figures (lost, duplicated,
-    dropped, latency); runner: every layer, ooh then the floor;
+    dropped, latency); runner: every layer, ooh and the floor side by side, each scenario on ooh
+    and then on the floor;
   - report: the rows, the recommendation and var/bench/websockets.md.
 
 Nothing here is collected as a test.
