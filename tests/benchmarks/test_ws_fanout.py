@@ -41,7 +41,8 @@ each ooh incident's last_seq is checked in the database.
 
 Figures: var/bench/websockets.json and websockets.md (everything, server logs in
 var/bench/websockets-<app>-<layer>.log), and the published copy in tests/benchmarks/results/fanout.json
-(each phase, the machine, the date, the commit, the command, the settings) with its chart fanout.png.
+(each phase, the machine, the date, the commit, the command, the settings) with its chart fanout.png;
+a run shrunk by OOH_WSBENCH_SIZES or OOH_WSBENCH_SCENARIOS writes those two into var/bench instead.
 
 test_websockets_survive_an_idle_channel_layer runs first: 20 floor sockets left idle for 12 s (longer
 than redis-py 8's default 5 s socket timeout and the layer's 5 s BZPOPMIN), then one group_send; every
@@ -59,6 +60,7 @@ quickly that it all still works end to end, e.g. "c100=10,c1000=20,i100x20=4x5")
 The machinery is in tests/benchmarks/harness (servers, clients, seeding, measurement, runner, report).
 """
 
+import json
 import os
 import time
 
@@ -68,7 +70,7 @@ from tests.benchmarks.harness.charts import line_chart
 from tests.benchmarks.harness.clients import Poster, idle_check
 from tests.benchmarks.harness.locations import OUT_DIR
 from tests.benchmarks.harness.report import build_report, guarantee_failures, rows_of, write_report
-from tests.benchmarks.harness.results import RESULTS_DIR, machine, write_result
+from tests.benchmarks.harness.results import RESULTS_DIR, commit, machine
 from tests.benchmarks.harness.runner import run_async, run_layers
 from tests.benchmarks.harness.scenarios import (
     BENCH_DB,
@@ -193,29 +195,35 @@ def published_phase(row) -> dict:
 
 
 def publish(rows, report):
-    """tests/benchmarks/results/fanout.json (each phase: ooh beside its same-work floor, the ratio, the
-    absolute target, lost and duplicated, and what each server did) and fanout.png (p50 and p99 against
-    phones, ooh beside the floor)."""
+    """fanout.json (each phase: ooh beside its same-work floor, the ratio, the absolute target, lost and
+    duplicated, and what each server did) and fanout.png (p50 and p99 against phones, ooh beside the
+    floor): into tests/benchmarks/results at full scale, into var/bench when OOH_WSBENCH_SIZES or
+    OOH_WSBENCH_SCENARIOS shrank the run, so a quick check never overwrites the published figures."""
+    scaled = any(os.environ.get(k) for k in ("OOH_WSBENCH_SIZES", "OOH_WSBENCH_SCENARIOS"))
+    folder = OUT_DIR if scaled else RESULTS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
     settings = {
         **report["config"],
         "server_commands": {layer: run["server_commands"] for layer, run in report["runs"].items()},
         "floor_event_bytes": {layer: run["floor_event_bytes"] for layer, run in report["runs"].items()},
     }
-    path = write_result(
-        "fanout",
-        {
-            "what": "websocket fan-out: an attendance POST leaving the client to the last phone reading its "
-            "event, ooh beside a same-work floor (the same SQL transaction as raw SQL and one group_send "
-            "to bare consumers) on the same server, settings and channel layer",
-            "target": f"ooh p99 <= {TARGET_RATIO} x the floor's in each phase; ooh p99 <= 50 ms with 100 "
-            "phones, <= 250 ms with 1,000; 0 lost, 0 duplicated",
-            "command": report["command"],
-            # The load average when the run started (results.machine() would read it at the end).
-            "machine": machine() | {"loadavg_at_start": report["machine"]["loadavg"]},
-            "settings": settings,
-            "phases": [published_phase(r) for r in rows],
-        },
-    )
+    document = {
+        "date": report["date"],
+        "commit": commit(),
+        # The load average when the run started (results.machine() reads it now, at the end).
+        "machine": machine() | {"loadavg_at_start": report["machine"]["loadavg"]},
+        "command": report["command"],
+        "what": "websocket fan-out: an attendance POST leaving the client to the last phone reading its "
+        "event, ooh beside a same-work floor (the same SQL transaction as raw SQL and one group_send "
+        "to bare consumers) on the same server, settings and channel layer",
+        "target": f"ooh p99 <= {TARGET_RATIO} x the floor's in each phase; ooh p99 <= 50 ms with 100 "
+        "phones, <= 250 ms with 1,000; 0 lost, 0 duplicated",
+        "scaled_down": scaled,
+        "settings": settings,
+        "phases": [published_phase(r) for r in rows],
+    }
+    path = folder / "fanout.json"
+    path.write_text(json.dumps(document, indent=2) + "\n")
     # Against the event's fan-out: the phones on the incident posted to (20 of the 2,000 sockets open
     # in the 100-incident phase), so each point is one POST reaching that many phones.
     series = {}
@@ -227,7 +235,7 @@ def publish(rows, report):
                 label = f"{app} {stat}" + (f" ({r['layer']})" if len(report["runs"]) > 1 else "")
                 series.setdefault(label, []).append((r["clients"] // r["incidents"], r[f"{app}_{stat}_ms"]))
     chart = line_chart(
-        RESULTS_DIR / "fanout.png",
+        folder / "fanout.png",
         title="Fan-out: attendance POST to the last phone, ooh beside the same-work floor\n"
         "(20: one of 100 incidents x 20 phones, 2,000 sockets open; 100 and 1,000: one incident)",
         xlabel="phones on the incident",
