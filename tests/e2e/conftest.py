@@ -141,6 +141,8 @@ class Stack:
                 "--port",
                 str(port),
                 "--no-access-log",
+                "--timeout-graceful-shutdown",  # as the image runs it (deploy/Dockerfile)
+                "20",
             ],
             name,
             **extra_env,
