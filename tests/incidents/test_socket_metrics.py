@@ -90,6 +90,10 @@ async def test_the_request_id_follows_the_change_to_the_socket(alice, omar, edt,
     event = await sync_to_async(Event.objects.get)(incident=incident, seq=live["seq"])
     assert event.request_id == "req-from-omars-phone-1"
     assert value("ooh_events_delivered_total", route="incident") == delivered + 1
-    sent = [r for r in caplog.records if r.name == "api.consumers" and "sent an event down a socket" in r.getMessage()]
+    sent = [
+        r
+        for r in caplog.records
+        if r.name == "api.consumers" and "sent an event down a socket" in r.getMessage()
+    ]
     assert [r.request_id for r in sent] == ["req-from-omars-phone-1"]
     await ws.disconnect()
