@@ -3,6 +3,7 @@
 from channels.routing import URLRouter
 from django.urls import path
 
+from .admission import AdmissionMiddleware, UserSocketLimit
 from .consumers import FeedConsumer, IncidentConsumer
 from .ws_auth import TokenOrTicketAuthMiddleware
 
@@ -14,4 +15,7 @@ websocket_urlpatterns = [
 ]
 
 # Django's URLPattern, which is what Channels' URLRouter reads (its stubs name a subclass of their own).
-websocket_application = TokenOrTicketAuthMiddleware(URLRouter(websocket_urlpatterns))  # type: ignore[arg-type]
+# Admission first: a busy process refuses before the token lookup; the user's own limit after it.
+websocket_application = AdmissionMiddleware(
+    TokenOrTicketAuthMiddleware(UserSocketLimit(URLRouter(websocket_urlpatterns)))  # type: ignore[arg-type]
+)

@@ -57,6 +57,12 @@ class StrictEnv(environ.Env):  # type: ignore[misc]  # django-environ ships no t
             raise ImproperlyConfigured(f"{var} must be 0 or more, not {value}")
         return value
 
+    def positive_int(self, var: str, default: int) -> int:
+        value: int = self.int(var, default=default)
+        if value <= 0:
+            raise ImproperlyConfigured(f"{var} must be 1 or more, not {value}")
+        return value
+
     def int_or_none(self, var: str, default: str) -> int | None:
         """A whole number, or None for "none" (or an empty value)."""
         value: str = self.str(var, default=default).strip().lower()

@@ -44,6 +44,12 @@ WEBSOCKETS_OPENED = Counter("ooh_websocket_connections_opened", "Websockets acce
 WEBSOCKETS_CLOSED = Counter(
     "ooh_websocket_connections_closed", "Websockets closed, by route and close code.", ["route", "code"]
 )
+WEBSOCKETS_REFUSED = Counter(
+    "ooh_websocket_connections_refused",
+    "Websockets refused at once by admission control, by close code (4503 busy, 4429 the user's limit) "
+    "and why (full, burst, lagging, user_limit).",
+    ["code", "why"],
+)
 EVENTS_PUBLISHED = Counter(
     "ooh_events_published",
     "Events handed to the channel layer after their transaction committed, by event type.",
