@@ -361,6 +361,18 @@ AUTH_PASSWORD_VALIDATORS = [
 WS_RESYNC_SECONDS = env.positive_float(
     "OOH_WS_RESYNC_SECONDS", default=1 if CHANNEL_LAYER_BACKEND == "memory" else 4
 )
+# Snapshots kept ready (ooh/picture/ready.py): each process keeps the rendered snapshots it built, per
+# incident seq and reader's view, for at most this many seconds (what changes without an event shows
+# within it; 0 builds every read) and at most this many of them.
+READY_SNAPSHOT_MAX_AGE_SECONDS = env.non_negative_float("OOH_READY_SNAPSHOT_MAX_AGE_SECONDS", default=5)
+READY_SNAPSHOTS_KEPT = env.positive_int("OOH_READY_SNAPSHOTS_KEPT", default=2_000)
+# Admission control (api/admission.py): beyond these a process refuses a socket at once with 4503 and a
+# retry delay spread over [R/2, 3R/2]; a user beyond its own limit on a process gets 4429.
+WS_MAX_SOCKETS = env.positive_int("OOH_WS_MAX_SOCKETS", default=10_000)
+WS_MAX_CONNECTING = env.positive_int("OOH_WS_MAX_CONNECTING", default=1_000)
+WS_OVERLOAD_LAG_MS = env.positive_float("OOH_WS_OVERLOAD_LAG_MS", default=1_000)
+WS_RETRY_AFTER_MS = env.positive_int("OOH_WS_RETRY_AFTER_MS", default=2_000)
+WS_MAX_SOCKETS_PER_USER = env.positive_int("OOH_WS_MAX_SOCKETS_PER_USER", default=20)
 # Sockets on a closed incident stay open this long, so phones see the outcome.
 CLOSED_INCIDENT_GRACE = timedelta(minutes=env.positive_float("OOH_CLOSED_INCIDENT_GRACE_MINUTES", default=10))
 
