@@ -21,6 +21,7 @@ from api.access import require, require_visible
 from api.filters import StrictBooleanFilter, StrictFilterSet
 from api.pagination import KeysetCursorPagination, StrictCursorPagination
 from api.permissions import member
+from api.responses import RenderedResponse
 from api.views.base import PolicyViewSet
 from ooh.access import policy
 from ooh.audit.models import AccessAction
@@ -30,6 +31,7 @@ from ooh.incidents import actions, answers, appointments, details
 from ooh.incidents.events import event_dict, events_after
 from ooh.incidents.models import AppointmentRole, Incident, IncidentAgency, IncidentStatus
 from ooh.picture import board, snapshot
+from ooh.picture import ready as kept
 from ooh.picture.audience import audience_of
 
 from ..serializers.incidents import (
@@ -191,7 +193,12 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
         summary="The snapshot: subjects, linked picture, birth plans, attendance, who decides, guidance",
     )
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self._snapshot_response(request, self.get_object())
+        # One query: the incident through the access policy, with everything a snapshot reads of its row.
+        incident = get_object_or_404(
+            self.get_queryset().select_related(*snapshot.RELATED), pk=self.kwargs["pk"]
+        )
+        self.check_object_permissions(request, incident)
+        return self._snapshot_response(request, incident, fresh=True)
 
     @extend_schema(
         request=IncidentUpdateSerializer,
@@ -225,28 +232,31 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVi
         return self._snapshot_response(request, incident, status.HTTP_201_CREATED)
 
     def _snapshot_response(
-        self, request: Request, incident: Incident, code: int = status.HTTP_200_OK
+        self, request: Request, incident: Incident, code: int = status.HTTP_200_OK, *, fresh: bool = False
     ) -> Response:
-        body, network = snapshot.build(snapshot.load(incident.pk), audience=audience_of(member(request)))
+        """The snapshot as this reader sees it, kept ready or built (ooh/picture/ready.py); either way
+        the read is audited with everyone it discloses, and disclosures are told, before it is served.
+        `fresh`: `incident` was just read with snapshot.RELATED (a write's own copy is reloaded)."""
+        reader = member(request)
+        ready = kept.shelf().get(incident if fresh else snapshot.load(incident.pk), audience_of(reader))
         disclosure.notify_if_disclosed(
-            member(request), body["network"]["flags"], purpose={"incident": str(incident.pk), "reason": ""}
+            reader, ready.flags, purpose={"incident": str(incident.pk), "reason": ""}
         )
         record_access(
             action=AccessAction.READ,
             object_type="incident",
             object_ids=[incident.pk],
-            person_ids=network.person_ids,
+            person_ids=ready.person_ids,
             request=request,
             incident_id=incident.pk,
         )
-        tag = snapshot.etag(body)
-        if code == status.HTTP_200_OK and tag in [
+        if code == status.HTTP_200_OK and ready.etag in [
             t.strip() for t in request.headers.get("If-None-Match", "").split(",")
         ]:
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
         else:
-            response = Response(body, status=code)
-        response["ETag"] = tag
+            response = RenderedResponse(ready.content, status=code)
+        response["ETag"] = ready.etag
         return response
 
     def _incident_for_write(self) -> Incident:

@@ -1,7 +1,5 @@
 """The incident snapshot: everything a phone or control-room screen needs in one read."""
 
-import hashlib
-import json
 import uuid
 from datetime import datetime
 from typing import Any
@@ -45,16 +43,19 @@ from .labels import address_line
 from .linked import Network, subjects_network
 from .payload import addresses_payload, members_payload
 
+# What build() reads of the incident's own row and its relations: fetched with it, in the same query.
+RELATED = (
+    "address",
+    "opening_agency",
+    "lead_professional__user",
+    "lead_professional__appointed_by",
+    "decision_maker__user",
+    "decision_maker__appointed_by",
+)
+
 
 def load(incident_id: uuid.UUID | str) -> Incident:
-    return Incident.objects.select_related(
-        "address",
-        "opening_agency",
-        "lead_professional__user",
-        "lead_professional__appointed_by",
-        "decision_maker__user",
-        "decision_maker__appointed_by",
-    ).get(pk=incident_id)
+    return Incident.objects.select_related(*RELATED).get(pk=incident_id)
 
 
 def _guidance(
@@ -204,11 +205,3 @@ def build(
         "last_seq": incident.last_seq,
     }
     return snapshot, network
-
-
-def etag(snapshot: dict[str, Any]) -> str:
-    """Changes when anything shown changes, not when only the time of generation does."""
-    content = {k: v for k, v in snapshot.items() if k != "network"}
-    content["network"] = {k: v for k, v in snapshot["network"].items() if k != "generated_at"}
-    digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:32]
-    return f'"{digest}"'

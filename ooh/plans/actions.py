@@ -313,6 +313,8 @@ def share_plan(
     _audit(AccessAction.UPDATE, plan, actor, shared_with=[str(s.agency_id) for s in new])
     if new and plan.status == PlanStatus.DRAFT and not existing:
         _tell_incidents(plan, "draft_shared", actor, now)  # a shared draft joins the picture
+    elif new and _shown_on_the_night(plan):
+        _tell_incidents(plan, "shared", actor, now)  # more agencies to read it: not_read_by grows
     return new
 
 
@@ -340,6 +342,8 @@ def acknowledge_plan(
             plan=plan, agency=agency, user=actor, version=plan.version, at=now
         )
         _audit(AccessAction.UPDATE, plan, actor, acknowledged=True)
+        if _shown_on_the_night(plan):
+            _tell_incidents(plan, "acknowledged", actor, now)  # who has read it tonight: the picture shows it
     return acknowledgement
 
 
