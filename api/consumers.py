@@ -39,7 +39,6 @@ from ooh.incidents.events import (
     incident_group,
     user_feed_group,
 )
-from ooh.incidents.models import Incident
 from ooh.metrics import EVENTS_DELIVERED, WEBSOCKETS_CLOSED, WEBSOCKETS_OPEN, WEBSOCKETS_OPENED
 from ooh.observability import request_id_var
 
@@ -210,6 +209,7 @@ class IncidentConsumer(AuthenticatedConsumer):
     sent_seq: int
     seen_seq: int
     lock: asyncio.Lock
+    admitted = False
 
     async def start(self, user: User) -> None:
         self.sent_seq = self.seen_seq = 0  # seen_seq: the incident's last_seq at the previous sweep
@@ -223,23 +223,28 @@ class IncidentConsumer(AuthenticatedConsumer):
             await self.close(code=CLOSE_BAD_REQUEST)
             return
         self.incident_id = self.scope["url_route"]["kwargs"]["incident_id"]
-        incident = await database_sync_to_async(self._visible_incident)(user, int(after))
-        if incident is None:
+        # The group is joined before the replay is read, so nothing falls between; nothing reaches this
+        # socket before it is admitted (incident_event waits for `admitted`, and a refused one is closed).
+        await self.join(incident_group(self.incident_id))
+        opened = await database_sync_to_async(self._open)(user, int(after))
+        if opened is None:
             await self.close(code=CLOSE_NOT_FOUND)
             return
+        last_seq, replay = opened
         async with self.lock:
-            await self.join(incident_group(self.incident_id))  # before the replay: nothing falls between
+            self.admitted = True
             self.sent_seq = int(after)
-            await self.send_json(
-                {"type": "hello", "incident": str(incident.pk), "last_seq": incident.last_seq}
-            )
-            await self._catch_up()
+            await self.send_json({"type": "hello", "incident": str(self.incident_id), "last_seq": last_seq})
+            await self._send_batch(replay)
+            if len(replay) == REPLAY_BATCH:
+                await self._catch_up()
         self.start_resyncing()
 
-    def _visible_incident(self, user: User, after: int) -> Incident | None:
-        """The incident if the user may see it; either way the attempt is on the record (a socket
+    def _open(self, user: User, after: int) -> tuple[int, list[tuple[int, str, str]]] | None:
+        """One trip to the database for a connection: (last_seq, the first batch of events after `after`)
+        if the user may see the incident, else None; either way the attempt is on the record (a socket
         replays the timeline from `after`, then streams it: one audit row for the socket)."""
-        incident = policy.visible_incidents(user).filter(pk=self.incident_id).first()
+        incident = policy.visible_incidents(user).filter(pk=self.incident_id).only("pk", "last_seq").first()
         record_access(
             action=AccessAction.READ if incident is not None else AccessAction.REFUSED,
             object_type="incident_events",
@@ -248,7 +253,9 @@ class IncidentConsumer(AuthenticatedConsumer):
             actor=user,
             detail={"via": "websocket", "after": after, **_client(self.scope)},
         )
-        return incident
+        if incident is None:
+            return None
+        return incident.last_seq, self._events_after(after)
 
     def _events_after(self, seq: int) -> list[tuple[int, str, str]]:
         events = events_after(self.incident_id, seq, limit=REPLAY_BATCH)
@@ -258,13 +265,19 @@ class IncidentConsumer(AuthenticatedConsumer):
         """Send every stored event after the last one sent, in order (the caller holds the lock)."""
         while True:
             batch = await database_sync_to_async(self._events_after)(self.sent_seq)
-            for seq, text, request_id in batch:
-                await self.send_event(text, request_id)  # a replay too is logged under the change's request
-                self.sent_seq = seq
+            await self._send_batch(batch)
             if len(batch) < REPLAY_BATCH:
                 return
 
+    async def _send_batch(self, batch: list[tuple[int, str, str]]) -> None:
+        for seq, text, request_id in batch:
+            if seq > self.sent_seq:  # a live wake-up may have sent it meanwhile (never twice)
+                await self.send_event(text, request_id)  # a replay too is logged under the change's request
+                self.sent_seq = seq
+
     async def incident_event(self, message: dict[str, Any]) -> None:
+        if not self.admitted:
+            return  # joined before its access was checked: only an admitted socket hears anything
         async with self.lock:
             seq = message["seq"]
             if seq <= self.sent_seq:
