@@ -15,7 +15,12 @@
   - measurement: one scenario on one server, its timed rounds and its figures (lost, duplicated,
     dropped, latency); runner: every layer, ooh and the floor side by side, each scenario on ooh
     and then on the floor;
-  - report: the rows, the recommendation and var/bench/websockets.md.
+  - report: the rows, the recommendation and var/bench/websockets.md;
+- the reconnect storm (test_storm.py): storm_knobs (its OOH_STORM_* knobs), storm_seed (its database's
+  phones and incidents), storm_client (a client process holding its share of the phones), storm_fleet
+  (those processes driven to one t0, the CPU and memory sampler, the attendance writer), storm_run (the
+  phases, ooh then its floor, and the memory figure), storm_floor_app (the floor: a raw ASGI websocket)
+  and storm_report (the figures, the targets, the table and the chart).
 
 Nothing here is collected as a test.
 """

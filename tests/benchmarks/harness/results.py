@@ -49,10 +49,14 @@ def command(*env_names: str) -> str:
     return f"{shown} {Path(sys.executable).parent.name}/pytest {' '.join(sys.argv[1:])}".strip()
 
 
-def write_result(name: str, figures: dict, *, env_names: tuple[str, ...] = ()) -> Path:
-    """tests/benchmarks/results/<name>.json with the figures and where they were measured."""
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = RESULTS_DIR / f"{name}.json"
+def write_result(
+    name: str, figures: dict, *, env_names: tuple[str, ...] = (), folder: Path | None = None
+) -> Path:
+    """tests/benchmarks/results/<name>.json with the figures and where they were measured; `folder`
+    writes it elsewhere (a shrunk run's copy in var/bench, never over the published one)."""
+    folder = folder or RESULTS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.json"
     document = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": commit(),

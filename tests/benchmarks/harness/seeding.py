@@ -25,8 +25,19 @@ from .locations import BASE_DIR, VENV_BIN
 SEED_MODULE = "tests.benchmarks.harness.seeding"  # run by its path from BASE_DIR, whatever imported it
 
 
-def prepare_database(database_url: str, env: dict, bench_db: str, tokens: int, incidents: int) -> dict:
-    """Drop, create, migrate and seed bench_db (ours alone); returns the seed (tokens, incident ids)."""
+def prepare_database(
+    database_url: str,
+    env: dict,
+    bench_db: str,
+    tokens: int,
+    incidents: int,
+    *,
+    module: str = SEED_MODULE,
+    extra_args: tuple[str, ...] = (),
+) -> dict:
+    """Drop, create, migrate and seed bench_db (ours alone); returns the seed (tokens, incident ids).
+    `module` is the seed to run (this one by default; another benchmark's takes the same two counts and
+    its own `extra_args`)."""
     import psycopg
 
     parts = urlsplit(database_url)
@@ -44,7 +55,7 @@ def prepare_database(database_url: str, env: dict, bench_db: str, tokens: int, i
     python = str(VENV_BIN / "python")
     subprocess.run([python, "manage.py", "migrate", "--noinput", "-v0"], cwd=BASE_DIR, env=env, check=True)
     done = subprocess.run(
-        [python, "-m", SEED_MODULE, "--tokens", str(tokens), "--incidents", str(incidents)],
+        [python, "-m", module, "--tokens", str(tokens), "--incidents", str(incidents), *extra_args],
         cwd=BASE_DIR,
         env=env,
         check=True,
