@@ -1,4 +1,4 @@
-"""Admission control for websockets: refuse at once rather than collapse.
+"""Admission control for websockets and HTTP reads: refuse at once rather than collapse.
 
 After a deploy, a failover or a network blip every phone comes back at the same moment. A process that
 took them all on would answer none of them in time (each handshake waits behind every other one), the
@@ -22,13 +22,14 @@ cannot take, so a refused phone's next try may well land on a process with room.
 import asyncio
 import json
 import random
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 
-from ooh.metrics import WEBSOCKETS_REFUSED
+from ooh.metrics import HTTP_READS_SHED, WEBSOCKETS_REFUSED
 
 from .middleware import Application, Receive, Scope, Send
 
@@ -166,3 +167,80 @@ class UserSocketLimit:
             held[key] -= 1
             if held[key] <= 0:
                 del held[key]
+
+
+# --- HTTP reads ---------------------------------------------------------------------------------------
+
+# Never queued: the probes and the scraper must answer whatever the load.
+UNGATED_PATHS = ("/healthz", "/readyz", "/metrics")
+READS = ("GET", "HEAD", "OPTIONS")
+
+
+class ReadGate:
+    """ASGI, before Django: at most HTTP_MAX_CONCURRENT_READS reads at a time in a process; the rest
+    wait their turn in the event loop (costing no thread and no database connection), and a read that
+    would wait behind HTTP_MAX_WAITING_READS others is answered 503 `busy` at once, with Retry-After.
+
+    Writes never wait here. A storm of phones reading their snapshots would otherwise take a thread and
+    a pooled database connection each, and an attendance POST would queue behind all of them: the storm
+    must never starve a write."""
+
+    def __init__(self, app: Application) -> None:
+        self.app = app
+        self._slots: asyncio.Semaphore | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.waiting = 0
+
+    def _semaphore(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._loop is not loop:
+            self._slots, self._loop = asyncio.Semaphore(settings.HTTP_MAX_CONCURRENT_READS), loop
+        return self._slots
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in READS or scope["path"] in UNGATED_PATHS:
+            return await self.app(scope, receive, send)
+        slots = self._semaphore()
+        if slots.locked() and self.waiting >= settings.HTTP_MAX_WAITING_READS:
+            HTTP_READS_SHED.inc()
+            return await busy(send)
+        self.waiting += 1
+        try:
+            await slots.acquire()
+        finally:
+            self.waiting -= 1
+        try:
+            return await self.app(scope, receive, send)
+        finally:
+            slots.release()
+
+
+async def busy(send: Send) -> None:
+    """503 in the API's error shape: come back after Retry-After (seconds, spread at random)."""
+    retry = max(1, round(retry_after_ms() / 1000))
+    body = json.dumps(
+        {
+            "type": "server_error",
+            "errors": [
+                {
+                    "code": "busy",
+                    "detail": f"Too many phones are reading at once; nothing was read. Try again in {retry} s.",
+                    "attr": None,
+                }
+            ],
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", str(retry).encode()),
+                (b"cache-control", b"no-store"),
+                (b"x-request-id", uuid.uuid4().hex.encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -44,6 +44,7 @@ from ooh.observability import request_id_var
 
 from . import resync
 from .parsers import MAX_DEPTH, nested_deeper_than
+from .socket_threads import on_socket_threads
 from .ws_auth import origin_allowed
 
 logger = logging.getLogger(__name__)
@@ -226,7 +227,7 @@ class IncidentConsumer(AuthenticatedConsumer):
         # The group is joined before the replay is read, so nothing falls between; nothing reaches this
         # socket before it is admitted (incident_event waits for `admitted`, and a refused one is closed).
         await self.join(incident_group(self.incident_id))
-        opened = await database_sync_to_async(self._open)(user, int(after))
+        opened = await on_socket_threads(self._open)(user, int(after))
         if opened is None:
             await self.close(code=CLOSE_NOT_FOUND)
             return

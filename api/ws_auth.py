@@ -3,7 +3,6 @@
 from urllib.parse import parse_qs, urlsplit
 
 from asgiref.typing import WebSocketScope
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.http.request import validate_host
 from rest_framework.exceptions import AuthenticationFailed
@@ -13,6 +12,7 @@ from ooh.accounts.models import User
 
 from .authentication import TokenAuthentication
 from .middleware import Application, Receive, Scope, Send
+from .socket_threads import on_socket_threads
 
 
 def origin_allowed(scope: WebSocketScope) -> bool:
@@ -52,11 +52,11 @@ class TokenOrTicketAuthMiddleware:
         scope = dict(scope, user=None, token_digest=None)
         authorization = dict(scope.get("headers", [])).get(b"authorization", b"").decode("latin1")
         if authorization[:6].lower() == "token ":
-            scope["user"], scope["token_digest"] = await database_sync_to_async(_from_token)(
+            scope["user"], scope["token_digest"] = await on_socket_threads(_from_token)(
                 authorization[6:].strip()
             )
         else:
             ticket = parse_qs(scope.get("query_string", b"").decode("latin1")).get("ticket", [None])[0]
             if ticket:
-                scope["user"], scope["token_digest"] = await database_sync_to_async(_from_ticket)(ticket)
+                scope["user"], scope["token_digest"] = await on_socket_threads(_from_ticket)(ticket)
         return await self.app(scope, receive, send)

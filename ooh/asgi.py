@@ -41,11 +41,12 @@ django_asgi_app = OneThreadASGIHandler()
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.urls import get_resolver  # noqa: E402
 
+from api.admission import ReadGate  # noqa: E402
 from api.middleware import StreamedBodyLimit  # noqa: E402
 from api.routing import websocket_application  # noqa: E402
 
 application = ProtocolTypeRouter(
-    {"http": StreamedBodyLimit(django_asgi_app), "websocket": websocket_application}
+    {"http": ReadGate(StreamedBodyLimit(django_asgi_app)), "websocket": websocket_application}
 )
 
 # What is loaded by now (Django, the apps, every view: the URLconf is imported here rather than on the

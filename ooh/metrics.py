@@ -50,6 +50,10 @@ WEBSOCKETS_REFUSED = Counter(
     "and why (full, burst, lagging, user_limit).",
     ["code", "why"],
 )
+HTTP_READS_SHED = Counter(
+    "ooh_http_reads_shed",
+    "GET requests answered 503 busy at once: the process was serving and queueing all it may.",
+)
 EVENTS_PUBLISHED = Counter(
     "ooh_events_published",
     "Events handed to the channel layer after their transaction committed, by event type.",

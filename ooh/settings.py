@@ -373,6 +373,12 @@ WS_MAX_CONNECTING = env.positive_int("OOH_WS_MAX_CONNECTING", default=1_000)
 WS_OVERLOAD_LAG_MS = env.positive_float("OOH_WS_OVERLOAD_LAG_MS", default=1_000)
 WS_RETRY_AFTER_MS = env.positive_int("OOH_WS_RETRY_AFTER_MS", default=2_000)
 WS_MAX_SOCKETS_PER_USER = env.positive_int("OOH_WS_MAX_SOCKETS_PER_USER", default=20)
+# Threads (each with its own database connection) for the sockets' work on connecting (api/socket_threads.py).
+WS_DB_THREADS = env.positive_int("OOH_WS_DB_THREADS", default=3)
+# HTTP reads a process serves at a time (the rest wait in the event loop, holding no thread or database
+# connection) and how many may wait before the next is answered 503 busy; writes never wait for reads.
+HTTP_MAX_CONCURRENT_READS = env.positive_int("OOH_HTTP_MAX_CONCURRENT_READS", default=4)
+HTTP_MAX_WAITING_READS = env.positive_int("OOH_HTTP_MAX_WAITING_READS", default=2_000)
 # Sockets on a closed incident stay open this long, so phones see the outcome.
 CLOSED_INCIDENT_GRACE = timedelta(minutes=env.positive_float("OOH_CLOSED_INCIDENT_GRACE_MINUTES", default=10))
 
@@ -490,6 +496,7 @@ METRICS_TOKEN = env.str("OOH_METRICS_TOKEN", default="")
 # --- Logging: one line per record, with the request id; JSON unless DEBUG ----------------------
 LOG_LEVEL = env.str("OOH_LOG_LEVEL", default="INFO")
 LOG_JSON = env.bool("OOH_LOG_JSON", default=not DEBUG)
+ACCESS_LOG = env.bool("OOH_ACCESS_LOG", default=False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -519,6 +526,12 @@ LOGGING = {
         # is loaded; they name paths but never their query strings (a socket's one-use ticket).
         "uvicorn": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "uvicorn.error": {"level": LOG_LEVEL},
-        "uvicorn.access": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        # One line per request only when asked for (OOH_ACCESS_LOG): uvicorn's --no-access-log cannot hold
+        # once this configuration is applied, and a storm of phones would log each read.
+        "uvicorn.access": {
+            "handlers": ["console"] if ACCESS_LOG else [],
+            "level": LOG_LEVEL,
+            "propagate": False,
+        },
     },
 }

@@ -364,3 +364,18 @@ def test_an_unsupported_database_url_stops_the_start_naming_the_supported_scheme
         f"not {named}"
     ) in result.stderr
     assert "hunter2" not in result.stderr, "the URL may hold a password: only its scheme is named"
+
+
+ACCESS_HANDLERS = (
+    SETUP_DJANGO + "; import logging; print(len(logging.getLogger('uvicorn.access').handlers),"
+    " logging.getLogger('uvicorn.access').hasHandlers())"
+)
+
+
+@pytest.mark.parametrize(("raw", "printed"), [(None, "0 False"), ("true", "1 True")])
+def test_uvicorn_access_lines_only_when_asked_for(tmp_path, raw, printed):
+    """uvicorn's --no-access-log cannot hold once Django's logging is applied (it resets the logger), and
+    uvicorn logs each request while the logger has a handler: OOH_ACCESS_LOG decides."""
+    result = start_django(tmp_path, _code=ACCESS_HANDLERS, SECRET_KEY="k", OOH_ACCESS_LOG=raw)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == printed
