@@ -170,3 +170,61 @@ def test_the_migration_chains_rows_written_before_the_chain_in_time_order():
         with connection.cursor() as cursor:
             cursor.execute("SELECT tgenabled FROM pg_trigger WHERE tgname = %s", [f"{LOG_TABLE}_append_only"])
             assert cursor.fetchone() == ("O",)  # enabled for ordinary writes
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_reads_arriving_together_share_one_acquisition_of_the_chain_lock(monkeypatch):
+    """A storm's read rows are written in batches (one transaction, one lock) and each caller still
+    returns only once its own row is committed, chained and naming its people."""
+    from ooh.audit import records
+
+    gate = threading.Event()
+    writes = records._append_rows
+    first_batch = threading.Event()
+
+    def slow_first_batch(batch):
+        if not first_batch.is_set():
+            first_batch.set()
+            assert gate.wait(10)  # the first row holds the lock while the others arrive
+        writes(batch)
+
+    monkeypatch.setattr(records, "_append_rows", slow_first_batch)
+    committed = records.group_commit()
+    batches, rows = committed.batches, committed.rows
+    threads, returned, failures = 24, [], []
+    people = {n: [uuid.uuid4(), uuid.uuid4()] for n in range(threads)}
+
+    def read(n):
+        try:
+            log = record_access(action="read", object_type="incident", person_ids=people[n], username=f"r{n}")
+            with connections["default"].cursor() as cursor:  # committed: visible to a fresh statement
+                cursor.execute(f"SELECT chain_seq FROM {LOG_TABLE} WHERE id = %s", [log.pk])
+                assert cursor.fetchone() == (log.chain_seq,)
+            returned.append(log)
+        except Exception as error:  # reported by the main thread
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=read, args=(n,)) for n in range(threads)]
+    workers[0].start()
+    assert first_batch.wait(10)
+    for worker in workers[1:]:
+        worker.start()
+    while len(committed._waiting) < threads - 1 and not failures:  # all queued behind the first
+        threading.Event().wait(0.005)
+    gate.set()
+    for worker in workers:
+        worker.join(30)
+
+    assert failures == []
+    assert committed.rows - rows == threads
+    assert committed.batches - batches == 2, "the first row alone, then every other in one batch"
+    assert sorted(log.chain_seq for log in returned) == list(range(1, threads + 1))
+    for log in returned:
+        assert sorted(map(str, log.people.values_list("person_id", flat=True))) == sorted(
+            map(str, people[int(log.username[1:])])
+        )
+    code, _out, err = verify()
+    assert (code, err) == (0, "")
