@@ -60,39 +60,28 @@ def record_access(
         reason = reason or request.headers.get("X-Access-Reason", "")[:500]
         incident_id = incident_id or _incident_from_request(request)
     people = sorted({str(p) for p in person_ids})
+    log = _log(
+        user=user,
+        membership=membership,
+        action=action,
+        object_type=object_type,
+        object_ids=object_ids,
+        incident_id=incident_id,
+        reason=reason,
+        request=request,
+        detail=detail,
+        username=username,
+    )
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         # A read's row, its own transaction: written with the others arriving at the same moment, under
         # one acquisition of the chain lock, before this returns (never after the response).
-        log = _log(
-            user=user,
-            membership=membership,
-            action=action,
-            object_type=object_type,
-            object_ids=object_ids,
-            incident_id=incident_id,
-            reason=reason,
-            request=request,
-            detail=detail,
-            username=username,
-        )
         _group_commit.write(_Pending(log, people))
         return log
     # Without a savepoint: inside a domain action's transaction the row joins it (and a failure fails
     # the action); the chain lock is then held to that transaction's commit, so commit order is chain order.
     with transaction.atomic(savepoint=False):
         chain_seq, prev_hash = _chain_tail()
-        log = _log(
-            user=user,
-            membership=membership,
-            action=action,
-            object_type=object_type,
-            object_ids=object_ids,
-            incident_id=incident_id,
-            reason=reason,
-            request=request,
-            detail=detail,
-            username=username,
-        )
+        log.at = timezone.now()  # under the lock: the chain's rows in the order of their times
         log.chain_seq, log.prev_hash = chain_seq + 1, prev_hash
         log.hash = row_hash(prev_hash, row_values(log), people)
         if connection.vendor == "postgresql":
@@ -252,7 +241,11 @@ def _append_rows(batch: list[_Pending]) -> None:
     (the lock with the tail; the rows with their people in one statement)."""
     with transaction.atomic():
         chain_seq, prev_hash = _chain_tail()
+        now = (
+            timezone.now()
+        )  # under the lock, as a single row's: the chain's rows in the order of their times
         for entry in batch:
+            entry.log.at = now
             chain_seq += 1
             entry.log.chain_seq, entry.log.prev_hash = chain_seq, prev_hash
             entry.log.hash = prev_hash = row_hash(prev_hash, row_values(entry.log), entry.people)
