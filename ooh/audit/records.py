@@ -80,16 +80,7 @@ def record_access(
     # Without a savepoint: inside a domain action's transaction the row joins it (and a failure fails
     # the action); the chain lock is then held to that transaction's commit, so commit order is chain order.
     with transaction.atomic(savepoint=False):
-        chain_seq, prev_hash = _chain_tail()
-        log.at = timezone.now()  # under the lock: the chain's rows in the order of their times
-        log.chain_seq, log.prev_hash = chain_seq + 1, prev_hash
-        log.hash = row_hash(prev_hash, row_values(log), people)
-        if connection.vendor == "postgresql":
-            _insert_one_statement(log, people)
-        else:
-            log.save()
-            if people:
-                AccessedPerson.objects.bulk_create([AccessedPerson(log=log, person_id=p) for p in people])
+        _chain_and_insert([(log, people)])
     return log
 
 
@@ -138,24 +129,6 @@ def _log(
         ip=client_ip(request) or current_client_ip(),
         detail=detail or {},
     )
-
-
-def _insert_one_statement(log: AccessLog, people: list[str]) -> None:
-    """PostgreSQL: the row and the people it names in ONE statement (a data-modifying CTE), so a read
-    pays one round trip for its insert; the same rows as the ORM writes on SQLite."""
-    fields = AccessLog._meta.concrete_fields
-    quote = connection.ops.quote_name
-    people_table = AccessedPerson._meta.db_table
-    sql = (
-        f"WITH log AS (INSERT INTO {quote(AccessLog._meta.db_table)} "
-        f"({', '.join(quote(f.column) for f in fields)}) VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"RETURNING id) "
-        f"INSERT INTO {quote(people_table)} (log_id, person_id) SELECT log.id, p FROM log, unnest(%s::uuid[]) p"
-    )
-    params = [f.get_db_prep_save(getattr(log, f.attname), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, people])
-    log._state.adding, log._state.db = False, connection.alias
 
 
 # --- Group commit: the reads' rows, many under one lock ----------------------------------------------
@@ -237,37 +210,46 @@ def group_commit() -> GroupCommit:
 
 
 def _append_rows(batch: list[_Pending]) -> None:
-    """The batch's rows, chained one after another from the tail, in one transaction and two round trips
-    (the lock with the tail; the rows with their people in one statement)."""
+    """The batch's rows, in one transaction of their own."""
     with transaction.atomic():
-        chain_seq, prev_hash = _chain_tail()
-        now = (
-            timezone.now()
-        )  # under the lock, as a single row's: the chain's rows in the order of their times
-        for entry in batch:
-            entry.log.at = now
-            chain_seq += 1
-            entry.log.chain_seq, entry.log.prev_hash = chain_seq, prev_hash
-            entry.log.hash = prev_hash = row_hash(prev_hash, row_values(entry.log), entry.people)
-        _insert_many(batch)
+        _chain_and_insert([(entry.log, entry.people) for entry in batch])
 
 
-def _insert_many(batch: list[_Pending]) -> None:
+def _chain_and_insert(rows: list[tuple[AccessLog, list[str]]]) -> None:
+    """Chain the rows one after another from the tail and write them with the people they name (the
+    caller's transaction holds the lock to its commit). PostgreSQL: two round trips whatever the count
+    (the lock with the tail; the rows and their people in one statement)."""
+    chain_seq, prev_hash = _chain_tail()
+    now = timezone.now()  # under the lock: the chain's rows in the order of their times
+    for log, people in rows:
+        log.at = now
+        chain_seq += 1
+        log.chain_seq, log.prev_hash = chain_seq, prev_hash
+        log.hash = prev_hash = row_hash(prev_hash, row_values(log), people)
+    if connection.vendor == "postgresql":
+        _insert_many(rows)
+        return
+    for log, people in rows:
+        log.save()
+        AccessedPerson.objects.bulk_create([AccessedPerson(log=log, person_id=p) for p in people])
+
+
+def _insert_many(rows: list[tuple[AccessLog, list[str]]]) -> None:
     fields = AccessLog._meta.concrete_fields
     quote = connection.ops.quote_name
     row = f"({', '.join(['%s'] * len(fields))})"
     sql = (
         f"WITH log AS (INSERT INTO {quote(AccessLog._meta.db_table)} "
-        f"({', '.join(quote(f.column) for f in fields)}) VALUES {', '.join([row] * len(batch))}) "
+        f"({', '.join(quote(f.column) for f in fields)}) VALUES {', '.join([row] * len(rows))}) "
         f"INSERT INTO {quote(AccessedPerson._meta.db_table)} (log_id, person_id) "
         f"SELECT l, p FROM unnest(%s::uuid[], %s::uuid[]) AS named(l, p)"
     )
     params: list[Any] = []
-    for entry in batch:
-        params += [f.get_db_prep_save(getattr(entry.log, f.attname), connection) for f in fields]
-    log_ids = [str(entry.log.pk) for entry in batch for _ in entry.people]
-    person_ids = [person for entry in batch for person in entry.people]
+    for log, _people in rows:
+        params += [f.get_db_prep_save(getattr(log, f.attname), connection) for f in fields]
+    log_ids = [str(log.pk) for log, people in rows for _ in people]
+    person_ids = [person for _log, people in rows for person in people]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, log_ids, person_ids])
-    for entry in batch:
-        entry.log._state.adding, entry.log._state.db = False, connection.alias
+    for log, _people in rows:
+        log._state.adding, log._state.db = False, connection.alias
