@@ -26,7 +26,7 @@ The shelf is per process, for no network round trip: each process builds a snaps
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -109,7 +109,7 @@ class Shelf:
         self._kept: OrderedDict[ShelfKey, Ready] = OrderedDict()
         self._lock = threading.Lock()
         self._building: dict[ShelfKey, threading.Lock] = {}
-        self.hits = self.builds = 0
+        self.builds = 0  # how many this process built, for tests
 
     def get(self, incident: Incident, audience: Audience, now: datetime | None = None) -> Ready:
         """The snapshot of `incident` (fetched fresh, with its appointments) for this reader."""
@@ -131,7 +131,6 @@ class Shelf:
             if ready is None or not ready.current(now):
                 return None
             self._kept.move_to_end(key)
-            self.hits += 1
             return ready
 
     def _put(self, key: ShelfKey, ready: Ready) -> None:
@@ -150,15 +149,10 @@ class Shelf:
             lock = self._building.setdefault(key, threading.Lock())
         return _BuildLock(self, key, lock)
 
-    def forget(self, incident_ids: Iterable[str] | None = None) -> None:
-        """Drop what is kept (of these incidents, or all)."""
+    def forget(self) -> None:
+        """Drop everything kept."""
         with self._lock:
-            if incident_ids is None:
-                self._kept.clear()
-            else:
-                wanted = set(incident_ids)
-                for k in [k for k in self._kept if k[0] in wanted]:
-                    del self._kept[k]
+            self._kept.clear()
 
 
 class _BuildLock:
