@@ -23,9 +23,11 @@ demo: migrate
 	$(BIN)/python manage.py load_demo
 	$(BIN)/honcho --procfile deploy/Procfile.demo --app-root . start
 
-# The board's browser tests need Debian's Chromium; installed here when missing, never downloaded by a tool.
+# The board's browser tests need Debian's Chromium, the records' PDFs Debian's Pango, fonts and pdftotext;
+# installed here when missing, never downloaded by a tool.
 browser:
 	bin/ensure-chromium
+	bin/ensure-pdf-tools
 
 test: install browser
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run

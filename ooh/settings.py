@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "ooh.plans",
     "ooh.incidents",
     "ooh.referrals",
+    "ooh.records",
     "alerts",
     "api",
     "board",

@@ -30,6 +30,9 @@ class Role(models.TextChoices):
     PRACTITIONER = "practitioner", "Practitioner"
     MANAGER = "manager", "Manager"
     ADMIN = "admin", "Admin"
+    # Answers subject access requests, places legal holds and oversees retention (ooh/records); sees no
+    # family's records at work, only what a request for them exports, audited.
+    DATA_PROTECTION_OFFICER = "data_protection_officer", "Data protection officer"
 
 
 # Roles that run an incident from a control room (request and stand down attendance).

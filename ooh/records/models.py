@@ -1,0 +1,1 @@
+"""Legal holds and the tombstones retention leaves (ooh/records/retention.py)."""
