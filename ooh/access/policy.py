@@ -3,10 +3,23 @@
 Every view, consumer, task and admin page asks here. Seeing is need to know: a record outside it is
 answered as if it did not exist (404). Changing is a rule over a visible record (403 when it fails).
 Why each rule exists, in plain words, is the README's "Security model"; `WRITE_RULES` is the same table
-in code. The policy is read as one module; it is written in three: who the user is (roles.py), who may
-see (visibility.py) and who may change (writes.py).
+in code. The policy is read as one module; it is written in four: who the user is (roles.py), who may
+see (visibility.py), who may change (writes.py), and who may read and keep the record after the night
+(reviews.py).
 """
 
+from .reviews import (
+    chronology_concerns,
+    chronology_incidents,
+    concern_lead_agency_id,
+    incident_lead_agency_id,
+    is_data_protection_officer,
+    may_be_reviewer,
+    may_export_subject_access,
+    may_grant_reviewer,
+    may_place_legal_hold,
+    visible_reviewer_grants,
+)
 from .roles import (
     CASE_ROLES,
     CASEWORK_ROLES,
@@ -101,14 +114,19 @@ __all__ = [
     "address_needs_purpose",
     "agency_id_of",
     "break_glass_reason",
+    "chronology_concerns",
+    "chronology_incidents",
+    "concern_lead_agency_id",
     "concern_visibility",
     "does_casework",
     "has_agency_case_on",
     "has_case_on",
+    "incident_lead_agency_id",
     "incident_visibility",
     "is_concern_owner",
     "is_control_room",
     "is_control_room_membership",
+    "is_data_protection_officer",
     "is_decision_maker",
     "is_manager",
     "may_accept_transfer",
@@ -121,6 +139,7 @@ __all__ = [
     "may_appoint",
     "may_assess_risk",
     "may_attend",
+    "may_be_reviewer",
     "may_break_glass",
     "may_change_flag",
     "may_change_incident",
@@ -131,9 +150,12 @@ __all__ = [
     "may_edit_address",
     "may_edit_person",
     "may_end_link",
+    "may_export_subject_access",
+    "may_grant_reviewer",
     "may_keep_plan",
     "may_open_incident",
     "may_own_flag",
+    "may_place_legal_hold",
     "may_raise_concern",
     "may_raise_flag",
     "may_read_audit",
@@ -163,4 +185,5 @@ __all__ = [
     "visible_plans",
     "visible_referrals",
     "visible_relationships",
+    "visible_reviewer_grants",
 ]

@@ -214,6 +214,24 @@ WRITE_RULES = [
         "any casework role / a manager of the user's agency",
         "may_break_glass",
     ),
+    (
+        "reviewer grant",
+        "grant, revoke",
+        "a manager of the record's lead agency (an incident's lead professional's, else the agency that opened it; a concern's owner's); it names one user for one incident or concern until it expires, and every agency on the record sees it",
+        "may_grant_reviewer",
+    ),
+    (
+        "subject access",
+        "export everything held about a person",
+        "a data protection officer",
+        "may_export_subject_access",
+    ),
+    (
+        "legal hold",
+        "place",
+        "a data protection officer; held records are never disposed of",
+        "may_place_legal_hold",
+    ),
 ]
 
 
