@@ -16,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 from kombu import Queue
@@ -335,6 +336,83 @@ PREBIRTH_MILESTONE_WEEKS = {
     "birth_plan_shared": env.int("OOH_PREBIRTH_PLAN_SHARED_WEEK", default=36),
 }
 CELERY_BEAT_SCHEDULE = {"sweep": {"task": "alerts.tasks.sweep", "schedule": SWEEP_SECONDS}}
+
+# --- Retention (ooh/records: schedule.py gives each default's source; README "Records") ---------------
+# Each class of record: kept this many years from the date its rule runs from, then deleted or
+# anonymised. runs_from: "birth" (of the looked-after child), "closure" (of the incident or concern),
+# "adulthood_or_closure" (the later of the youngest child's 18th birthday and the closure),
+# "last_contact" (the last time any agency recorded something about the person).
+_years = env.positive_int
+RETENTION_SCHEDULE: dict[str, dict[str, Any]] = {
+    "looked_after": {
+        "years": _years("OOH_RETENTION_LOOKED_AFTER_YEARS", default=75),
+        "runs_from": "birth",
+        "disposal": "delete",
+    },
+    "child_protection": {
+        "years": _years("OOH_RETENTION_CHILD_PROTECTION_YEARS", default=35),
+        "runs_from": "closure",
+        "disposal": "delete",
+    },
+    "children_in_need": {
+        "years": _years("OOH_RETENTION_CHILDREN_IN_NEED_YEARS", default=3),
+        "runs_from": "adulthood_or_closure",
+        "disposal": "delete",
+    },
+    "concern_no_safeguarding": {
+        "years": _years("OOH_RETENTION_CONCERN_NO_SAFEGUARDING_YEARS", default=6),
+        "runs_from": "closure",
+        "disposal": "delete",
+    },
+    "incident_no_safeguarding": {
+        "years": _years("OOH_RETENTION_INCIDENT_NO_SAFEGUARDING_YEARS", default=2),
+        "runs_from": "closure",
+        "disposal": "delete",
+    },
+    "person": {
+        "years": _years("OOH_RETENTION_PERSON_YEARS", default=6),
+        "runs_from": "last_contact",
+        "disposal": "anonymise",
+    },
+}
+
+
+def _retention_overrides(raw: object) -> dict[str, dict[str, int]]:
+    """OOH_RETENTION_AGENCY_OVERRIDES, JSON {agency code: {class: years}}, e.g. a council that keeps child
+    protection records 40 years: {"vale-council": {"child_protection": 40}}. Checked here, at start."""
+    name = "OOH_RETENTION_AGENCY_OVERRIDES"
+    if not isinstance(raw, dict):
+        raise ImproperlyConfigured(
+            f'{name} must be a JSON object such as {{"vale-council": {{"child_protection": 40}}}}'
+        )
+    for code, periods in raw.items():
+        if not isinstance(periods, dict) or not periods:
+            raise ImproperlyConfigured(f"{name}: give {code!r} an object of class: years")
+        for record_class, years in periods.items():
+            if record_class not in RETENTION_SCHEDULE:
+                raise ImproperlyConfigured(
+                    f"{name}: {record_class!r} is not a class of record; use one of {', '.join(RETENTION_SCHEDULE)}"
+                )
+            if isinstance(years, bool) or not isinstance(years, int) or years < 1:
+                raise ImproperlyConfigured(
+                    f"{name}: {code}'s {record_class} must be 1 or more years, not {years!r}"
+                )
+    return raw
+
+
+RETENTION_AGENCY_OVERRIDES = _retention_overrides(env.json("OOH_RETENTION_AGENCY_OVERRIDES", default={}))
+# Nightly, at this hour (UTC), when the board is quiet.
+RETENTION_HOUR_UTC = env.int("OOH_RETENTION_HOUR_UTC", default=2)
+if not 0 <= RETENTION_HOUR_UTC <= 23:
+    raise ImproperlyConfigured(
+        f"OOH_RETENTION_HOUR_UTC must be an hour from 0 to 23, not {RETENTION_HOUR_UTC}"
+    )
+CELERY_BEAT_SCHEDULE["apply_retention"] = {
+    "task": "ooh.records.tasks.apply_retention",
+    "schedule": crontab(minute=30, hour=RETENTION_HOUR_UTC),
+}
+CELERY_TASK_ROUTES["ooh.records.tasks.apply_retention"] = {"queue": "default"}
+# --- End of retention ------------------------------------------------------------------------------
 
 # --- Push ----------------------------------------------------------------------------------------
 PUSH_BACKEND = env.choice("OOH_PUSH_BACKEND", default="log", choices=("log", "webhook", "fcm", "apns"))

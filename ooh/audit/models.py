@@ -56,6 +56,7 @@ class AccessAction(models.TextChoices):
     LOGOUT = "logout"
     REFUSED = "refused"  # an authorisation refused
     BREAK_GLASS = "break_glass"  # emergency access opened outside the rules
+    ERASE = "erase"  # a record disposed of under the retention schedule (ooh/records/retention.py)
 
 
 class AccessLog(AppendOnlyModel):
