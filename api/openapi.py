@@ -40,6 +40,12 @@ class AutoSchema(StandardizedErrorsAutoSchema):
                 parameters = [*parameters, IDEMPOTENCY_KEY]
         return parameters
 
+    def _should_add_validation_error_response(self) -> bool:
+        """Also a GET whose query string a serializer checks (`query_serializer_class`: any other
+        parameter, or a bad value, is a 400 naming it)."""
+        strict_query = getattr(self.view, "query_serializer_class", None) is not None
+        return strict_query or bool(super()._should_add_validation_error_response())
+
     def _get_extra_validation_errors(self) -> dict[str, set[str]]:
         extra = super()._get_extra_validation_errors()
         paginator = self._get_paginator()  # type: ignore[no-untyped-call]  # drf-spectacular's, unannotated
@@ -47,6 +53,12 @@ class AutoSchema(StandardizedErrorsAutoSchema):
             extra.setdefault(
                 paginator.page_size_query_param, {"invalid", "min_value", "max_value", "max_string_length"}
             )
+        query = getattr(self.view, "query_serializer_class", None)
+        if query is not None:  # each parameter's own errors, and any other parameter named as invalid
+            for name, query_field in query().fields.items():
+                extra.setdefault(name, set()).update(query_field.error_messages)
+            for name in getattr(self.view, "required_headers", ()):
+                extra.setdefault(name, set()).add("invalid")
         return extra
 
 

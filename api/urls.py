@@ -12,6 +12,7 @@ from .views import (
     incidents,
     people,
     plans,
+    records,
     sessions,
 )
 
@@ -30,6 +31,8 @@ router.register("notifications", escalations.NotificationViewSet, basename="noti
 router.register("break-glass", access.BreakGlassViewSet, basename="break-glass")
 router.register("concerns", concerns.ConcernViewSet, basename="concern")
 router.register("referrals", concerns.ReferralViewSet, basename="referral")
+router.register("reviewer-grants", records.ReviewerGrantViewSet, basename="reviewer-grant")
+router.register("legal-holds", records.LegalHoldViewSet, basename="legal-hold")
 
 app_name = "api"
 
@@ -41,5 +44,20 @@ urlpatterns = [
     path("me/", auth.MeView.as_view(), name="me"),
     path("agencies/", auth.AgencyListView.as_view(), name="agency-list"),
     path("ws-ticket/", auth.WsTicketView.as_view(), name="ws-ticket"),
+    # After the night (api/views/records.py): before the router, whose people/ and incidents/ routes
+    # would otherwise read these paths as their own.
+    path(
+        "incidents/<uuid:pk>/chronology/",
+        records.IncidentChronologyView.as_view(),
+        name="incident-chronology",
+    ),
+    path(
+        "concerns/<uuid:pk>/chronology/", records.ConcernChronologyView.as_view(), name="concern-chronology"
+    ),
+    path(
+        "people/<uuid:pk>/subject-access/",
+        records.SubjectAccessView.as_view(),
+        name="person-subject-access",
+    ),
     *router.urls,
 ]

@@ -17,6 +17,9 @@ from ooh.metrics import HTTP_LATENCY, HTTP_REQUESTS
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 # The caller's address, so domain actions can audit a write without being handed the request.
 client_ip_var: ContextVar[str | None] = ContextVar("client_ip", default=None)
+# The purpose the caller stated (X-Access-Reason), so a domain action's audit row carries it as the
+# justification of a write (Data Protection Act 2018 s.62) without being handed the request.
+purpose_var: ContextVar[str] = ContextVar("purpose", default="")
 
 # A client may bring its own id (a phone correlating retries); anything else is replaced.
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
@@ -28,6 +31,10 @@ def current_request_id() -> str:
 
 def current_client_ip() -> str | None:
     return client_ip_var.get()
+
+
+def current_purpose() -> str:
+    return purpose_var.get()
 
 
 class RequestIdMiddleware:
@@ -42,6 +49,7 @@ class RequestIdMiddleware:
         request.request_id = request_id  # type: ignore[attr-defined]  # ours; the audit reads it back
         token = request_id_var.set(request_id)
         ip_token = client_ip_var.set(request.META.get("REMOTE_ADDR") or None)
+        purpose_token = purpose_var.set(request.headers.get("X-Access-Reason", "").strip()[:500])
         try:
             response = self.get_response(request)
             if response.status_code >= 400:
@@ -55,6 +63,7 @@ class RequestIdMiddleware:
                     request=request,
                 )
         finally:
+            purpose_var.reset(purpose_token)
             client_ip_var.reset(ip_token)
             request_id_var.reset(token)
         response["X-Request-ID"] = request_id

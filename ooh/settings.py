@@ -461,6 +461,9 @@ HTTP_MAX_WAITING_READS = env.positive_int("OOH_HTTP_MAX_WAITING_READS", default=
 # Sockets on a closed incident stay open this long, so phones see the outcome.
 CLOSED_INCIDENT_GRACE = timedelta(minutes=env.positive_float("OOH_CLOSED_INCIDENT_GRACE_MINUTES", default=10))
 
+# The longest a reviewer's access to one record's chronology may be granted for (ooh/access/actions.py).
+REVIEWER_GRANT_MAX_DAYS = env.positive_int("OOH_REVIEWER_GRANT_MAX_DAYS", default=180)
+
 TOKEN_TTL_HOURS = env.positive_float("OOH_TOKEN_TTL_HOURS", default=12)
 WS_TICKET_TTL_SECONDS = env.int("OOH_WS_TICKET_TTL_SECONDS", default=30)
 KNOX_TOKEN_MODEL = "knox.AuthToken"  # nosec B105 # a model label, not a secret

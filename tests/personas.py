@@ -28,6 +28,7 @@ AGENCIES = {
     "csc": ("North council children's services", AgencyKind.CHILDRENS_SOCIAL_CARE),
     "csc2": ("South council children's services", AgencyKind.CHILDRENS_SOCIAL_CARE),
     "edt": ("Emergency Duty Team", AgencyKind.OOH_SOCIAL_CARE),
+    "partnership": ("Northshire Safeguarding Children Partnership", AgencyKind.OTHER),
     "midwifery": ("Community midwives", AgencyKind.MIDWIFERY),
     "health": ("Health visiting", AgencyKind.HEALTH),
     "hospital": ("Northshire Hospital", AgencyKind.HEALTH),
@@ -58,6 +59,9 @@ CAST = {
     "dana": Persona(Role.SOCIAL_WORKER, "csc", "the Vales' social worker and lead professional"),
     "carol": Persona(Role.MANAGER, "csc", "Dana's manager"),
     "ada": Persona(Role.ADMIN, "csc", "administers North council's users, sees no casework"),
+    "dora": Persona(
+        Role.DATA_PROTECTION_OFFICER, "csc", "North council's data protection officer: subject access, holds"
+    ),
     # South council: the Mosses' case, nothing of the Vales.
     "sam": Persona(Role.SOCIAL_WORKER, "csc2", "social worker of another council"),
     "sid": Persona(Role.SOCIAL_WORKER, "csc2", "Sam's colleague, who breaks glass"),
@@ -77,6 +81,9 @@ CAST = {
     "connor": Persona(Role.PRACTITIONER, "hospital", "consultant physician: raises the concern about Baby A"),
     "harriet": Persona(Role.MANAGER, "hospital", "Connor's manager, the clinical director"),
     "gail": Persona(Role.PRACTITIONER, "gp", "the GP Connor consults"),
+    # After the night: the independent reviewer the safeguarding partnership commissions (a review of
+    # tonight's incident is granted to him by name).
+    "rex": Persona(Role.REVIEWER, "partnership", "independent reviewer of the partnership"),
     "hugo": Persona(
         Role.MANAGER, "csc", "North council's head of children's services (Carol's line manager)"
     ),

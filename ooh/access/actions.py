@@ -1,10 +1,12 @@
-"""The write path for break-glass: open time-limited access outside the rules, and review it."""
+"""The write path of access grants: break-glass (time-limited access outside the rules, reviewed) and
+reviewer grants (one record's chronology for one review, until it expires)."""
 
 import uuid
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,7 +16,7 @@ from ooh.audit.records import record_access
 from ooh.errors import Conflict
 
 from . import policy
-from .models import BreakGlass
+from .models import BreakGlass, ReviewerGrant
 
 BREAK_GLASS_FOR = timedelta(minutes=60)
 
@@ -73,5 +75,105 @@ def review_break_glass(
         person_ids=[grant.person_id],
         actor=actor,
         detail={"reviewed": True},
+    )
+    return grant
+
+
+@transaction.atomic
+def grant_reviewer(
+    *,
+    actor: User,
+    user: User,
+    record: Any,
+    lead_agency_id: uuid.UUID,
+    review: str,
+    reason: str,
+    expires_at: datetime,
+    now: datetime | None = None,
+) -> ReviewerGrant:
+    """Let `user` read one incident's or concern's chronology for a named review, until `expires_at`.
+
+    `record` is an incidents.Incident or a referrals.Concern (access may not import them); the caller
+    has checked that the actor may see it and found its lead agency. Audited, naming the record's people
+    is the chronology read's job: the grant itself discloses nothing but who may read."""
+    now = now or timezone.now()
+    if not policy.may_grant_reviewer(actor, lead_agency_id):
+        raise PermissionDenied("A reviewer is granted by a manager of the record's lead agency.")
+    if not policy.may_be_reviewer(user):
+        raise ValidationError({"user": "Name an active account for the reviewer."})
+    review, reason = (review or "").strip(), (reason or "").strip()
+    if not review:
+        raise ValidationError({"review": "Name the review this access serves."})
+    if len(reason) < policy.MIN_REASON_LENGTH:
+        raise ValidationError(
+            {
+                "reason": f"Say why this reviewer needs the record (at least {policy.MIN_REASON_LENGTH} characters)."
+            }
+        )
+    longest = timedelta(days=settings.REVIEWER_GRANT_MAX_DAYS)
+    if expires_at <= now:
+        raise ValidationError({"expires_at": "Give a time in the future."})
+    if expires_at > now + longest:
+        raise ValidationError(
+            {"expires_at": f"A reviewer is granted for at most {settings.REVIEWER_GRANT_MAX_DAYS} days."}
+        )
+    kind = record._meta.model_name  # "incident" or "concern"
+    grant = ReviewerGrant.objects.create(
+        user=user,
+        incident=record if kind == "incident" else None,
+        concern=record if kind == "concern" else None,
+        review=review[:200],
+        reason=reason[:2000],
+        granted_by=actor,
+        agency_id=lead_agency_id,
+        granted_at=now,
+        expires_at=expires_at,
+    )
+    record_access(
+        action=AccessAction.CREATE,
+        object_type="reviewer_grant",
+        object_ids=[grant.pk, record.pk],
+        actor=actor,
+        incident_id=record.pk if kind == "incident" else None,
+        reason=reason[:500],
+        detail={
+            "reviewer": str(user.pk),
+            kind: str(record.pk),
+            "review": grant.review,
+            "expires_at": expires_at.isoformat(),
+            "disclosed_to": user.get_username(),
+        },
+    )
+    return grant
+
+
+@transaction.atomic
+def revoke_reviewer(
+    *, actor: User, grant: ReviewerGrant, reason: str, now: datetime | None = None
+) -> ReviewerGrant:
+    """End a reviewer's access before it expires: a manager of the agency that granted it."""
+    now = now or timezone.now()
+    grant = ReviewerGrant.objects.select_for_update().get(pk=grant.pk)
+    if not policy.may_grant_reviewer(actor, grant.agency_id):
+        raise PermissionDenied("A reviewer's access is revoked by a manager of the agency that granted it.")
+    if grant.revoked_at is not None:
+        raise Conflict("This reviewer's access has already been revoked.", code="already_revoked")
+    if grant.expires_at <= now:
+        raise Conflict("This reviewer's access has already expired.", code="already_expired")
+    reason = (reason or "").strip()
+    if len(reason) < policy.MIN_REASON_LENGTH:
+        raise ValidationError(
+            {"reason": f"Say why the access ends early (at least {policy.MIN_REASON_LENGTH} characters)."}
+        )
+    grant.revoked_at, grant.revoked_by = now, actor
+    grant.save(update_fields=["revoked_at", "revoked_by"])
+    record_access(
+        action=AccessAction.REVOKE,
+        object_type="reviewer_grant",
+        object_ids=[grant.pk],
+        actor=actor,
+        incident_id=grant.incident_id,
+        reason=reason[:500],
+        detail={"reviewer": str(grant.user_id)},
     )
     return grant

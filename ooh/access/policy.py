@@ -18,6 +18,7 @@ from .reviews import (
     may_export_subject_access,
     may_grant_reviewer,
     may_place_legal_hold,
+    visible_legal_holds,
     visible_reviewer_grants,
 )
 from .roles import (
@@ -181,6 +182,7 @@ __all__ = [
     "visible_flags",
     "visible_incident_pairs",
     "visible_incidents",
+    "visible_legal_holds",
     "visible_people",
     "visible_plans",
     "visible_referrals",

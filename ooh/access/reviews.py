@@ -137,3 +137,9 @@ def may_export_subject_access(user: AnyUser) -> bool:
 def may_place_legal_hold(user: AnyUser) -> bool:
     """Keep records from disposal (an inquiry ordered it): the data protection officer."""
     return is_data_protection_officer(user)
+
+
+def visible_legal_holds(user: AnyUser) -> QuerySet[Any]:
+    """Every legal hold, in force or released, for the data protection officer; nobody else's business."""
+    holds = _objects("records.LegalHold")
+    return holds.all() if is_data_protection_officer(user) else holds.none()

@@ -33,6 +33,9 @@ class Role(models.TextChoices):
     # Answers subject access requests, places legal holds and oversees retention (ooh/records); sees no
     # family's records at work, only what a request for them exports, audited.
     DATA_PROTECTION_OFFICER = "data_protection_officer", "Data protection officer"
+    # An independent reviewer (a case review's author): reads only the chronologies a manager grants
+    # them by name (ooh/access/reviews.py), and does no casework.
+    REVIEWER = "reviewer", "Independent reviewer"
 
 
 # Roles that run an incident from a control room (request and stand down attendance).

@@ -57,6 +57,17 @@ class AccessAction(models.TextChoices):
     REFUSED = "refused"  # an authorisation refused
     BREAK_GLASS = "break_glass"  # emergency access opened outside the rules
     ERASE = "erase"  # a record disposed of under the retention schedule (ooh/records/retention.py)
+    DISCLOSE = "disclose"  # a record given to another agency (detail.disclosed_to names it)
+
+
+# What each write does to a record, in the words of a justification (record_access's default one).
+WRITE_VERBS = {
+    AccessAction.CREATE: "recorded",
+    AccessAction.UPDATE: "changed",
+    AccessAction.REVOKE: "revoked",
+    AccessAction.DISCLOSE: "disclosed",
+    AccessAction.ERASE: "erased",
+}
 
 
 class AccessLog(AppendOnlyModel):

@@ -80,6 +80,14 @@ USERS = [
         Role.MANAGER,
         "children's social care manager: allocates referrals",
     ),
+    # After the night: subject access requests, legal holds and retention.
+    DemoUser(
+        "dora",
+        "Dora Price",
+        "northshire-csc",
+        Role.DATA_PROTECTION_OFFICER,
+        "data protection officer: subject access, legal holds",
+    ),
     DemoUser("admin", "Service Admin", "northshire-police", Role.ADMIN, "administrator (Django admin too)"),
 ]
 

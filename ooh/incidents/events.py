@@ -151,6 +151,17 @@ def _to_json(data: Mapping[str, object]) -> Message:
     return plain
 
 
+def _people_named(data: Mapping[str, object]) -> list[str]:
+    """The people an opening or a subject added puts on the incident: their records now hold it, so the
+    audit row names them (a subject access export lists it among the accesses to their record)."""
+    subjects = data.get("subjects")
+    people = [str(p) for p in subjects] if isinstance(subjects, list) else []
+    person = data.get("person")
+    if isinstance(person, Mapping) and person.get("id"):
+        people.append(str(person["id"]))
+    return people
+
+
 def append_event(
     *,
     incident: Incident,
@@ -184,6 +195,7 @@ def append_event(
             object_ids=[incident.pk],
             incident_id=incident.pk,
             actor=actor,
+            person_ids=_people_named(data),
             detail={"event": type, "seq": event.seq},
         )
     message = event_dict(event, actor)

@@ -310,7 +310,13 @@ def share_plan(
         if a.pk not in existing
     ]
     PlanShare.objects.bulk_create(new)
-    _audit(AccessAction.UPDATE, plan, actor, shared_with=[str(s.agency_id) for s in new])
+    _audit(
+        AccessAction.DISCLOSE,
+        plan,
+        actor,
+        shared_with=[str(s.agency_id) for s in new],
+        disclosed_to=[s.agency.name for s in new],
+    )
     if new and plan.status == PlanStatus.DRAFT and not existing:
         _tell_incidents(plan, "draft_shared", actor, now)  # a shared draft joins the picture
     elif new and _shown_on_the_night(plan):

@@ -374,11 +374,9 @@ def _naming(
     family_ref: str,
     now: datetime.datetime,
 ) -> Naming:
-    """Two queries: the staff named, and the agencies named."""
-    order = [
-        user
-        for _at, user in sorted((m for m in moments if m[1] is not None), key=lambda m: (m[0], str(m[1])))
-    ]
+    """Two queries: the staff named, and the agencies named. Staff in order of first appearance; at the
+    same moment, in the order the moments were read (a stable sort: ids would order them at random)."""
+    order = [user for _at, user in sorted((m for m in moments if m[1] is not None), key=lambda m: m[0])]
     return Naming(
         pseudonymise=pseudonymise,
         family=family,

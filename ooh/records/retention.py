@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from alerts.models import Escalation, Notification
 from ooh.accounts.models import Agency
-from ooh.audit.models import AccessAction, AccessedPerson, AppendOnlyModel
+from ooh.audit.models import AccessAction, AccessedPerson, AppendOnlyError, AppendOnlyModel
 from ooh.audit.records import record_access
 from ooh.errors import Conflict
 from ooh.flags.models import Flag, FlagCategory
@@ -198,9 +198,7 @@ def _record_due(
     start = schedule.ran_from(rule, closed_on=closed_on, births=births)
     if start is None or schedule.due_on(rule, start) > today:
         return None
-    record_id, agency_id = row["id"], row["agency_id"]
-    assert isinstance(record_id, uuid.UUID)
-    assert isinstance(agency_id, uuid.UUID)
+    record_id, agency_id = uuid.UUID(str(row["id"])), uuid.UUID(str(row["agency_id"]))
     return Due(
         record_type=record_type,
         record_id=record_id,
@@ -332,8 +330,7 @@ def _people_due(today: datetime.date, holds: HeldTargets, only: uuid.UUID | None
         last = max(filter(None, (row["updated_at"], row["last_recorded"])))
         code = row["recorded_by_agency__code"] or ""
         rule = schedule.rule_for(schedule.PERSON, code)
-        start = schedule.ran_from(rule, last_contact=local_date(last))
-        assert start is not None
+        start = local_date(last)  # a person's period runs from the last contact, which every row has
         if schedule.due_on(rule, start) > today:
             continue
         found.append(
@@ -389,7 +386,8 @@ def erase_append_only(rows: models.QuerySet[AppendOnlyModel]) -> int:
     a referral's responses, DASH assessments): removed only here, when retention disposes of the record
     they belong to. AppendOnlyQuerySet.delete still refuses for everyone else; the audit log's own rows
     are never passed here (and its tables refuse DELETE on PostgreSQL whoever asks)."""
-    assert rows.model._meta.app_label != "audit", "the audit log is never disposed of"
+    if rows.model._meta.app_label == "audit":
+        raise AppendOnlyError("the audit log is never disposed of")
     deleted, _ = models.QuerySet.delete(rows)
     return deleted
 

@@ -36,7 +36,17 @@ NOT_IN_THE_MATRIX = ("admin/",)
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # Where the records live; the audit is left out because a refusal is itself audited.
-RECORD_APPS = ("accounts", "access", "people", "flags", "plans", "incidents", "referrals", "alerts")
+RECORD_APPS = (
+    "accounts",
+    "access",
+    "people",
+    "flags",
+    "plans",
+    "incidents",
+    "referrals",
+    "alerts",
+    "records",
+)
 
 
 def _walk(patterns, prefix="", namespace=None):

@@ -37,6 +37,8 @@ OTHER_ROLES = [
     (Role.PRACTITIONER, AgencyKind.HEALTH),
     (Role.MANAGER, AgencyKind.CHILDRENS_SOCIAL_CARE),
     (Role.ADMIN, AgencyKind.OTHER),
+    (Role.DATA_PROTECTION_OFFICER, AgencyKind.CHILDRENS_SOCIAL_CARE),
+    (Role.REVIEWER, AgencyKind.OTHER),
 ]
 
 

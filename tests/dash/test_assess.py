@@ -229,7 +229,12 @@ def test_the_assessment_is_audited_naming_the_victim(baby_a):
     assessment = assess(baby_a, yes=14, raise_flag=True)
     log = AccessLog.objects.get(object_type="dash_assessment")
     assert (log.action, log.object_ids, log.user_id) == ("create", [str(assessment.pk)], baby_a.mia.pk)
-    assert log.detail == {"risk_level": "high", "marac": True}
+    assert log.detail == {
+        "risk_level": "high",
+        "marac": True,
+        "justification": "Dash assessment recorded in the course of the safeguarding duties of "
+        f"{baby_a.mia.membership.agency.name} (midwife)",
+    }
     assert list(AccessedPerson.objects.filter(log=log).values_list("person_id", flat=True)) == [
         baby_a.mother.pk
     ]

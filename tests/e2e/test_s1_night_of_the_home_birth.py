@@ -2,7 +2,10 @@
 against uvicorn with a Celery worker and beat beside it. Every numbered expectation of
 ../shared/scenarios.md S1 is asserted; the night is compressed (no decision maker for 3 s escalates)."""
 
+import csv
 import datetime
+import io
+import subprocess
 import threading
 
 import pytest
@@ -357,5 +360,74 @@ def test_s1(server, agencies, background):
             assert ids["dean"] in row["people"]
     assert {"asha", "priya"} <= readers
 
+    after_the_night(server, incident, ids)
+
     for socket in (police_feed, hale_socket):
         socket.close()
+
+
+def pdf_text(content: bytes) -> str:
+    """The text of a PDF as pdftotext (Debian's poppler-utils) reads it, in reading order."""
+    done = subprocess.run(["pdftotext", "-", "-"], input=content, capture_output=True, check=True, timeout=60)
+    return " ".join(done.stdout.decode().split())
+
+
+def after_the_night(server, incident, ids):
+    """9. The chronology for the review, as JSON, CSV and PDF, read by the police control room's
+    supervisor (police was on the incident); the key moments in order in each. 10. The mother's subject
+    access export lists every access to her record."""
+    priya = server.login("priya")
+    chronology = priya.get(f"/incidents/{incident}/chronology/")
+    assert chronology.status_code == 200, chronology.text
+    items = chronology.json()["items"]
+
+    key_moments = [
+        ("plan.shared", "shared the birth plan"),
+        ("incident.opened", "opened the incident"),
+        ("attendance.updated", "cannot attend"),
+        ("decision_maker.appointed", "appointed decision maker"),
+    ]
+    moments = [
+        next(n for n, i in enumerate(items) if i["kind"] == kind and words in i["summary"])
+        for kind, words in key_moments
+    ]
+    assert moments == sorted(moments), [items[n]["summary"] for n in moments]
+
+    as_csv = priya.get(f"/incidents/{incident}/chronology/", format="csv")
+    assert as_csv.status_code == 200, as_csv.text
+    assert as_csv.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(as_csv.content.decode())))
+    # The same items, and after them the reading of the JSON a moment ago (the chronology shows its own
+    # readers: they viewed the family's records).
+    assert [r["summary"] for r in rows][: len(items)] == [i["summary"] for i in items]
+    assert "viewed the incident's chronology" in rows[len(items)]["summary"]
+
+    as_pdf = priya.get(f"/incidents/{incident}/chronology/", format="pdf")
+    assert as_pdf.status_code == 200, as_pdf.text
+    assert as_pdf.headers["Content-Type"] == "application/pdf"
+    text = pdf_text(as_pdf.content)
+    found = [text.find(words) for _kind, words in key_moments]
+    assert -1 not in found, found
+    assert found == sorted(found), found
+
+    assert priya.get(f"/incidents/{incident}/chronology/", format="docx").status_code == 400
+    assert server.login("hale").get(f"/incidents/{incident}/chronology/").status_code == 404
+
+    # 10. Kerry asks for everything held about her: the data protection officer exports it.
+    dora = server.login("dora")
+    dora.session.headers["X-Access-Reason"] = "SAR-2026-0042: Kerry Vale's subject access request"
+    export = dora.get(f"/people/{ids['kerry']}/subject-access/")
+    assert export.status_code == 200, export.text
+    accesses = export.json()["sections"]["accesses"]
+    assert {"asha", "priya", "mia"} <= {a["who"]["username"] for a in accesses}
+    assert all(a["at"] and a["agency"] and a["role"] and a["action"] for a in accesses if a["who"]["id"])
+    if server.stack.postgres:  # every audit row naming her, exactly (the export's own row comes after)
+        held = server.stack.sql(
+            "SELECT l.id::text FROM audit_accesslog l JOIN audit_accessedperson p ON p.log_id = l.id "
+            "WHERE p.person_id = %s AND l.object_type <> 'subject_access'",
+            (ids["kerry"],),
+        )
+        assert sorted(a["id"] for a in accesses) == sorted(row[0] for row in held)
+    pdf = dora.get(f"/people/{ids['kerry']}/subject-access/", format="pdf")
+    assert pdf.status_code == 200
+    assert "Kerry" in pdf_text(pdf.content)

@@ -15,7 +15,10 @@ escalation sweeper runs as beat runs it (alerts.tasks.sweep), at the times the s
 are England's: Monday 31 August 2026 is a bank holiday.
 """
 
+import csv
 import datetime as dt
+import io
+import subprocess
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -296,3 +299,27 @@ def test_s2_the_referral_nobody_made(story, monkeypatch):
     after = story.escalations("dana", "prebirth_milestone_missed")
     assert {e["id"] for e in after} == before  # nothing new after the birth
     assert all(e["status"] == "resolved" for e in after)  # the birth ended every pre-birth chain
+
+    # After the story: the concern's chronology for the review, as JSON, CSV and PDF, read by the
+    # consultant's manager (the hospital raised it). The wait for a referral is a gap in it.
+    chronology = ok(story.phone("harriet").get(f"/api/v1/concerns/{concern['id']}/chronology/"))
+    kinds = [item["kind"] for item in chronology["items"]]
+    moments = [kinds.index(kind) for kind in ("concern.raised", "concern.consulted", "referral.made")]
+    assert moments == sorted(moments)
+    [not_referred] = [g for g in chronology["gaps"] if g["summary"].startswith("A referral was needed")]
+    assert "allowed: 1 working day" in not_referred["summary"]
+    as_csv = story.phone("harriet").get(f"/api/v1/concerns/{concern['id']}/chronology/?format=csv")
+    assert as_csv.status_code == 200
+    assert as_csv["Content-Type"].startswith("text/csv")
+    assert len(list(csv.DictReader(io.StringIO(as_csv.content.decode())))) >= len(kinds)
+    as_pdf = story.phone("harriet").get(f"/api/v1/concerns/{concern['id']}/chronology/?format=pdf")
+    assert as_pdf.status_code == 200
+    assert as_pdf["Content-Type"] == "application/pdf"
+    text = " ".join(
+        subprocess.run(["pdftotext", "-", "-"], input=as_pdf.content, capture_output=True, check=True)
+        .stdout.decode()
+        .split()
+    )
+    assert "A referral was needed and not made" in text
+    # The GP was consulted, and reads the concern, but not its chronology: it is for oversight.
+    assert story.phone("gail").get(f"/api/v1/concerns/{concern['id']}/chronology/").status_code == 404

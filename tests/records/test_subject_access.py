@@ -19,12 +19,8 @@ from ooh.audit.models import AccessAction, AccessedPerson, AccessLog
 from ooh.audit.records import record_access
 from ooh.flags import actions as flag_actions
 from ooh.plans import actions as plan_actions
-from ooh.records.subject_access import (
-    THIRD_PARTY_LABEL,
-    subject_access_export,
-    subject_access_pdf,
-    write_subject_access,
-)
+from ooh.records.subject_access import THIRD_PARTY_LABEL, subject_access_export
+from ooh.records.subject_access_files import subject_access_pdf, write_subject_access
 from ooh.referrals import concerns
 from tests import factories
 from tests.personas import PURPOSE, persona
@@ -386,7 +382,7 @@ def test_a_second_export_lists_the_first(s1, tmp_path):
 
 def test_the_audit_row_comes_before_the_files(s1, tmp_path, monkeypatch):
     """A crash after the audit leaves an audited export with no file; never a file unaudited."""
-    import ooh.records.subject_access as module
+    import ooh.records.subject_access_files as module
 
     def crash(*args, **kwargs):
         raise RuntimeError("audit refused")

@@ -28,6 +28,7 @@ class Migration(migrations.Migration):
                     ("manager", "Manager"),
                     ("admin", "Admin"),
                     ("data_protection_officer", "Data protection officer"),
+                    ("reviewer", "Independent reviewer"),
                 ],
                 max_length=32,
             ),
@@ -49,6 +50,7 @@ class Migration(migrations.Migration):
                             "manager",
                             "admin",
                             "data_protection_officer",
+                            "reviewer",
                         ],
                     )
                 ),

@@ -12,11 +12,12 @@ which must answer exactly as a record outside need to know does). A list has one
 also say which of the world's records each persona must find in it (a list that answers 200 can leak).
 
 The table is written one module per area (account, records, flags, plans, prebirth, dash, casework,
-incidents, oversight, sockets) over the personas of cast.py and the world of world.py; a new route gets its
+incidents, oversight, after the night, sockets) over the personas of cast.py and the world of world.py; a new route gets its
 row in its area's module.
 """
 
 from .account import ROWS as ACCOUNT_ROWS
+from .after import ROWS as AFTER_ROWS
 from .board import ROWS as BOARD_ROWS
 from .casework import ROWS as CASEWORK_ROWS
 from .cast import NAMES, PERSONAS, Persona
@@ -35,6 +36,7 @@ from .world import MatrixWorld, build_matrix_world
 # resolver has no route without a row here, and no row without a route).
 ROWS = [
     *ACCOUNT_ROWS,
+    *AFTER_ROWS,
     *BOARD_ROWS,
     *RECORD_ROWS,
     *FLAG_ROWS,

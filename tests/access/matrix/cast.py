@@ -46,6 +46,10 @@ PERSONAS = (
         breaks_glass_on=("kerry", "baby"),
     ),
     Persona("max", "max", "South council manager; reviews Sid's break-glass"),
+    Persona(
+        "dora", "dora", "North council's data protection officer: subject access, legal holds; no casework"
+    ),
+    Persona("rex", "rex", "the partnership's independent reviewer, granted tonight's chronology by Carol"),
     # Last: on the websocket pass (committed, not rolled back) the incident stays closed after it.
     Persona(
         "bob_next_day",
@@ -57,7 +61,8 @@ PERSONAS = (
 NAMES = tuple(p.name for p in PERSONAS)
 
 MEMBERS = frozenset(NAMES) - {"anonymous", "nobody"}
-CASEWORK = MEMBERS - {"ada"}
+# Neither the admin, nor the data protection officer, nor the reviewer does casework.
+CASEWORK = MEMBERS - {"ada", "dora", "rex"}
 CONTROL_ROOMS = frozenset({"alice", "alice_purpose", "amy"})
 # Record people, addresses and links: the roles that hold cases, and control rooms.
 RECORDING = CONTROL_ROOMS | {"dana", "carol", "mia", "sam", "sam_bg", "max"}

@@ -76,12 +76,13 @@ ROWS = [
         "/api/v1/audit/",
         members(403, **{name: 200 for name in AUDIT_READERS}),
         "managers and admins: what their users did, and every access to records their agency owns",
-        # Whose actions each reader finds: North council's Dana, Sid's break-glass on Kerry and the health
-        # visitor's concern about Kerry and the baby (North council's case); South council's Sam, and Sid,
+        # Whose actions each reader finds: North council's Dana, Carol's reviewer grant and Dora's legal
+        # hold; Alice opening tonight's incident about Kerry and the baby, Sid's break-glass on Kerry and
+        # the health visitor's concern about them (North council's case); South council's Sam, and Sid,
         # who is one of theirs.
         returns=lists(
-            ada={"user_dana", "user_sid", "user_hana"},
-            carol={"user_dana", "user_sid", "user_hana"},
+            ada={"user_dana", "user_carol", "user_dora", "user_alice", "user_sid", "user_hana"},
+            carol={"user_dana", "user_carol", "user_dora", "user_alice", "user_sid", "user_hana"},
             max={"user_sam", "user_sid"},
         ),
         listed_by="user",

@@ -66,10 +66,10 @@ ROWS = [
         "api:person-break-glass",
         "POST",
         "/api/v1/people/{kerry}/break-glass/",
-        need_to_know(201, allowed=CASEWORK, sees=CASEWORK, ada=403),
+        need_to_know(201, allowed=CASEWORK, sees=CASEWORK, ada=403, dora=403, rex=403),
         "any casework role, on anyone (reviewed by their manager)",
         target="kerry",
-        unknown=members(404, ada=403),
+        unknown=members(404, ada=403, dora=403, rex=403),
         body=lambda ids, me: {"reason": "Mother in labour at home, plan needed"},
     ),
     Row(

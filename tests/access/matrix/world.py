@@ -1,5 +1,6 @@
 """The matrix's world: the Vale world (tests/vale_world.py), then tonight's incident and what every row names."""
 
+import datetime
 from dataclasses import dataclass, field
 
 from alerts.escalation_rules import Due, stamp
@@ -10,6 +11,7 @@ from ooh.accounts.actions import issue_token, register_device
 from ooh.incidents import actions as incident_actions
 from ooh.incidents.models import AppointmentRole, Attendance
 from ooh.plans import actions as plan_actions
+from ooh.records import holds as records_holds
 from ooh.referrals import concerns as concern_actions
 from tests.factories import UserFactory
 from tests.personas import agency, persona
@@ -58,7 +60,7 @@ def build_matrix_world() -> MatrixWorld:
     world = build_world()
     agencies, users, people = world.agencies, world.users, world.people
     agencies["ambulance2"] = agency("ambulance2")
-    for name in ("ray", "sid", "eve"):
+    for name in ("ray", "sid", "eve", "dora", "rex"):
         users[name] = persona(name)
     users["nobody"] = UserFactory(username="nobody")
     alice, dana, kerry, baby = users["alice"], users["dana"], people["kerry"], people["baby"]
@@ -114,6 +116,24 @@ def build_matrix_world() -> MatrixWorld:
     grant = access_actions.break_glass(
         actor=users["sid"], person=kerry, reason="Mother reported missing from the ward"
     )
+    # After the night: Carol (North council leads: Dana is the lead professional) lets the partnership's
+    # reviewer read tonight's chronology for a month.
+    reviewer_grant = access_actions.grant_reviewer(
+        actor=users["carol"],
+        user=users["rex"],
+        record=incident,
+        lead_agency_id=agencies["csc"].pk,
+        review="Rapid review, Family C19",
+        reason="Commissioned by the safeguarding partnership",
+        expires_at=incident.opened_at + datetime.timedelta(days=30),
+    )
+    # The data protection officer keeps tonight's records from disposal: the coroner asked for them.
+    legal_hold = records_holds.place_hold(
+        actor=users["dora"],
+        scope="incident",
+        target_id=incident.pk,
+        reason="The coroner asked for the night's records",
+    )
     device, _ = register_device(user=dana, platform="fcm", push_token="dana-work-phone", name="Work phone")
     session, _ = issue_token(user=dana, device_name="Tablet")
     casework = _casework(world)
@@ -132,6 +152,8 @@ def build_matrix_world() -> MatrixWorld:
         "escalation": str(escalation.pk),
         "notification": str(notification.pk),
         "grant": str(grant.pk),
+        "reviewer_grant": str(reviewer_grant.pk),
+        "legal_hold": str(legal_hold.pk),
         "device": str(device.pk),
         "session": session.token_key,
         **casework,

@@ -11,7 +11,7 @@ from django.utils import timezone
 from ooh.access import policy
 from ooh.accounts.models import User
 from ooh.people.models import Person
-from ooh.records.subject_access import write_subject_access
+from ooh.records.subject_access_files import write_subject_access
 
 DEFAULT_REASON = "Subject access request (manage.py subject_access)"
 
