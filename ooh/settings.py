@@ -604,6 +604,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint narrates every step of every PDF (ooh/records) at INFO: only its warnings.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
         # uvicorn's own lines (starting, a socket accepted, shutting down) in the same format once the app
         # is loaded; they name paths but never their query strings (a socket's one-use ticket).
         "uvicorn": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},

@@ -1,8 +1,8 @@
 """The load test's users (locust, run headless by tests/benchmarks/test_load.py; never imported by pytest).
 
 The seed (a JSON file named by OOH_LOAD_SEED) gives tokens and incidents. OOH_LOAD_MIX says what the
-users do: "mixed" (phones on the night: nine snapshot reads for each attendance write) or "snapshot"
-(reads only). Each simulated user holds one token (a reader's, or for writes a writer's) and one incident.
+users do: "mixed" (phones on the night: nine snapshot reads for each attendance write), "snapshot"
+(reads only) or "healthz" (the floor: the same users and server reading /healthz, which does no work). Each simulated user holds one token (a reader's, or for writes a writer's) and one incident.
 """
 
 import json
@@ -34,11 +34,14 @@ class Phone(FastHttpUser):
 
     @task(9)
     def snapshot(self):
+        if MIX == "healthz":
+            self.client.get("/healthz", name="healthz GET")
+            return
         self.client.get(f"/api/v1/incidents/{self.incident}/", headers=self.reader, name="snapshot GET")
 
     @task(1)
     def attendance(self):
-        if MIX == "snapshot":
+        if MIX in ("snapshot", "healthz"):
             self.snapshot()
             return
         self.client.post(
