@@ -27,7 +27,7 @@ from ooh.audit.models import AccessAction
 from ooh.audit.records import record_access
 from ooh.incidents.models import Incident
 from ooh.people.models import Person
-from ooh.records.chronology import concern_chronology, incident_chronology, person_ids_of
+from ooh.records.chronology import concern_chronology, incident_chronology
 from ooh.records.documents import chronology_csv, chronology_pdf
 from ooh.records.shapes import Chronology
 from ooh.records.subject_access import subject_access_export
@@ -108,12 +108,17 @@ class ChronologyView(JsonOnly, BaseAPIView):
             action=AccessAction.READ if fmt == "json" else AccessAction.EXPORT,
             object_type=f"{self.record}_chronology",
             object_ids=[record.pk],
-            person_ids=person_ids_of(record),
+            person_ids=chronology.person_ids,  # the family it names, not only the subjects
             request=request,
             incident_id=record.pk if self.record == "incident" else None,
             detail={"format": fmt, "pseudonymised": pseudonymise},
         )
-        name = f"{record.reference}-chronology{'-pseudonymised' if pseudonymise else ''}"
+        # A document for publication is named as it names the family ("Family W87"), never by reference.
+        name = (
+            f"{chronology.reference.replace(' ', '-')}-chronology"
+            if pseudonymise
+            else f"{record.reference}-chronology"
+        )
         if fmt == "csv":
             return _document(chronology_csv(chronology), "text/csv; charset=utf-8", f"{name}.csv")
         if fmt == "pdf":

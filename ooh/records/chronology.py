@@ -28,7 +28,16 @@ from ooh.referrals.models import Concern, ConcernSubject
 
 from . import chronology_concern, chronology_incident
 from .gaps import Found, unacknowledged
-from .naming import Family, Naming, clause, family_reference, load_family, load_staff, sentence
+from .naming import (
+    Family,
+    Naming,
+    clause,
+    family_reference,
+    load_family,
+    load_staff,
+    other_staff_names,
+    sentence,
+)
 from .shapes import Chronology, Gap, Involved, Item
 
 RULE_WORDS = {
@@ -386,6 +395,7 @@ def _naming(
         references=references,
         family_ref=family_ref,
         today=now.date(),
+        other_staff=other_staff_names() if pseudonymise else (),
     )
 
 
@@ -428,7 +438,7 @@ def _chronology(
 ) -> Chronology:  # fmt: skip
     return Chronology(
         record=record,
-        id=str(row_id),
+        id="" if n.pseudonymise else str(row_id),
         reference=n.family_ref if n.pseudonymise else reference,
         title=title,
         opened_at=_utc(opened_at),
@@ -439,6 +449,7 @@ def _chronology(
         staff=_staff(n),
         items=_in_order([*items, *(_gap_item(f) for f in found)], now, n.pseudonymise),
         gaps=_gaps(found),
+        person_ids=tuple(str(p) for p in n.family.people),
     )
 
 

@@ -34,6 +34,7 @@ TITLES = frozenset(
 PARENT_WORDS = {"mother_of": "Mother", "father_of": "Father", "parent_of": "Parent"}
 BABY_YEARS = 2  # a child born less than this long ago is "Baby" in a published review, else "Child"
 ADULT_YEARS = 18
+OTHER_STAFF = "[member of staff]"  # a colleague named in a note who did not act in the record
 # The references ooh gives incidents, concerns and referrals (OOH-2026-000123, CON-..., REF-...).
 ANY_REFERENCE = re.compile(r"(?<!\w)(?:OOH|CON|REF)-\d{4}-\d{6}(?!\w)", re.IGNORECASE)
 
@@ -70,15 +71,17 @@ class Family:
 
 
 def load_family(subject_ids: Iterable[uuid.UUID], address_ids: Iterable[uuid.UUID] = ()) -> Family:
-    """Three queries: the current links touching a subject, the people at their ends, their addresses."""
+    """Three queries: the links touching a subject, the people at their ends, their addresses. Ended
+    links' people are in the family too (a former partner is the person most likely named in a note,
+    and must be found to be pseudonymised); only links in force say how people relate."""
     subjects = list(dict.fromkeys(subject_ids))
-    edges = list(
-        Relationship.objects.current()
-        .filter(Q(from_person_id__in=subjects) | Q(to_person_id__in=subjects))
+    links = list(
+        Relationship.objects.filter(Q(from_person_id__in=subjects) | Q(to_person_id__in=subjects))
         .order_by("created_at", "pk")
-        .values_list("from_person_id", "to_person_id", "kind")
+        .values_list("from_person_id", "to_person_id", "kind", "ended_at")
     )
-    ids = set(subjects) | {a for a, _b, _k in edges} | {b for _a, b, _k in edges}
+    edges = [(a, b, kind) for a, b, kind, ended_at in links if ended_at is None]
+    ids = set(subjects) | {a for a, _b, _k, _e in links} | {b for _a, b, _k, _e in links}
     people = Person.objects.in_bulk(list(ids))
     addresses = list(
         Address.objects.filter(
@@ -286,10 +289,23 @@ def build_scrubber(
     staff_names: Mapping[uuid.UUID, str],
     references: Mapping[str, str],
     family_code: str,
+    other_staff: Iterable[str] = (),
 ) -> Scrubber:
-    return Scrubber(
-        _spellings(family, people, staff, staff_names, references, family_code), _places_and_dates(family)
-    )
+    spellings = _spellings(family, people, staff, staff_names, references, family_code)
+    for name in other_staff:  # staff who did not act but may be named in a note: full names only
+        spellings.setdefault(name.strip().lower(), OTHER_STAFF)
+    return Scrubber(spellings, _places_and_dates(family))
+
+
+def other_staff_names() -> list[str]:
+    """One query: the full names of every account ("Max Hill", "Dr Grace Lin"), for the scrubber of a
+    pseudonymised document. A single given name is left alone: it cannot be told from a word."""
+    names: set[str] = set()
+    for display, first, last in User.objects.values_list("display_name", "first_name", "last_name"):
+        for name in (display.strip(), f"{first} {last}".strip()):
+            if len(name.split()) >= 2:
+                names.add(name)
+    return sorted(names)
 
 
 class Naming:
@@ -306,6 +322,7 @@ class Naming:
         references: Mapping[str, str],
         family_ref: str,
         today: date,
+        other_staff: Iterable[str] = (),
     ) -> None:
         self.pseudonymise, self.family, self.staff = pseudonymise, family, dict(staff)
         self.agencies = {str(k): v for k, v in agencies.items()}
@@ -317,7 +334,7 @@ class Naming:
             self._staff = staff_labels(self.staff, self.staff_order)
             code = family_ref.removeprefix("Family ")
             self._scrub: Scrubber | None = build_scrubber(
-                family, self._people, self.staff, self._staff, self.references, code
+                family, self._people, self.staff, self._staff, self.references, code, other_staff
             )
         else:
             self._people = {pid: real_name(p) for pid, p in family.people.items()}

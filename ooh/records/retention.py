@@ -292,18 +292,32 @@ def _concerns_due(
     return [d for d in found if d is not None]
 
 
-def people_with_nothing_else_held() -> models.QuerySet[Person]:
-    """People no incident, concern, birth plan, flag, pre-birth milestone or DASH assessment is about,
-    and not already anonymised."""
-    person = OuterRef("pk")
-    return Person.objects.exclude(
+def _holds_something(person: OuterRef) -> Any:
+    """An incident, concern, birth plan, flag, pre-birth milestone or DASH assessment is about them."""
+    return (
         Exists(IncidentSubject.objects.filter(person=person))
         | Exists(ConcernSubject.objects.filter(person=person))
         | Exists(BirthPlan.objects.filter(Q(mother=person) | Q(unborn_child=person)))
         | Exists(Flag.objects.filter(subject_person=person))
         | Exists(MilestoneRecord.objects.filter(person=person))
         | Exists(DashAssessment.objects.filter(person=person))
+    )
+
+
+def people_with_nothing_else_held() -> models.QuerySet[Person]:
+    """People nothing is held about (see _holds_something), not already anonymised, and not linked
+    (now or once) to anyone something is still held about: anonymising removes a person's links, and a
+    father's link to a baby whose child protection record is kept is part of that record."""
+    person = OuterRef("pk")
+    linked_to_held = Exists(
+        Relationship.objects.filter(from_person=person).filter(_holds_something(OuterRef("to_person")))
+    ) | Exists(
+        Relationship.objects.filter(to_person=person).filter(_holds_something(OuterRef("from_person")))
+    )
+    return Person.objects.exclude(
+        _holds_something(person)
         | Exists(Tombstone.objects.filter(record_type=PERSON, record_id=person))
+        | linked_to_held
     )
 
 

@@ -98,11 +98,13 @@ def strongest(classes: Iterable[str], otherwise: str) -> str:
 
 
 def add_years(day: datetime.date, years: int) -> datetime.date:
-    """The anniversary `years` on; 29 February becomes 28 February in a year without one."""
+    """The anniversary `years` on; from 29 February, 1 March in a year without one (as the law counts
+    a birthday: Age of Legal Capacity (Scotland) Act 1991 s.6(2); never a day early, so nothing is
+    disposed of before its period ends)."""
     try:
         return day.replace(year=day.year + years)
     except ValueError:
-        return day.replace(year=day.year + years, day=28)
+        return datetime.date(day.year + years, 3, 1)
 
 
 def adulthood_or_closure(closed_on: datetime.date, child_births: Iterable[datetime.date]) -> datetime.date:

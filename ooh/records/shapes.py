@@ -71,6 +71,9 @@ class Chronology:
     staff: list[Involved]
     items: list[Item]
     gaps: list[Gap]
+    # Everyone the chronology may name (its subjects and their family), for the audit row of its read:
+    # not written out.
+    person_ids: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {

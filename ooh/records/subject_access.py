@@ -637,13 +637,15 @@ class _Writer:
             user = self.names.users.get(log.user_id) if log.user_id else None
             incident = references.get(log.incident_id) if log.incident_id else None
             purpose = log.reason or (f"incident {incident}" if incident else "")
-            out.append(
+            who = str(user) if user else (log.username or "ooh itself")
+            entry = self.third.mark(
                 {
+                    "title": f"{words(log.action).capitalize()} by {who}",
                     "id": str(log.pk),
                     "at": _plain(log.at),
                     "who": {
                         "id": str(log.user_id) if log.user_id else None,
-                        "name": str(user) if user else (log.username or "ooh itself"),
+                        "name": who,
                         "username": log.username,
                     },
                     "agency": self.names.agency(log.agency_id),
@@ -658,6 +660,7 @@ class _Writer:
                     "request_id": log.request_id,
                 }
             )
+            out.append(entry)  # a stated purpose can name someone else: marked like any block
         return out
 
 

@@ -114,7 +114,8 @@ def _access_rows(accesses: Iterable[Mapping[str, Any]]) -> list[JSON]:
                 "role": a["role"],
                 "action": a["action"],
                 "record": words(a["record"]["type"]) + (f" ({len(ids)})" if len(ids) > 1 else ""),
-                "purpose": a["purpose"] or "not stated",
+                "purpose": (a["purpose"] or "not stated")
+                + (f" [{THIRD_PARTY_LABEL}]" if a.get("third_party") else ""),
             }
         )
     return rows

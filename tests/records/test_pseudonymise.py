@@ -6,6 +6,9 @@ import datetime as dt
 import json
 import re
 
+from ooh.audit.models import AccessAction
+from ooh.audit.records import record_access
+from ooh.people.actions import create_person, end_link, link_people
 from ooh.people.models import Person
 from ooh.records.chronology import concern_chronology, incident_chronology
 from ooh.records.naming import Staff, family_reference, family_roles, load_family, staff_labels
@@ -149,3 +152,27 @@ def test_a_family_named_by_its_relationships(db):
         "June": "Adult",
         "Kit": "Child",
     }
+
+
+def test_a_former_partner_and_a_colleague_who_did_not_act_are_taken_out_of_free_text(night):
+    """A former partner (the link ended) is the person most likely named in a note; a colleague of
+    another council named in a purpose did not act in the record. Neither reaches the document."""
+    world = night.world
+    jason = create_person(actor=world.dana, given_name="Jason", family_name="Hart")
+    link = link_people(actor=world.dana, from_person=jason, to_person=world.kerry, kind="partner_of")
+    end_link(actor=world.dana, relationship=link, reason="They separated in the spring")
+    maxine = world.users["max"]
+    maxine.display_name = "Maxine Oduya"
+    maxine.save(update_fields=["display_name"])
+    record_access(
+        action=AccessAction.READ,
+        object_type="person",
+        object_ids=[world.kerry.pk],
+        person_ids=[world.kerry.pk],
+        actor=world.sam,
+        reason="Jason Hart released on bail; Maxine Oduya asked me to check Kerry",
+    )
+    dumped = json.dumps(incident_chronology(night.incident, now=night.now, pseudonymise=True).as_dict())
+    for word in ("Jason", "Hart", "Maxine Oduya"):
+        assert word not in dumped
+    assert "[member of staff]" in dumped

@@ -39,7 +39,7 @@ class TestChronology:
             night.incident.pk,
         )
         named = {p.person_id for p in row.people.all()}
-        assert named == {night.world.kerry.pk, night.world.baby.pk}
+        assert {night.world.kerry.pk, night.world.baby.pk, night.world.dean.pk} <= named
         assert row.detail == {"format": "json", "pseudonymised": False}
 
     @pytest.mark.parametrize(("fmt", "content_type"), [("csv", "text/csv"), ("pdf", "application/pdf")])
@@ -104,7 +104,8 @@ class TestConcernChronology:
         )
         row = AccessLog.objects.filter(object_type="concern_chronology").get()
         assert row.incident_id is None
-        assert {p.person_id for p in row.people.all()} == {story.world.mother.pk, story.world.baby.pk}
+        named = {p.person_id for p in row.people.all()}
+        assert {story.world.mother.pk, story.world.baby.pk, story.world.father.pk} <= named
 
     def test_the_owner_who_is_not_a_manager_may_not(self, story):
         owner = story.concern.owner
@@ -176,3 +177,21 @@ class TestLegalHolds:
         response = client_for(night.world.users[name]).post("/api/v1/legal-holds/", body, format="json")
         assert response.status_code == 403
         assert not LegalHold.objects.exists()
+
+
+class TestWhatTheReviewFound:
+    """Defects a review of the first version found, each pinned."""
+
+    def test_a_pseudonymised_document_is_named_by_the_family_code_not_the_reference(self, night):
+        response = _chronology(night, format="csv", pseudonymise="true")
+        disposition = response["Content-Disposition"]
+        assert night.incident.reference not in disposition
+        assert 'filename="Family-' in disposition
+        assert _chronology(night, pseudonymise="true").json()["id"] == ""
+
+    def test_a_read_names_everyone_the_chronology_may_name(self, night):
+        """Dean is not a subject, but the chronology names him (the linked picture read that night):
+        his own subject access must list this read."""
+        _chronology(night)
+        row = AccessLog.objects.filter(object_type="incident_chronology").get()
+        assert night.world.dean.pk in {p.person_id for p in row.people.all()}

@@ -372,3 +372,23 @@ def test_on_postgresql_the_audit_tables_still_refuse_delete_after_a_run(aged):
         connection.cursor() as cursor,
     ):
         cursor.execute("DELETE FROM audit_accesslog WHERE action = 'erase'")
+
+
+def test_a_birthday_on_29_february_falls_on_1_march_never_a_day_early():
+    assert schedule.add_years(datetime.date(2008, 2, 29), 18) == datetime.date(2026, 3, 1)
+    assert schedule.add_years(datetime.date(2008, 2, 29), 20) == datetime.date(2028, 2, 29)
+    assert schedule.add_years(datetime.date(2008, 3, 1), 18) == datetime.date(2026, 3, 1)
+
+
+def test_a_person_linked_to_someone_still_held_is_kept_with_their_links(world):
+    """A father with nothing of his own held, linked to a baby whose child protection flag is kept:
+    anonymising him would delete his link, part of the baby's record. Alone, he would be anonymised."""
+    dana, baby = world.users["dana"], world.people["baby"]
+    lee = person(dana, given_name="Lee", family_name="Stone")
+    link(dana, lee, "father_of", baby)
+    alone = person(dana, given_name="Ash", family_name="Wood")
+    later = schedule.add_years(local_date(timezone.now()), 7)
+    due = {d.record_id for d in due_records(later) if d.record_type == "person"}
+    assert alone.pk in due
+    assert lee.pk not in due
+    assert Relationship.objects.filter(from_person=lee, to_person=baby).exists()

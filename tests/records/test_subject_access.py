@@ -431,3 +431,21 @@ def test_the_audit_chain_still_verifies_after_exports(s1, tmp_path):
     out = StringIO()
     call_command("verify_audit", stdout=out)
     assert "rows verified" in out.getvalue()
+
+
+def test_an_access_whose_purpose_names_someone_else_is_third_party_data(s1):
+    """A purpose is free text: "Dean Vale released on bail" in an access to Kerry's record is Dean's
+    data too, marked like any other block, and he is listed among the third parties."""
+    record_access(
+        action="read",
+        object_type="person",
+        object_ids=[s1.kerry.pk],
+        person_ids=[s1.kerry.pk],
+        actor=s1.alice,
+        reason="Dean Vale released on bail, checking on Kerry",
+    )
+    export = subject_access_export(s1.kerry, now=NOW, requested_by=None)
+    [access] = [a for a in export["sections"]["accesses"] if a["reason"].startswith("Dean Vale released")]
+    assert access["third_party"] is True
+    assert str(s1.dean.pk) in access["third_party_people"]
+    assert str(s1.dean.pk) in {p["id"] for p in export["third_party_people"]}
