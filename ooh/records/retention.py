@@ -136,29 +136,37 @@ class _Markers:
                 self.classes[person_id].add(record_class)
 
 
-def _markers() -> _Markers:
-    """Three queries over the marker tables (flags, birth plans, referral outcomes): only marked rows."""
+def _markers(people: list[uuid.UUID] | None = None) -> _Markers:
+    """Three queries over the marker tables (flags, birth plans, referral outcomes): only marked rows,
+    and only of `people` when given (one record's disposal reads its own subjects', not everyone's)."""
     markers = _Markers()
-    for person_id, category in Flag.objects.filter(
+    flags = Flag.objects.filter(
         subject_person__isnull=False, category__in=LOOKED_AFTER_FLAGS | CHILD_PROTECTION_FLAGS
-    ).values_list("subject_person_id", "category"):
-        cls = schedule.LOOKED_AFTER if category in LOOKED_AFTER_FLAGS else schedule.CHILD_PROTECTION
-        markers.mark([person_id], cls)
+    )
     plans = BirthPlan.objects.filter(
         Q(child_protection_status__in=CHILD_PROTECTION_PLANS | {ChildProtectionStatus.CHILD_IN_NEED})
         | Q(legal_status__in=CHILD_PROTECTION_LEGAL | LOOKED_AFTER_LEGAL)
-    ).values_list("mother_id", "unborn_child_id", "child_protection_status", "legal_status")
-    for mother_id, child_id, status, legal in plans:
+    )
+    outcomes = ConcernSubject.objects.filter(
+        concern__referrals__outcome__in=CHILD_PROTECTION_OUTCOMES | CHILDREN_IN_NEED_OUTCOMES
+    )
+    if people is not None:
+        flags = flags.filter(subject_person_id__in=people)
+        plans = plans.filter(Q(mother_id__in=people) | Q(unborn_child_id__in=people))
+        outcomes = outcomes.filter(person_id__in=people)
+    for person_id, category in flags.values_list("subject_person_id", "category"):
+        cls = schedule.LOOKED_AFTER if category in LOOKED_AFTER_FLAGS else schedule.CHILD_PROTECTION
+        markers.mark([person_id], cls)
+    for mother_id, child_id, status, legal in plans.values_list(
+        "mother_id", "unborn_child_id", "child_protection_status", "legal_status"
+    ):
         if legal in LOOKED_AFTER_LEGAL:  # the child is in care; the plan is a child protection record
             markers.mark([child_id], schedule.LOOKED_AFTER)
         if legal in CHILD_PROTECTION_LEGAL | LOOKED_AFTER_LEGAL or status in CHILD_PROTECTION_PLANS:
             markers.mark([mother_id, child_id], schedule.CHILD_PROTECTION)
         elif status == ChildProtectionStatus.CHILD_IN_NEED:
             markers.mark([mother_id, child_id], schedule.CHILDREN_IN_NEED)
-    outcomes = ConcernSubject.objects.filter(
-        concern__referrals__outcome__in=CHILD_PROTECTION_OUTCOMES | CHILDREN_IN_NEED_OUTCOMES
-    ).values_list("person_id", "concern__referrals__outcome")
-    for person_id, outcome in outcomes:
+    for person_id, outcome in outcomes.values_list("person_id", "concern__referrals__outcome"):
         cls = schedule.CHILD_PROTECTION if outcome in CHILD_PROTECTION_OUTCOMES else schedule.CHILDREN_IN_NEED
         markers.mark([person_id], cls)
     return markers
@@ -373,13 +381,25 @@ def due_records(today: datetime.date) -> list[Due]:
     return _due(today)
 
 
+def _people_of(kind: str, record_id: uuid.UUID) -> list[uuid.UUID]:
+    """One query: whom one record is about (a person is about themselves)."""
+    if kind == INCIDENT:
+        return list(IncidentSubject.objects.filter(incident_id=record_id).values_list("person_id", flat=True))
+    if kind == CONCERN:
+        return list(ConcernSubject.objects.filter(concern_id=record_id).values_list("person_id", flat=True))
+    return [record_id]
+
+
 def _due(today: datetime.date, only: tuple[str, uuid.UUID] | None = None) -> list[Due]:
     kind, record_id = only if only is not None else ("", None)
-    markers = _markers()
+    people = _people_of(kind, record_id) if record_id is not None else None
+    markers = _markers(people)
     closed_subjects = Person.objects.filter(
         Q(incident_subjects__incident__status=IncidentStatus.CLOSED)
         | Q(concerns__concern__status=ConcernStatus.CLOSED)
     )
+    if people is not None:
+        closed_subjects = closed_subjects.filter(pk__in=people)
     _births(closed_subjects, markers)
     holds = held_targets()
     due: list[Due] = []

@@ -392,3 +392,28 @@ def test_a_person_linked_to_someone_still_held_is_kept_with_their_links(world):
     assert alone.pk in due
     assert lee.pk not in due
     assert Relationship.objects.filter(from_person=lee, to_person=baby).exists()
+
+
+def test_disposing_of_one_record_reads_its_own_subjects_not_the_whole_database(world, monkeypatch):
+    """Each disposal re-reads its record under lock: the marker tables (flags, plans, outcomes) and the
+    births are read for that record's subjects only, so a run does not scan the whole database once
+    per record it disposes of."""
+    from ooh.records import retention
+
+    alice, dana = world.users["alice"], world.users["dana"]
+    for n in range(3):
+        flag(dana, on=person(dana, family_name=f"Other{n}"), category="child_protection_plan")
+    quiet = person(dana, family_name="Quiet")
+    incident = closed_incident(alice, [quiet], years_ago(3))
+    [due] = [d for d in due_records(TODAY) if d.record_id == incident.pk]
+    asked = []
+    real = retention._markers
+
+    def spy(people=None):
+        asked.append(people)
+        return real(people)
+
+    monkeypatch.setattr(retention, "_markers", spy)
+    run = RetentionRun.objects.create(today=TODAY, trigger=RunTrigger.COMMAND, started_at=timezone.now())
+    assert retention.dispose(due, run=run) is not None
+    assert asked == [[quiet.pk]]
