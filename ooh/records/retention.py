@@ -232,65 +232,64 @@ def _subjects(pairs: Iterable[tuple[uuid.UUID, uuid.UUID]]) -> dict[uuid.UUID, l
     return grouped
 
 
-def _incidents_due(
-    today: datetime.date, markers: _Markers, holds: HeldTargets, only: uuid.UUID | None
+@dataclass(frozen=True)
+class _ClosedKind:
+    """How to read one kind of closed record: its table, its owning agency, its subjects."""
+
+    record_type: str
+    model: type[models.Model]
+    agency: str  # the field naming the owning agency
+    subject_model: type[models.Model]
+    subject_of: str  # the subject table's field naming the record
+    otherwise: str  # its own class, when no subject puts it in a safeguarding one
+    closed: str  # its status once closed (an open record is never due)
+
+
+_INCIDENTS = _ClosedKind(
+    INCIDENT,
+    Incident,
+    "opening_agency",
+    IncidentSubject,
+    "incident",
+    schedule.INCIDENT_NO_SAFEGUARDING,
+    IncidentStatus.CLOSED,
+)
+_CONCERNS = _ClosedKind(
+    CONCERN,
+    Concern,
+    "raised_by_agency",
+    ConcernSubject,
+    "concern",
+    schedule.CONCERN_NO_SAFEGUARDING,
+    ConcernStatus.CLOSED,
+)
+
+
+def _closed_due(
+    kind: _ClosedKind, today: datetime.date, markers: _Markers, holds: HeldTargets, only: uuid.UUID | None
 ) -> list[Due]:
-    """Two queries: the closed incidents and their subjects."""
-    incidents = Incident.objects.filter(status=IncidentStatus.CLOSED)
+    """Two queries: the closed records of a kind and their subjects."""
+    records = kind.model._default_manager.filter(status=kind.closed)
     if only is not None:
-        incidents = incidents.filter(pk=only)
-    rows = incidents.order_by("closed_at", "id").values(
+        records = records.filter(pk=only)
+    rows = records.order_by("closed_at", "id").values(
         "id",
         "reference",
         "closed_at",
-        agency_id=models.F("opening_agency_id"),
-        agency_code=models.F("opening_agency__code"),
+        agency_id=models.F(f"{kind.agency}_id"),
+        agency_code=models.F(f"{kind.agency}__code"),
     )
     subjects = _subjects(
-        IncidentSubject.objects.filter(incident__in=incidents.values("pk")).values_list(
-            "incident_id", "person_id"
-        )
+        kind.subject_model._default_manager.filter(
+            **{f"{kind.subject_of}__in": records.values("pk")}
+        ).values_list(f"{kind.subject_of}_id", "person_id")
     )
     found = (
         _record_due(
-            record_type=INCIDENT,
+            record_type=kind.record_type,
             row=row,
             subjects=subjects.get(row["id"], []),
-            otherwise=schedule.INCIDENT_NO_SAFEGUARDING,
-            markers=markers,
-            holds=holds,
-            today=today,
-        )
-        for row in rows
-    )
-    return [d for d in found if d is not None]
-
-
-def _concerns_due(
-    today: datetime.date, markers: _Markers, holds: HeldTargets, only: uuid.UUID | None
-) -> list[Due]:
-    """Two queries: the closed concerns and their subjects."""
-    concerns = Concern.objects.filter(status=ConcernStatus.CLOSED)
-    if only is not None:
-        concerns = concerns.filter(pk=only)
-    rows = concerns.order_by("closed_at", "id").values(
-        "id",
-        "reference",
-        "closed_at",
-        agency_id=models.F("raised_by_agency_id"),
-        agency_code=models.F("raised_by_agency__code"),
-    )
-    subjects = _subjects(
-        ConcernSubject.objects.filter(concern__in=concerns.values("pk")).values_list(
-            "concern_id", "person_id"
-        )
-    )
-    found = (
-        _record_due(
-            record_type=CONCERN,
-            row=row,
-            subjects=subjects.get(row["id"], []),
-            otherwise=schedule.CONCERN_NO_SAFEGUARDING,
+            otherwise=kind.otherwise,
             markers=markers,
             holds=holds,
             today=today,
@@ -404,9 +403,9 @@ def _due(today: datetime.date, only: tuple[str, uuid.UUID] | None = None) -> lis
     holds = held_targets()
     due: list[Due] = []
     if only is None or kind == INCIDENT:
-        due += _incidents_due(today, markers, holds, record_id)
+        due += _closed_due(_INCIDENTS, today, markers, holds, record_id)
     if only is None or kind == CONCERN:
-        due += _concerns_due(today, markers, holds, record_id)
+        due += _closed_due(_CONCERNS, today, markers, holds, record_id)
     if only is None or kind == PERSON:
         due += _people_due(today, holds, record_id)
     return due

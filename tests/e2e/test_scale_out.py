@@ -188,11 +188,14 @@ def test_two_servers_two_workers_a_beat_and_a_server_and_worker_killed_mid_night
         for line in stack.log_lines("web-b")
         if line.get("request_id") == request_id and "sent an event" in line["message"]
     ]
-    assert sorted(delivered) == [  # hale's feed live; hale's and omar's incident sockets, replayed from 0
-        "sent an event down a socket (feed)",
-        "sent an event down a socket (incident)",
-        "sent an event down a socket (incident)",
-    ]
+    # Hale's feed live; hale's and omar's incident sockets, replayed from 0. A socket that a loaded
+    # machine dropped before its first read is replayed from 0 again on reconnecting (a new socket, so
+    # never a duplicate for the phone, which the phones check above): at least these, nothing else.
+    feed = delivered.count("sent an event down a socket (feed)")
+    replayed = delivered.count("sent an event down a socket (incident)")
+    assert feed >= 1, delivered
+    assert replayed >= 2, delivered
+    assert feed + replayed == len(delivered), delivered
     wait_for(  # the check of "no decision maker" it scheduled, run by a worker under the same id
         lambda: any(
             line.get("request_id") == request_id and "alerts.tasks.check_subject" in line["message"]

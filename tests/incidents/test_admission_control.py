@@ -132,6 +132,7 @@ async def test_an_unauthenticated_socket_is_not_counted_against_anyone(settings,
     for _ in range(3):
         ws, _, _ = await connect(f"/ws/v1/incidents/{incident.pk}/")
         assert (await ws.receive_output(timeout=5))["code"] == 4401
+        await ws.wait()  # the refused socket's task ends here, not in the loop's teardown
     assert not fresh_gate.per_user
 
 
